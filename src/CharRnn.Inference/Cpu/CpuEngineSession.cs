@@ -1,0 +1,197 @@
+using System.Numerics.Tensors;
+using CharRnn.Inference.Conversion;
+using CharRnn.Inference.Engine;
+using CharRnn.Inference.Sampling;
+
+namespace CharRnn.Inference.Cpu;
+
+/// <summary>State of CPU streams: h, c and logits in managed arrays. Not thread-safe.</summary>
+internal sealed class CpuEngineSession : EngineSession
+{
+    // Below this many multiply-adds per step the threads cost more than they save.
+    private const long ParallelThreshold = 1L << 18;
+
+    private readonly CpuInferenceEngine _engine;
+    private readonly NetworkWeights _network;
+    private readonly int _hidden;
+    private readonly int _vocab;
+    private readonly float[][] _h;
+    private readonly float[][] _c;
+    private readonly float[] _gates;
+    private readonly float[] _logits;
+    private readonly float[] _scratch;
+    private readonly int[] _stepTokens;
+
+    public CpuEngineSession(CpuInferenceEngine engine, int streams) : base(engine.Dimensions, streams)
+    {
+        _engine = engine;
+        _network = engine.Network;
+        _hidden = Dimensions.HiddenSize;
+        _vocab = Dimensions.VocabularySize;
+        _h = [.. Enumerable.Range(0, Dimensions.LayerCount).Select(_ => new float[streams * _hidden])];
+        _c = [.. Enumerable.Range(0, Dimensions.LayerCount).Select(_ => new float[streams * _hidden])];
+        _gates = new float[streams * 4 * _hidden];
+        _logits = new float[streams * _vocab];
+        _scratch = new float[2 * _vocab];
+        _stepTokens = new int[streams];
+    }
+
+    protected override void ResetCore()
+    {
+        foreach (var h in _h) Array.Clear(h);
+        foreach (var c in _c) Array.Clear(c);
+        Array.Clear(_logits);
+    }
+
+    protected override void FeedCore(ReadOnlySpan<int> tokens, int steps, Span<float> logitsPerStep)
+    {
+        int perStep = Streams * _vocab;
+        for (int t = 0; t < steps; t++)
+        {
+            Step(tokens.Slice(t * Streams, Streams));
+            if (!logitsPerStep.IsEmpty)
+            {
+                _logits.CopyTo(logitsPerStep.Slice(t * perStep, perStep));
+            }
+        }
+    }
+
+    protected override void GenerateCore(int steps, SamplingOptions sampling, ulong seed, long counter, Span<int> output)
+    {
+        for (int t = 0; t < steps; t++)
+        {
+            for (int s = 0; s < Streams; s++)
+            {
+                float u = sampling.IsGreedy ? 0f : CounterRng.Uniform(seed, s, counter + t);
+                _stepTokens[s] = TokenSampler.Sample(_logits.AsSpan(s * _vocab, _vocab), sampling, u, _scratch);
+            }
+            _stepTokens.CopyTo(output.Slice(t * Streams, Streams));
+            Step(_stepTokens);
+        }
+    }
+
+    protected override void ReadLogitsCore(Span<float> destination) => _logits.CopyTo(destination);
+
+    protected override void SaveStateCore(Span<float> destination)
+    {
+        int n = Streams * _hidden, offset = 0;
+        for (int k = 0; k < _h.Length; k++)
+        {
+            _h[k].CopyTo(destination.Slice(offset, n));
+            _c[k].CopyTo(destination.Slice(offset + n, n));
+            offset += 2 * n;
+        }
+        _logits.CopyTo(destination[offset..]);
+    }
+
+    protected override void RestoreStateCore(ReadOnlySpan<float> source)
+    {
+        int n = Streams * _hidden, offset = 0;
+        for (int k = 0; k < _h.Length; k++)
+        {
+            source.Slice(offset, n).CopyTo(_h[k]);
+            source.Slice(offset + n, n).CopyTo(_c[k]);
+            offset += 2 * n;
+        }
+        source[offset..].CopyTo(_logits);
+    }
+
+    // One character per stream through every layer and the FC.
+    private void Step(ReadOnlySpan<int> tokens)
+    {
+        int rows = 4 * _hidden;
+        var table = _engine.InputTable;
+        for (int s = 0; s < Streams; s++)
+        {
+            table.AsSpan(tokens[s] * rows, rows).CopyTo(_gates.AsSpan(s * rows, rows));
+        }
+        for (int k = 0; k < _h.Length; k++)
+        {
+            var layer = _network.Layers[k];
+            if (k > 0)
+            {
+                // Gates = Wb + Rb + W x, with x the layer below's new h.
+                AddMatVec(layer.InputWeightsArray, layer.InputSize, _h[k - 1], initialize: true, layer.InputBiasArray, layer.RecurrentBiasArray);
+            }
+            AddMatVec(layer.RecurrentWeightsArray, _hidden, _h[k], initialize: false, null, null);
+            UpdateCell(_h[k], _c[k]);
+        }
+        Project(_h[^1]);
+    }
+
+    // gates[s][r] (+)= dot(m[r], x[s]) (+ b1[r] + b2[r] when initializing), for every stream s and row r of m.
+    private void AddMatVec(float[] m, int width, float[] x, bool initialize, float[]? b1, float[]? b2)
+    {
+        int rows = 4 * _hidden;
+        int streams = Streams;
+        float[] gates = _gates;
+        void Rows(int from, int to)
+        {
+            for (int r = from; r < to; r++)
+            {
+                var row = m.AsSpan(r * width, width);
+                for (int s = 0; s < streams; s++)
+                {
+                    float dot = TensorPrimitives.Dot(row, x.AsSpan(s * width, width));
+                    ref float g = ref gates[s * rows + r];
+                    g = initialize ? b1![r] + b2![r] + dot : g + dot;
+                }
+            }
+        }
+        ForRows(rows, (long)rows * width * streams, Rows);
+    }
+
+    private void UpdateCell(float[] h, float[] c)
+    {
+        int hidden = _hidden, rows = 4 * hidden;
+        for (int s = 0; s < Streams; s++)
+        {
+            var g = _gates.AsSpan(s * rows, rows);
+            var i = g[..hidden];
+            var j = g.Slice(hidden, hidden);
+            var f = g.Slice(2 * hidden, hidden);
+            var o = g.Slice(3 * hidden, hidden);
+            TensorPrimitives.Sigmoid(i, i);
+            TensorPrimitives.Tanh(j, j);
+            TensorPrimitives.Sigmoid(f, f);
+            TensorPrimitives.Sigmoid(o, o);
+            var cs = c.AsSpan(s * hidden, hidden);
+            var hs = h.AsSpan(s * hidden, hidden);
+            // c' = c * f + i * j;  h' = tanh(c') * o   (FACTS.md section 2; the forget bias is already in f's bias)
+            TensorPrimitives.Multiply(cs, f, cs);
+            TensorPrimitives.MultiplyAdd(i, j, cs, cs);
+            TensorPrimitives.Tanh(cs, hs);
+            TensorPrimitives.Multiply(hs, o, hs);
+        }
+    }
+
+    private void Project(float[] h)
+    {
+        int hidden = _hidden, vocab = _vocab, streams = Streams;
+        float[] fc = _network.FcWeightsArray, bias = _network.FcBiasArray, logits = _logits;
+        void Rows(int from, int to)
+        {
+            for (int v = from; v < to; v++)
+            {
+                var row = fc.AsSpan(v * hidden, hidden);
+                for (int s = 0; s < streams; s++)
+                {
+                    logits[s * vocab + v] = TensorPrimitives.Dot(row, h.AsSpan(s * hidden, hidden)) + bias[v];
+                }
+            }
+        }
+        ForRows(vocab, (long)vocab * hidden * streams, Rows);
+    }
+
+    private static void ForRows(int rows, long work, Action<int, int> body)
+    {
+        int workers = Environment.ProcessorCount;
+        if (work < ParallelThreshold || workers == 1)
+        {
+            body(0, rows);
+            return;
+        }
+        int chunk = (rows + workers - 1) / workers;
+        Parallel.For(0, workers, w => body(Math.Min(rows, w * chunk), Math.Min(rows, (w + 1) * chunk)));
+    }
+}

@@ -1,0 +1,267 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Text;
+using CharRnn.Inference.Engine;
+
+namespace CharRnn.Inference.Generation;
+
+/// <summary>
+/// One conversation with the model: primes with text, generates and streams characters, scores text, and keeps
+/// the recurrent state (where the engine computes) between calls. Create it with
+/// <see cref="InferenceEngine.CreateGenerator"/>.
+/// </summary>
+/// <remarks>
+/// Not thread-safe: use one generator per thread. A call made while another is running on the same generator
+/// (including an unfinished <see cref="GenerateAsync"/>) throws <see cref="InvalidOperationException"/>.
+/// </remarks>
+public sealed class Generator : IDisposable
+{
+    private const int ScoreChunk = 1024;
+
+    private readonly InferenceEngine _engine;
+    private readonly EngineSession _session;
+    private readonly int _vocab;
+    private int _busy;
+    private bool _disposed;
+
+    internal Generator(InferenceEngine engine, GeneratorOptions options)
+    {
+        _engine = engine;
+        Options = options;
+        _vocab = engine.Dimensions.VocabularySize;
+        _session = engine.CreateSession(1);
+    }
+
+    /// <summary>The options this generator was created with.</summary>
+    public GeneratorOptions Options { get; }
+
+    /// <summary>The engine computing.</summary>
+    public InferenceEngine Engine => _engine;
+
+    /// <summary>Characters sampled since the last <see cref="Reset"/> (the random-number counter).</summary>
+    public long Position { get; private set; }
+
+    /// <summary>Whether text has been fed, so that there is a prediction to sample from.</summary>
+    public bool IsPrimed => _session.HasLogits;
+
+    /// <summary>The stop string that ended the last generation, or null if it ran to its length.</summary>
+    public string? LastStopString { get; private set; }
+
+    /// <summary>
+    /// Feeds text: every character advances the state, and the prediction after the last one is what
+    /// <see cref="Generate"/> samples first (sampleCharRNN's order). Priming again continues from the current state.
+    /// </summary>
+    /// <exception cref="VocabularyException">The text holds characters the vocabulary lacks (under the default policy).</exception>
+    public void Prime(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        using var _ = Enter();
+        int[] ids = _engine.Vocabulary.Encode(text, Options.UnknownCharacters, Options.ReplacementCharacter);
+        _session.Feed(ids, ids.Length);
+    }
+
+    /// <summary>Generates up to <paramref name="count"/> characters (fewer when a stop string appears) and returns them.</summary>
+    /// <exception cref="InvalidOperationException">The generator has not been primed.</exception>
+    public string Generate(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        using var _ = Enter();
+        RequirePrimed();
+        var text = new StringBuilder(count);
+        LastStopString = null;
+        while (count > 0 && LastStopString is null)
+        {
+            string chunk = NextChunk(Math.Min(count, Options.ChunkSize), text);
+            text.Append(chunk);
+            count -= chunk.Length;
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Generates one character.</summary>
+    public char Step()
+    {
+        string s = Generate(1);
+        return s.Length == 1 ? s[0] : throw new InvalidOperationException("No character was generated.");
+    }
+
+    /// <summary>
+    /// Streams up to <paramref name="count"/> characters in chunks of <see cref="GeneratorOptions.ChunkSize"/>.
+    /// Cancellation is honoured between chunks; the state then holds exactly the characters already yielded.
+    /// </summary>
+    public async IAsyncEnumerable<string> GenerateAsync(int count, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        using var _ = Enter();
+        RequirePrimed();
+        LastStopString = null;
+        var text = new StringBuilder();
+        while (count > 0 && LastStopString is null)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await Task.Yield();
+            string chunk = NextChunk(Math.Min(count, Options.ChunkSize), text);
+            text.Append(chunk);
+            count -= chunk.Length;
+            yield return chunk;
+        }
+    }
+
+    /// <summary>
+    /// Scores <paramref name="text"/> from a zero state, without touching this generator's state: the first character
+    /// is context and every later one is predicted from all before it.
+    /// </summary>
+    public ScoreResult Score(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        using var _ = Enter();
+        int[] ids = _engine.Vocabulary.Encode(text, Options.UnknownCharacters, Options.ReplacementCharacter);
+        if (ids.Length < 2)
+        {
+            return new ScoreResult(0, 0);
+        }
+        using var session = _engine.CreateSession(1);
+        var logits = new float[ScoreChunk * _vocab];
+        var logProbs = new float[_vocab];
+        double sum = 0;
+        int fed = 0, last = ids.Length - 1;
+        while (fed < last)
+        {
+            int steps = Math.Min(ScoreChunk, last - fed);
+            var chunkLogits = logits.AsSpan(0, steps * _vocab);
+            session.Feed(ids.AsSpan(fed, steps), steps, chunkLogits);
+            for (int t = 0; t < steps; t++)
+            {
+                sum += LogSoftmaxAt(chunkLogits.Slice(t * _vocab, _vocab), ids[fed + t + 1]);
+            }
+            fed += steps;
+        }
+        return new ScoreResult(sum, last);
+    }
+
+    /// <summary>Saves the state to return to with <see cref="Restore"/> (a host copy).</summary>
+    public GeneratorSnapshot Snapshot()
+    {
+        using var _ = Enter();
+        var state = new float[_session.StateLength];
+        _session.SaveState(state);
+        return new GeneratorSnapshot(_engine, state, _session.HasLogits, Position);
+    }
+
+    /// <summary>Returns to a snapshot taken from a generator of the same engine.</summary>
+    public void Restore(GeneratorSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (!ReferenceEquals(snapshot.Owner, _engine))
+        {
+            throw new ArgumentException("The snapshot was taken on a different engine.", nameof(snapshot));
+        }
+        using var _ = Enter();
+        _session.RestoreState(snapshot.State, snapshot.HasLogits);
+        Position = snapshot.Position;
+    }
+
+    /// <summary>Returns to the zero state: nothing primed, position 0.</summary>
+    public void Reset()
+    {
+        using var _ = Enter();
+        _session.Reset();
+        Position = 0;
+        LastStopString = null;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        _session.Dispose();
+    }
+
+    // Generates up to n characters; if a stop string completes inside them, rewinds the state to just after it.
+    private string NextChunk(int n, StringBuilder before)
+    {
+        var stops = Options.StopStrings;
+        float[]? saved = null;
+        bool savedHasLogits = _session.HasLogits;
+        if (stops.Count > 0)
+        {
+            saved = new float[_session.StateLength];
+            _session.SaveState(saved);
+        }
+        var ids = new int[n];
+        _session.Generate(n, Options.Sampling, Options.Seed, Position, ids);
+        string chunk = _engine.Vocabulary.Decode(ids);
+        if (saved is not null && FindStop(before, chunk, out int end, out string? stop))
+        {
+            _session.RestoreState(saved, savedHasLogits);
+            _session.Feed(ids.AsSpan(0, end), end);
+            chunk = chunk[..end];
+            LastStopString = stop;
+        }
+        Position += chunk.Length;
+        return chunk;
+    }
+
+    // Finds the earliest end (within chunk) of any stop string in before+chunk that ends inside chunk.
+    private bool FindStop(StringBuilder before, string chunk, out int end, out string? stop)
+    {
+        int longest = Options.StopStrings.Max(s => s.Length);
+        int tailLength = Math.Min(before.Length, Math.Max(0, longest - 1));
+        string window = before.ToString(before.Length - tailLength, tailLength) + chunk;
+        end = int.MaxValue;
+        stop = null;
+        foreach (string s in Options.StopStrings)
+        {
+            if (s.Length == 0)
+            {
+                continue;
+            }
+            int at = window.IndexOf(s, StringComparison.Ordinal);
+            if (at >= 0 && at + s.Length - tailLength < end)
+            {
+                end = at + s.Length - tailLength;
+                stop = s;
+            }
+        }
+        return stop is not null;
+    }
+
+    private static double LogSoftmaxAt(ReadOnlySpan<float> logits, int target)
+    {
+        double max = TensorPrimitives.Max(logits);
+        double sum = 0;
+        foreach (float l in logits)
+        {
+            sum += Math.Exp(l - max);
+        }
+        return logits[target] - max - Math.Log(sum);
+    }
+
+    private void RequirePrimed()
+    {
+        if (!_session.HasLogits)
+        {
+            throw new InvalidOperationException("The generator has not been primed: call Prime with at least one character first.");
+        }
+    }
+
+    private Entry Enter()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+        {
+            throw new InvalidOperationException(
+                "This generator is already running a call. Generators are not thread-safe: give each thread (or each concurrent request) its own generator.");
+        }
+        return new Entry(this);
+    }
+
+    private readonly struct Entry(Generator owner) : IDisposable
+    {
+        public void Dispose() => Volatile.Write(ref owner._busy, 0);
+    }
+}

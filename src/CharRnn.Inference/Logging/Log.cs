@@ -1,0 +1,29 @@
+using CharRnn.Inference.Weights;
+using Microsoft.Extensions.Logging;
+
+namespace CharRnn.Inference;
+
+/// <summary>Source-generated log messages of the core library. Event ids are stable: 1000-1999.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Loaded {Count} tensors ({Skipped} records skipped) from {Path} ({Format})")]
+    public static partial void WeightsLoaded(ILogger logger, int count, int skipped, string path, WeightFileFormat format);
+
+    [LoggerMessage(1001, LogLevel.Information, "Model: {Dimensions}")]
+    public static partial void ModelBuilt(ILogger logger, string dimensions);
+
+    [LoggerMessage(1002, LogLevel.Information, "No vocabulary given: using sampleCharRNN's built-in {Count}-character map")]
+    public static partial void UsingSampleVocabulary(ILogger logger, int count);
+
+    [LoggerMessage(1003, LogLevel.Warning, "Tensor {Name} holds {Count} non-finite values (first at element {Index}); kept as asked")]
+    public static partial void NonFiniteWeights(ILogger logger, string name, int count, int index);
+
+    [LoggerMessage(1004, LogLevel.Debug, "Skipped record {Index} '{Name}' ({Bytes} bytes)")]
+    public static partial void RecordSkipped(ILogger logger, int index, string name, long bytes);
+
+    [LoggerMessage(1010, LogLevel.Information, "Backend {Backend} selected: {Reason}")]
+    public static partial void BackendSelected(ILogger logger, Engine.Backend backend, string reason);
+
+    [LoggerMessage(1011, LogLevel.Warning, "Backend {Backend} unavailable, falling back: {Reason}")]
+    public static partial void BackendFallback(ILogger logger, Engine.Backend backend, string reason);
+}

@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CharRnn.Inference.Weights;
+
+/// <summary>
+/// Reads weights from a TensorRT <c>.wts</c> file (V2 binary or V1 hex, told apart by the bytes) or a TensorFlow
+/// checkpoint prefix.
+/// </summary>
+public static class WeightLoader
+{
+    /// <summary>
+    /// Loads weights from <paramref name="path"/>: a <c>.wts</c> file, or a TensorFlow checkpoint given by its prefix
+    /// (<c>dir/model-85340</c> for <c>model-85340.index</c>) or by its <c>.index</c> file.
+    /// </summary>
+    /// <exception cref="WeightFormatException">The file is malformed; the message says where.</exception>
+    /// <exception cref="FileNotFoundException">Nothing exists at the path.</exception>
+    public static WeightSet Load(string path, WeightLoadOptions? options = null, ILogger? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= WeightLoadOptions.Default;
+        logger ??= NullLogger.Instance;
+
+        if (TensorFlow.TfCheckpointReader.TryResolvePrefix(path, out string? prefix))
+        {
+            return TensorFlow.TfCheckpointReader.Read(prefix, options, logger);
+        }
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException(
+                $"No weight file at '{path}'. Pass a .wts file (V1 or V2) or a TensorFlow checkpoint prefix such as 'dir/model-85340'.", path);
+        }
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return Load(stream, path, options, logger);
+    }
+
+    /// <summary>Loads a <c>.wts</c> file (V1 or V2, detected) from a stream. <paramref name="source"/> names it in errors.</summary>
+    public static WeightSet Load(Stream stream, string source, WeightLoadOptions? options = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        options ??= WeightLoadOptions.Default;
+        logger ??= NullLogger.Instance;
+        var format = DetectWtsFormat(stream, source);
+        return format == WeightFileFormat.WtsV2
+            ? Wts.WeightFileV2Reader.Read(stream, source, options, logger)
+            : Wts.WeightFileV1Reader.Read(stream, source, options, logger);
+    }
+
+    /// <summary>
+    /// Tells V2 from V1 by the first record: after <c>name type</c>, V2 has the shape tuple (<c>(</c>), V1 the
+    /// decimal element count. Leaves the stream at its start.
+    /// </summary>
+    internal static WeightFileFormat DetectWtsFormat(Stream stream, string source)
+    {
+        if (!stream.CanSeek)
+        {
+            throw new ArgumentException("The stream must be seekable.", nameof(stream));
+        }
+        long start = stream.Position;
+        Span<byte> head = stackalloc byte[4096];
+        int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        stream.Position = start;
+        head = head[..read];
+
+        int newline = head.IndexOf((byte)'\n');
+        if (newline < 0)
+        {
+            throw new WeightFormatException(
+                "Missing record count: a .wts file starts with the decimal number of records and a newline.", source, null, null, 0);
+        }
+        // The first record: name, space, type, space, then '(' for V2 or a digit for V1.
+        var rest = head[(newline + 1)..];
+        int fieldsSeen = 0;
+        for (int i = 0; i < rest.Length; i++)
+        {
+            if (rest[i] == (byte)' ')
+            {
+                fieldsSeen++;
+                if (fieldsSeen == 2)
+                {
+                    return i + 1 < rest.Length && rest[i + 1] == (byte)'(' ? WeightFileFormat.WtsV2 : WeightFileFormat.WtsV1;
+                }
+            }
+            else if (rest[i] == (byte)'\n')
+            {
+                break;
+            }
+        }
+        // No complete first record header: an empty file (count 0) or a truncated one; the V2 reader says which.
+        return WeightFileFormat.WtsV2;
+    }
+}
