@@ -42,27 +42,29 @@ public class CpuEngineReferenceTests
         Assert.That(worst, Is.LessThan(2e-5), "worst relative logit error over 60 steps");
     }
 
-    [Test]
-    public void Streams_are_independent_and_equal_single_stream_runs()
+    // The second case is big enough (4 x 128 rows x 128 x 8 streams) to take the multi-threaded path.
+    [TestCase(5, 24, 30)]
+    [TestCase(8, 128, 6)]
+    public void Streams_are_independent_and_equal_single_stream_runs(int streams, int hidden, int steps)
     {
-        var model = RandomModels.Model(2, 24, 65, 12, seed: 21);
+        var model = RandomModels.Model(2, hidden, 65, 12, seed: 21, scale: 0.2f);
         using var engine = InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cpu });
-        const int Streams = 5, Steps = 30, Vocab = 65;
+        const int Vocab = 65;
         var rng = new Random(3);
-        int[] tokens = [.. Enumerable.Range(0, Streams * Steps).Select(_ => rng.Next(Vocab))];
-        using var batch = engine.CreateSession(Streams);
-        var batched = new float[Steps * Streams * Vocab];
-        batch.Feed(tokens, Steps, batched);
+        int[] tokens = [.. Enumerable.Range(0, streams * steps).Select(_ => rng.Next(Vocab))];
+        using var batch = engine.CreateSession(streams);
+        var batched = new float[steps * streams * Vocab];
+        batch.Feed(tokens, steps, batched);
 
-        for (int s = 0; s < Streams; s++)
+        for (int s = 0; s < streams; s++)
         {
             var reference = new TfLstmReference(model);
-            for (int t = 0; t < Steps; t++)
+            for (int t = 0; t < steps; t++)
             {
-                var expected = reference.Step(tokens[t * Streams + s]);
+                var expected = reference.Step(tokens[t * streams + s]);
                 for (int v = 0; v < Vocab; v++)
                 {
-                    Assert.That(batched[(t * Streams + s) * Vocab + v], Is.EqualTo(expected[v]).Within(1e-4), $"stream {s} step {t}");
+                    Assert.That(batched[(t * streams + s) * Vocab + v], Is.EqualTo(expected[v]).Within(1e-4), $"stream {s} step {t}");
                 }
             }
         }
