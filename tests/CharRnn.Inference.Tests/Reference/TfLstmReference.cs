@@ -53,16 +53,21 @@ internal sealed class TfLstmReference
         for (int k = 0; k < _layers; k++)
         {
             int inSize = x.Length, cols = 4 * _hidden;
-            var concat = x.Concat(_h[k]).ToArray();
-            var z = new double[cols];
-            for (int col = 0; col < cols; col++)
+            double[] kernel = _kernels[k];
+            var z = (double[])_biases[k].Clone();
+            // z += concat([x, h]) @ kernel, row by row (rows of zeros, as in one-hot input, add nothing).
+            for (int row = 0; row < inSize + _hidden; row++)
             {
-                double s = _biases[k][col];
-                for (int row = 0; row < inSize + _hidden; row++)
+                double a = row < inSize ? x[row] : _h[k][row - inSize];
+                if (a == 0)
                 {
-                    s += concat[row] * _kernels[k][row * cols + col];
+                    continue;
                 }
-                z[col] = s;
+                int offset = row * cols;
+                for (int col = 0; col < cols; col++)
+                {
+                    z[col] += a * kernel[offset + col];
+                }
             }
             for (int u = 0; u < _hidden; u++)
             {
