@@ -2,8 +2,6 @@ using System.Buffers.Binary;
 using System.Text;
 using CharRnn.Inference.Model;
 using CharRnn.Inference.Weights;
-using CharRnn.Inference.Weights.Wts;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CharRnn.Inference.Tests.Weights;
 
@@ -76,8 +74,9 @@ public class RealWtsFileTests
         var options = new WeightLoadOptions { Include = TfVariableNames.IsInferenceTensor };
         var seekable = WeightLoader.Load(FilePath, options);
         using var file = File.OpenRead(FilePath);
-        var piped = WeightFileV2Reader.Read(new NonSeekableStream(file), "pipe", options, NullLogger.Instance);
+        var piped = WeightLoader.Load(new NonSeekableStream(file), "pipe", options);
 
+        Assert.That(piped.Format, Is.EqualTo(WeightFileFormat.WtsV2));
         Assert.That(piped.SkippedRecords, Is.EqualTo(seekable.SkippedRecords));
         foreach (var t in seekable)
         {

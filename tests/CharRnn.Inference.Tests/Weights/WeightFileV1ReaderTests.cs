@@ -124,7 +124,8 @@ public class WeightFileV1ReaderTests
     {
         string values = string.Join(' ', Enumerable.Range(0, 100_000).Select(i => BitConverter.SingleToUInt32Bits(i).ToString("x")));
         var stream = new NonSeekableStream(new MemoryStream(Ascii($"1\nw 0 100000 {values} \n")));
-        var set = WeightFileV1Reader.Read(stream, "pipe", WeightLoadOptions.Default, NullLogger.Instance);
+        var set = WeightLoader.Load(stream, "pipe");
+        Assert.That(set.Format, Is.EqualTo(WeightFileFormat.WtsV1));
         Assert.That(set["w"].Values.ToArray(), Is.EqualTo(Enumerable.Range(0, 100_000).Select(i => (float)i).ToArray()));
     }
 }
