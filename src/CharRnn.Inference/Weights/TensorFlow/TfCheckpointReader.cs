@@ -67,9 +67,16 @@ internal static class TfCheckpointReader
         var tensors = new List<WeightTensor>();
         var skipped = new List<string>();
         using var shards = new ShardFiles(prefix, header.NumShards);
+        int record = -1;
         for (int i = 1; i < entries.Count; i++)
         {
-            int record = i - 1;
+            // Keys of a partitioned variable's slices start with a 0 byte (OrderedCode's encoding of the number 0,
+            // EncodeTensorNameSlice); the variable itself has its own entry, refused or skipped below.
+            if (entries[i].Key[0] == 0)
+            {
+                continue;
+            }
+            record++;
             var (tfName, entry) = Decode(entries[i], record, indexPath);
             string name = TfVariableNames.ToWtsName(tfName);
             if (options.Include is not null && !options.Include(name))

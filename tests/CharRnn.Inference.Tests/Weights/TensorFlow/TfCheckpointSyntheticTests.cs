@@ -142,6 +142,23 @@ public class TfCheckpointSyntheticTests
     }
 
     [Test]
+    public void Slice_entries_of_a_skipped_partitioned_variable_are_not_listed()
+    {
+        // TensorFlow keys a slice by EncodeTensorNameSlice: a 0 byte, then the ordered-code name and extents (binary).
+        byte[] notAProto = [0xFF, 0xFF, 0xFF];
+        new TensorBundleWriter()
+            .Add(new TensorBundleWriter.Tensor("w", TensorBundleWriter.DtFloat, [2], new byte[8]) { Partitioned = true })
+            .Add(new TensorBundleWriter.Tensor("\0\u0001w\u0001\u0001", TensorBundleWriter.DtFloat, [1], new byte[4]) { RawEntry = notAProto })
+            .AddFloats("b", [1], [7f])
+            .Write(Prefix);
+
+        var weights = WeightLoader.Load(Prefix, new WeightLoadOptions { Include = n => n != "w" });
+        Assert.That(weights.Select(t => t.Name), Is.EqualTo(new[] { "b" }));
+        Assert.That(weights.SkippedRecords, Is.EqualTo(new[] { "w" }));
+        Assert.That(() => WeightLoader.Load(Prefix), Throws.TypeOf<WeightFormatException>().With.Property(nameof(WeightFormatException.TensorName)).EqualTo("w"));
+    }
+
+    [Test]
     public void A_size_that_disagrees_with_the_shape_is_refused_before_reading()
     {
         new TensorBundleWriter()
