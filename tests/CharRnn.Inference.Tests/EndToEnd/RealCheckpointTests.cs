@@ -48,6 +48,22 @@ public class RealCheckpointTests
     }
 
     [Test]
+    public void Checkpoint_prefix_generates_the_same_text_as_the_wts_export()
+    {
+        string dir = TestData.SharedData("tf-char-rnn-shakespeare-128");
+        var fromCheckpoint = CharRnnModel.Load(Path.Combine(dir, "model-85340"), new ModelLoadOptions { VocabularyPath = Path.Combine(dir, "vocab.json") });
+        using var engine = InferenceEngine.Create(fromCheckpoint, new EngineOptions { Backend = Backend.Cpu });
+        foreach (string prime in SamplePrimes)
+        {
+            using var a = engine.CreateGenerator();
+            using var b = _engine.CreateGenerator();
+            a.Prime(prime);
+            b.Prime(prime);
+            Assert.That(a.Generate(100), Is.EqualTo(b.Generate(100)), prime);
+        }
+    }
+
+    [Test]
     public void Test_split_perplexity_equals_reference()
     {
         string text = File.ReadAllText(TestData.SharedData("tinyshakespeare.txt"));
