@@ -60,7 +60,7 @@ internal static class CliApplication
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            console.Error("cancelled");
+            console.Note("cancelled");
             return ExitCancelled;
         }
         catch (VocabularyException e) when (e.UnknownCharacters.Count > 0)

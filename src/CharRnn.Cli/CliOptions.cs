@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.CommandLine.Parsing;
 using CharRnn.Inference.Engine;
 using CharRnn.Inference.Model;
@@ -37,13 +38,7 @@ internal static class CliOptions
             DefaultValueFactory = _ => 0f,
             HelpName = "F",
         };
-        option.Validators.Add(r =>
-        {
-            if (!float.IsFinite(r.GetValueOrDefault<float>()))
-            {
-                r.AddError("--forget-bias must be a finite number.");
-            }
-        });
+        Check(option, f => float.IsFinite(f) ? null : "--forget-bias must be a finite number.");
         return option;
     }
 
@@ -57,6 +52,20 @@ internal static class CliOptions
         };
         return option.AcceptOnlyFromAmong("error", "skip", "replace");
     }
+
+    /// <summary>
+    /// Adds a check of the option's typed value; <paramref name="check"/> returns the error or null. Defaults are not
+    /// checked, and a value that does not parse is left to the parser's own error.
+    /// </summary>
+    public static void Check<T>(Option<T> option, Func<T, string?> check) where T : IParsable<T> =>
+        option.Validators.Add(r =>
+        {
+            if (!r.Implicit && r.Tokens.Count > 0 && T.TryParse(r.Tokens[^1].Value, CultureInfo.InvariantCulture, out var value)
+                && check(value) is { } error)
+            {
+                r.AddError(error);
+            }
+        });
 
     /// <summary>Refuses <c>--vocab</c> without <c>--model</c>: the embedded model carries its own vocabulary.</summary>
     public static void RequireModelForVocab(Command command, Option<string?> model, Option<string?> vocab) =>

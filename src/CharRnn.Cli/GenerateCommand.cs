@@ -28,26 +28,14 @@ internal static class GenerateCommand
             DefaultValueFactory = _ => DefaultPrime,
             HelpName = "TEXT",
         };
-        prime.Validators.Add(r =>
-        {
-            if (string.IsNullOrEmpty(r.GetValueOrDefault<string>()))
-            {
-                r.AddError("--prime must hold at least one character: generation starts from the prediction after the prime.");
-            }
-        });
+        CliOptions.Check(prime, p => p.Length == 0 ? "--prime must hold at least one character: generation starts from the prediction after the prime." : null);
         var length = new Option<int>("--length", "-n")
         {
             Description = "Number of characters to generate after the prime.",
             DefaultValueFactory = _ => DefaultLength,
             HelpName = "N",
         };
-        length.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0)
-            {
-                r.AddError($"--length must be 0 or more, not {r.GetValueOrDefault<int>()}.");
-            }
-        });
+        CliOptions.Check(length, n => n < 0 ? $"--length must be 0 or more, not {n}." : null);
         var greedy = new Option<bool>("--greedy") { Description = "Always take the most likely character (argmax, sampleCharRNN's rule)." };
         var temperature = new Option<float>("--temperature", "-t")
         {
@@ -55,36 +43,18 @@ internal static class GenerateCommand
             DefaultValueFactory = _ => DefaultTemperature,
             HelpName = "T",
         };
-        temperature.Validators.Add(r =>
-        {
-            float t = r.GetValueOrDefault<float>();
-            if (!float.IsFinite(t) || t < 0f)
-            {
-                r.AddError($"--temperature must be a finite number >= 0, not {t.ToString(CultureInfo.InvariantCulture)}.");
-            }
-        });
+        CliOptions.Check(temperature, t => float.IsFinite(t) && t >= 0f
+            ? null
+            : $"--temperature must be a finite number >= 0, not {t.ToString(CultureInfo.InvariantCulture)}.");
         var topK = new Option<int>("--top-k") { Description = "Sample only among the K most likely characters (0: all).", HelpName = "K" };
-        topK.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0)
-            {
-                r.AddError("--top-k must be 0 (all characters) or more.");
-            }
-        });
+        CliOptions.Check(topK, k => k < 0 ? "--top-k must be 0 (all characters) or more." : null);
         var topP = new Option<float>("--top-p")
         {
             Description = "Sample only among the most likely characters whose probabilities reach P, in (0, 1] (1: all).",
             DefaultValueFactory = _ => 1f,
             HelpName = "P",
         };
-        topP.Validators.Add(r =>
-        {
-            float p = r.GetValueOrDefault<float>();
-            if (!(p > 0f && p <= 1f))
-            {
-                r.AddError($"--top-p must be in (0, 1], not {p.ToString(CultureInfo.InvariantCulture)}.");
-            }
-        });
+        CliOptions.Check(topP, p => p > 0f && p <= 1f ? null : $"--top-p must be in (0, 1], not {p.ToString(CultureInfo.InvariantCulture)}.");
         var seed = new Option<ulong>("--seed", "-s") { Description = "Random seed: the same seed gives the same text (default 0).", HelpName = "S" };
         var backend = CliOptions.Backend();
         var forgetBias = CliOptions.ForgetBias();
@@ -146,14 +116,16 @@ internal static class GenerateCommand
         var primed = Stopwatch.GetElapsedTime(start);
 
         // The prime is echoed as given (also under --unknown-chars skip/replace), so a script can strip it by length.
-        await console.Out.WriteAsync(request.Prime.AsMemory(), cancellationToken).ConfigureAwait(false);
+        // Writes ignore cancellation: a chunk already generated is always written, so stdout matches the state. Cancellation
+        // is honoured between chunks by GenerateAsync.
+        await console.Out.WriteAsync(request.Prime.AsMemory(), CancellationToken.None).ConfigureAwait(false);
         int generated = 0;
         try
         {
             await foreach (string chunk in generator.GenerateAsync(request.Length, cancellationToken).ConfigureAwait(false))
             {
-                await console.Out.WriteAsync(chunk.AsMemory(), cancellationToken).ConfigureAwait(false);
-                await console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await console.Out.WriteAsync(chunk.AsMemory(), CancellationToken.None).ConfigureAwait(false);
+                await console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                 generated += chunk.Length;
             }
         }
