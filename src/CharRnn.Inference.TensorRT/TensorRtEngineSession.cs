@@ -16,7 +16,7 @@ internal sealed class TensorRtEngineSession : EngineSession
     // Steps whose tokens (and, when asked, logits) are staged on the device at once.
     private const int ChunkSteps = 256;
 
-    private readonly TensorRtInferenceEngine _owner;
+    private readonly CudaDevice _device;
     private readonly TensorRtExecutionContext _context;
     private readonly CudaStream _stream;
     private readonly DeviceMemory<float>[][] _h;
@@ -35,36 +35,45 @@ internal sealed class TensorRtEngineSession : EngineSession
 
     public TensorRtEngineSession(TensorRtInferenceEngine owner, TensorRtEngine engine, int streams) : base(owner.Dimensions, streams)
     {
-        _owner = owner;
-        owner.Device.MakeCurrent();
+        // The session retains the primary context itself, so its memory stays valid if the engine is disposed first.
+        _device = new CudaDevice(owner.Device.Ordinal);
         _layers = Dimensions.LayerCount;
         // Encoded once: the per-step address swaps must not allocate.
         _stateNames = [.. Enumerable.Range(0, _layers).Select(k => new[] { TrtTensorNames.HiddenIn(k), TrtTensorNames.CellIn(k), TrtTensorNames.HiddenOut(k), TrtTensorNames.CellOut(k) })];
         _perStep = streams * Dimensions.VocabularySize;
         long state = (long)streams * Dimensions.HiddenSize;
-        _h = [.. Enumerable.Range(0, 2).Select(_ => Enumerable.Range(0, _layers).Select(_ => new DeviceMemory<float>(state)).ToArray())];
-        _c = [.. Enumerable.Range(0, 2).Select(_ => Enumerable.Range(0, _layers).Select(_ => new DeviceMemory<float>(state)).ToArray())];
-        _logits = new DeviceMemory<float>(_perStep);
-        _tokens = new DeviceMemory<int>((ChunkSteps + 1L) * streams);
-        _nextToken = new DeviceMemory<int>(streams);
         _hostTokens = new int[ChunkSteps * streams];
         _hostLogits = new float[_perStep];
         _scratch = new float[2 * Dimensions.VocabularySize];
-        _stream = new CudaStream();
+        _h = [new DeviceMemory<float>[_layers], new DeviceMemory<float>[_layers]];
+        _c = [new DeviceMemory<float>[_layers], new DeviceMemory<float>[_layers]];
         try
         {
+            for (int copy = 0; copy < 2; copy++)
+            {
+                for (int k = 0; k < _layers; k++)
+                {
+                    _h[copy][k] = new DeviceMemory<float>(state);
+                    _c[copy][k] = new DeviceMemory<float>(state);
+                }
+            }
+            _logits = new DeviceMemory<float>(_perStep);
+            _tokens = new DeviceMemory<int>((ChunkSteps + 1L) * streams);
+            _nextToken = new DeviceMemory<int>(streams);
+            _stream = new CudaStream();
             _context = engine.CreateExecutionContext();
+            ResetCore();
         }
-        catch (TensorRtException e)
+        catch (Exception e) when (e is TensorRtException or CharRnnException)
         {
-            throw new TensorRtBackendException($"Could not create a TensorRT execution context: {e.Message}", e);
+            Release();
+            throw e is TensorRtException t ? new TensorRtBackendException($"Could not create a TensorRT execution context: {t.Message}", t) : e;
         }
-        ResetCore();
     }
 
     protected override void ResetCore()
     {
-        _owner.Device.MakeCurrent();
+        _device.MakeCurrent();
         foreach (var buffer in _h.SelectMany(b => b).Concat(_c.SelectMany(b => b)))
         {
             buffer.Clear(_stream.Handle);
@@ -76,7 +85,7 @@ internal sealed class TensorRtEngineSession : EngineSession
 
     protected override void FeedCore(ReadOnlySpan<int> tokens, int steps, Span<float> logitsPerStep)
     {
-        _owner.Device.MakeCurrent();
+        _device.MakeCurrent();
         bool keepAll = !logitsPerStep.IsEmpty;
         if (keepAll)
         {
@@ -103,7 +112,7 @@ internal sealed class TensorRtEngineSession : EngineSession
 
     protected override void GenerateCore(int steps, SamplingOptions sampling, ulong seed, long counter, Span<int> output)
     {
-        _owner.Device.MakeCurrent();
+        _device.MakeCurrent();
         if (sampling.IsGreedy)
         {
             GenerateGreedy(steps, output);
@@ -148,14 +157,14 @@ internal sealed class TensorRtEngineSession : EngineSession
 
     protected override void ReadLogitsCore(Span<float> destination)
     {
-        _owner.Device.MakeCurrent();
+        _device.MakeCurrent();
         _logits.CopyToHost(destination, 0, _stream.Handle);
         _stream.Synchronize();
     }
 
     protected override void SaveStateCore(Span<float> destination)
     {
-        _owner.Device.MakeCurrent();
+        _device.MakeCurrent();
         int n = Streams * Dimensions.HiddenSize, offset = 0;
         for (int k = 0; k < _layers; k++)
         {
@@ -169,7 +178,7 @@ internal sealed class TensorRtEngineSession : EngineSession
 
     protected override void RestoreStateCore(ReadOnlySpan<float> source)
     {
-        _owner.Device.MakeCurrent();
+        _device.MakeCurrent();
         int n = Streams * Dimensions.HiddenSize, offset = 0;
         for (int k = 0; k < _layers; k++)
         {
@@ -219,18 +228,28 @@ internal sealed class TensorRtEngineSession : EngineSession
     {
         if (disposing)
         {
-            _owner.Device.MakeCurrent();
-            _ = CudaDriverMethods.cuStreamSynchronize(_stream.Handle);
-            _context.Dispose();
-            _stream.Dispose();
-            foreach (var buffer in _h.SelectMany(b => b).Concat(_c.SelectMany(b => b)))
-            {
-                buffer.Dispose();
-            }
-            _logits.Dispose();
-            _logitsChunk?.Dispose();
-            _tokens.Dispose();
-            _nextToken.Dispose();
+            Release();
         }
+    }
+
+    // Frees whatever exists (also from a failed constructor); never throws.
+    private void Release()
+    {
+        _ = CudaDriverMethods.cuCtxSetCurrent(_device.Context);
+        if (_stream is not null)
+        {
+            _ = CudaDriverMethods.cuStreamSynchronize(_stream.Handle);
+        }
+        _context?.Dispose();
+        _stream?.Dispose();
+        foreach (var buffer in _h.SelectMany(b => b).Concat(_c.SelectMany(b => b)))
+        {
+            buffer?.Dispose();
+        }
+        _logits?.Dispose();
+        _logitsChunk?.Dispose();
+        _tokens?.Dispose();
+        _nextToken?.Dispose();
+        _device.Dispose();
     }
 }

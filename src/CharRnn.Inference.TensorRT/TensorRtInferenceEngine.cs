@@ -75,7 +75,18 @@ public sealed class TensorRtInferenceEngine : InferenceEngine
     /// <inheritdoc />
     protected override EngineSession CreateSessionCore(int streams)
     {
-        var engine = _engines.GetOrAdd(streams, s => new Lazy<TensorRtEngine>(() => LoadOrBuild(s))).Value;
+        var lazy = _engines.GetOrAdd(streams, s => new Lazy<TensorRtEngine>(() => LoadOrBuild(s)));
+        TensorRtEngine engine;
+        try
+        {
+            engine = lazy.Value;
+        }
+        catch (CharRnnException)
+        {
+            // Lazy keeps its exception: forget it so that a later session may try again.
+            _engines.TryRemove(new KeyValuePair<int, Lazy<TensorRtEngine>>(streams, lazy));
+            throw;
+        }
         return new TensorRtEngineSession(this, engine, streams);
     }
 

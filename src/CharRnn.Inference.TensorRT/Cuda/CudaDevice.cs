@@ -13,6 +13,7 @@ internal sealed class CudaDevice : IDisposable
 
     public unsafe CudaDevice(int ordinal)
     {
+        Ordinal = ordinal;
         int device;
         CudaDriver.Check(CudaDriverMethods.cuDeviceGet(&device, ordinal));
         _device = device;
@@ -30,6 +31,8 @@ internal sealed class CudaDevice : IDisposable
     }
 
     public nint Context { get; }
+
+    public int Ordinal { get; }
 
     /// <summary>"major.minor"; part of every plan's cache key (plans are tied to it).</summary>
     public string ComputeCapability { get; }
