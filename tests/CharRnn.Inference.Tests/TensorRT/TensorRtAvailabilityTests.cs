@@ -89,30 +89,86 @@ public class TensorRtAvailabilityTests
         Assert.That(engine.Backend, Is.EqualTo(Backend.Cpu));
     }
 
+    private static TensorRtBackendProvider RequireTensorRt(TensorRtBackendOptions? options = null)
+    {
+        var provider = new TensorRtBackendProvider(options);
+        if (!provider.IsAvailable(out string reason, out _))
+        {
+            Assert.Ignore($"Needs TensorRT 10, the charrnn_trt shim and an NVIDIA GPU: {reason}");
+        }
+        return provider;
+    }
+
     [Test]
     [Category("TensorRT")]
     public void TensorRT_engine_matches_the_CPU_engine()
     {
-        if (!new TensorRtBackendProvider().IsAvailable(out string reason, out _))
-        {
-            Assert.Ignore($"Needs TensorRT 10, the charrnn_trt shim and an NVIDIA GPU: {reason}");
-        }
+        var provider = RequireTensorRt(new TensorRtBackendOptions { PlanCacheDirectory = "" });
         var model = RandomModels.Model(2, 32, 65, 16, seed: 9);
         using var cpu = InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cpu });
-        using var trt = InferenceEngine.Create(model, new EngineOptions { Backend = Backend.TensorRT, Providers = [new TensorRtBackendProvider(new TensorRtBackendOptions { PlanCacheDirectory = "" })] });
+        using var trt = InferenceEngine.Create(model, new EngineOptions { Backend = Backend.TensorRT, Providers = [provider] });
         Assert.That(trt.Backend, Is.EqualTo(Backend.TensorRT), "the TensorRT path really ran");
         int[] prime = model.Vocabulary.Encode("ROMEO");
-        using var a = cpu.CreateSession();
-        using var b = trt.CreateSession();
-        var la = new float[prime.Length * 65];
-        var lb = new float[prime.Length * 65];
-        a.Feed(prime, prime.Length, la);
-        b.Feed(prime, prime.Length, lb);
-        Assert.That(lb, Is.EqualTo(la).Within(1e-4));
-        var ga = new int[40];
-        var gb = new int[40];
-        a.Generate(40, SamplingOptions.Greedy, 0, 0, ga);
-        b.Generate(40, SamplingOptions.Greedy, 0, 0, gb);
-        Assert.That(gb, Is.EqualTo(ga));
+        using var a = cpu.CreateSession(streams: 2);
+        using var b = trt.CreateSession(streams: 2);
+        int[] tokens = [.. prime.SelectMany(t => new[] { t, (t + 7) % 65 })];
+        var la = new float[tokens.Length * 65];
+        var lb = new float[tokens.Length * 65];
+        a.Feed(tokens, prime.Length, la);
+        b.Feed(tokens, prime.Length, lb);
+        Assert.That(lb, Is.EqualTo(la).Within(1e-4), "logits after every prime step");
+
+        var state = new float[a.StateLength];
+        b.SaveState(state);
+        var greedyA = new int[2 * 40];
+        var greedyB = new int[2 * 40];
+        a.Generate(40, SamplingOptions.Greedy, 0, 0, greedyA);
+        b.Generate(40, SamplingOptions.Greedy, 0, 0, greedyB);
+        Assert.That(greedyB, Is.EqualTo(greedyA), "greedy, argmax on the device");
+
+        b.RestoreState(state, hasLogits: true);
+        a.RestoreState(state, hasLogits: true);
+        var sampling = new SamplingOptions { Temperature = 0.8f, TopK = 10 };
+        var sampledA = new int[2 * 40];
+        var sampledB = new int[2 * 40];
+        a.Generate(40, sampling, 7, 0, sampledA);
+        b.Generate(40, sampling, 7, 0, sampledB);
+        Assert.That(sampledB, Is.EqualTo(sampledA), "seeded sampling after a restored state");
+    }
+
+    [Test]
+    [Category("TensorRT")]
+    public void Plans_are_cached_and_reused()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "charrnn-trt-plans-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var provider = RequireTensorRt(new TensorRtBackendOptions { PlanCacheDirectory = dir });
+            var model = RandomModels.Model(1, 16, 20, null, seed: 2);
+            var options = new EngineOptions { Backend = Backend.TensorRT, Providers = [provider] };
+            var first = new float[20];
+            using (var engine = InferenceEngine.Create(model, options))
+            using (var session = engine.CreateSession())
+            {
+                session.Feed([3], 1, first);
+            }
+            Assert.That(Directory.GetFiles(dir, "*.plan"), Has.Length.EqualTo(1));
+            File.SetLastWriteTimeUtc(Directory.GetFiles(dir)[0], new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+            var second = new float[20];
+            using (var engine = InferenceEngine.Create(model, options))
+            using (var session = engine.CreateSession())
+            {
+                session.Feed([3], 1, second);
+            }
+            Assert.That(File.GetLastWriteTimeUtc(Directory.GetFiles(dir)[0]).Year, Is.EqualTo(2000), "loaded, not rebuilt");
+            Assert.That(second, Is.EqualTo(first));
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
     }
 }
