@@ -64,10 +64,15 @@ internal sealed class TensorRtEngineSession : EngineSession
             _context = engine.CreateExecutionContext();
             ResetCore();
         }
-        catch (Exception e) when (e is TensorRtException or CharRnnException)
+        catch (TensorRtException e)
         {
             Release();
-            throw e is TensorRtException t ? new TensorRtBackendException($"Could not create a TensorRT execution context: {t.Message}", t) : e;
+            throw new TensorRtBackendException($"Could not create a TensorRT execution context: {e.Message}", e);
+        }
+        catch (CharRnnException)
+        {
+            Release();
+            throw;
         }
     }
 
