@@ -90,7 +90,9 @@ public static class TensorRtRuntime
                 loadedName = candidate;
                 break;
             }
-            trace.Add($"{candidate}: not found");
+            trace.Add(Path.IsPathRooted(candidate) && File.Exists(candidate)
+                ? $"{candidate}: exists but failed to load (a dependency such as the CUDA runtime is missing, or the wrong architecture)"
+                : $"{candidate}: not found by the system loader (or a dependency of it is missing)");
         }
         if (loadedName is null)
         {
@@ -157,7 +159,7 @@ public static class TensorRtRuntime
             yield return name;
             if (!string.IsNullOrEmpty(root))
             {
-                yield return Path.Combine(root, OperatingSystem.IsWindows() ? "bin" : "lib", name);
+                yield return Path.Combine(root, "lib", name);
             }
         }
     }
