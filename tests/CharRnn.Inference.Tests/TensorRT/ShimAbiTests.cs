@@ -36,6 +36,7 @@ public partial class ShimAbiTests
         Assert.Multiple(() =>
         {
             Assert.That(Unsafe.SizeOf<TrtDimsNative>(), Is.EqualTo(72));
+            Assert.That(Marshal.SizeOf<TrtDimsNative>(), Is.EqualTo(72));
             Assert.That(extentsOffset, Is.EqualTo(8));
             Assert.That(reservedOffset, Is.EqualTo(4));
             Assert.That(TrtDimsNative.MaxDims, Is.EqualTo(8));
@@ -85,19 +86,55 @@ public partial class ShimAbiTests
     }
 
     [Test]
-    public void Every_export_in_the_header_has_an_import_with_the_same_parameter_count()
+    public void Every_export_in_the_header_has_an_import_with_matching_return_and_parameter_types()
     {
-        var exports = ExportRegex().Matches(NativeFile("charrnn_trt.h"))
-            .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value.Trim() is "void" or "" ? 0 : m.Groups[2].Value.Split(',').Length);
+        var exports = ExportRegex().Matches(NativeFile("charrnn_trt.h")).ToDictionary(
+            m => m.Groups[2].Value,
+            m => (Return: m.Groups[1].Value.Trim(), Parameters: m.Groups[3].Value.Trim() is "void" or "" ? [] : m.Groups[3].Value.Split(',').Select(p => p.Trim()).ToArray()));
         var imports = typeof(NativeMethods).GetMethods(BindingFlags.Public | BindingFlags.Static)
             .Where(m => m.Name.StartsWith("charrnn_trt_", StringComparison.Ordinal))
-            .ToDictionary(m => m.Name, m => m.GetParameters().Length);
+            .ToDictionary(m => m.Name);
         Assert.That(exports, Has.Count.GreaterThan(40));
         Assert.That(imports.Keys, Is.EquivalentTo(exports.Keys));
-        foreach (var (name, count) in exports)
+        foreach (var (name, (ret, parameters)) in exports)
         {
-            Assert.That(imports[name], Is.EqualTo(count), name);
+            var method = imports[name];
+            Assert.That(method.ReturnType, Is.EqualTo(ManagedType(ret)), $"{name} return");
+            var managed = method.GetParameters();
+            Assert.That(managed, Has.Length.EqualTo(parameters.Length), name);
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                var type = managed[i].ParameterType;
+                var expected = ManagedType(parameters[i]);
+                if (expected == typeof(nint))
+                {
+                    Assert.That(type.IsPointer || type.IsFunctionPointer || type.IsUnmanagedFunctionPointer || type == typeof(nint), Is.True, $"{name} parameter {i} ({parameters[i]}) is pointer-sized, not {type}");
+                }
+                else
+                {
+                    Assert.That(type, Is.EqualTo(expected), $"{name} parameter {i} ({parameters[i]})");
+                }
+            }
         }
+    }
+
+    // The C type of a declaration ("const charrnn_trt_dims* dims", "int32_t op") as the managed type it must map to.
+    private static Type ManagedType(string declaration)
+    {
+        if (declaration.Contains('*', StringComparison.Ordinal) || declaration.StartsWith("charrnn_trt_log_callback", StringComparison.Ordinal))
+        {
+            return typeof(nint);
+        }
+        string type = declaration.Split(' ')[0];
+        return type switch
+        {
+            "void" => typeof(void),
+            "charrnn_trt_status" or "int32_t" => typeof(int),
+            "uint32_t" => typeof(uint),
+            "uint64_t" => typeof(ulong),
+            "size_t" => typeof(nuint),
+            _ => throw new AssertionException($"No managed mapping for the C type in '{declaration}'."),
+        };
     }
 
     [Test]
@@ -141,6 +178,6 @@ public partial class ShimAbiTests
     [GeneratedRegex(@"CHARRNN_TRT_([A-Z_]+) = (\d+)")]
     private static partial Regex StatusRegex();
 
-    [GeneratedRegex(@"CHARRNN_TRT_EXPORT [^;]*?CHARRNN_TRT_CALL (charrnn_trt_\w+)\(([^)]*)\);")]
+    [GeneratedRegex(@"CHARRNN_TRT_EXPORT ([^;]*?) CHARRNN_TRT_CALL (charrnn_trt_\w+)\(([^)]*)\);")]
     private static partial Regex ExportRegex();
 }
