@@ -39,7 +39,7 @@ internal static class GenerateCommand
         var greedy = new Option<bool>("--greedy") { Description = "Always take the most likely character (argmax, sampleCharRNN's rule)." };
         var temperature = new Option<float>("--temperature", "-t")
         {
-            Description = $"Sampling temperature (default {DefaultTemperature.ToString(CultureInfo.InvariantCulture)}; 0 is greedy).",
+            Description = "Sampling temperature: lower is more conservative, 0 is greedy.",
             DefaultValueFactory = _ => DefaultTemperature,
             HelpName = "T",
         };
