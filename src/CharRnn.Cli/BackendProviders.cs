@@ -1,4 +1,5 @@
 using CharRnn.Inference.Engine;
+using CharRnn.Inference.TensorRT;
 
 namespace CharRnn.Cli;
 
@@ -6,8 +7,8 @@ namespace CharRnn.Cli;
 internal static class BackendProviders
 {
     /// <summary>
-    /// Every backend provider this build references. Empty until a GPU package is referenced, so that
-    /// <c>--backend cuda</c> and <c>--backend tensorrt</c> fail with <see cref="Inference.BackendUnavailableException"/>.
+    /// Every backend provider this build references, fastest first. A provider that cannot run here makes
+    /// <c>--backend</c> naming it fail with <see cref="Inference.BackendUnavailableException"/>, and <c>auto</c> skip it.
     /// </summary>
-    public static IReadOnlyList<IBackendProvider> All() => [];
+    public static IReadOnlyList<IBackendProvider> All() => [new TensorRtBackendProvider()];
 }
