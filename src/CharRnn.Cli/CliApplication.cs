@@ -37,6 +37,7 @@ internal static class CliApplication
             ScoreCommand.Create(console),
             InspectCommand.Create(console),
             ConvertCommand.Create(console),
+            DoctorCommand.Create(console),
         };
 
         var parsed = root.Parse(args);

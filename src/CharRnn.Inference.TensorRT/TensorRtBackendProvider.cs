@@ -11,7 +11,7 @@ namespace CharRnn.Inference.TensorRT;
 /// charrnn_trt shim of the same major version, and the CUDA driver (libcuda.so.1) with a device load here. Pass it in
 /// <see cref="EngineOptions.Providers"/>.
 /// </summary>
-public sealed class TensorRtBackendProvider : IBackendProvider
+public sealed class TensorRtBackendProvider : IBackendProvider, IBackendDiagnostics
 {
     private readonly TensorRtBackendOptions _options;
 
@@ -44,6 +44,24 @@ public sealed class TensorRtBackendProvider : IBackendProvider
         reason = "";
         diagnostics = trace;
         return true;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<KeyValuePair<string, string>> Describe()
+    {
+        var details = new List<KeyValuePair<string, string>>
+        {
+            new("TensorRT libraries tried", string.Join(", ", TensorRtRuntime.InferLibraryNames)),
+        };
+        details.Add(TensorRtRuntime.TryInitialize(out _) && TensorRtRuntime.LibraryVersion is { } version
+            ? new("TensorRT version", version.ToString())
+            : new("TensorRT version", "not loaded"));
+        details.AddRange(TensorRtRuntime.Warnings.Select(w => new KeyValuePair<string, string>("TensorRT warning", w)));
+        details.Add(new("CUDA driver libraries tried", string.Join(", ", CudaDriver.LibraryNames)));
+        CudaDriver.Describe(details);
+        details.Add(new("precision", _options.Precision.ToString()));
+        details.Add(new("plan cache", _options.PlanCacheDirectory ?? "off"));
+        return details;
     }
 
     /// <inheritdoc />

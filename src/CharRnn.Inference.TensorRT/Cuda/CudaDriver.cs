@@ -58,6 +58,40 @@ internal static class CudaDriver
         }
     }
 
+    /// <summary>
+    /// The driver's CUDA version and each device's name and compute capability, for diagnostics; no context is created.
+    /// Loads the driver if needed; a value that cannot be read is reported as such. Never throws.
+    /// </summary>
+    public static unsafe void Describe(List<KeyValuePair<string, string>> details)
+    {
+        if (!TryInitialize(out var trace))
+        {
+            details.Add(new("CUDA driver", trace.Count > 0 ? trace[^1] : "not loaded"));
+            return;
+        }
+        int version;
+        details.Add(new("CUDA driver API version", CudaDriverMethods.cuDriverGetVersion(&version) == 0
+            ? $"{version / 1000}.{version % 1000 / 10}"
+            : "unknown"));
+        int count;
+        if (CudaDriverMethods.cuDeviceGetCount(&count) != 0)
+        {
+            return;
+        }
+        var name = stackalloc byte[256];
+        for (int ordinal = 0; ordinal < count; ordinal++)
+        {
+            int device, major = 0, minor = 0;
+            bool ok = CudaDriverMethods.cuDeviceGet(&device, ordinal) == 0
+                && CudaDriverMethods.cuDeviceGetName(name, 256, device) == 0
+                && CudaDriverMethods.cuDeviceGetAttribute(&major, ComputeCapabilityMajor, device) == 0
+                && CudaDriverMethods.cuDeviceGetAttribute(&minor, ComputeCapabilityMinor, device) == 0;
+            details.Add(new($"GPU {ordinal}", ok
+                ? $"{Marshal.PtrToStringUTF8((nint)name)} (compute capability {major}.{minor})"
+                : "unreadable"));
+        }
+    }
+
     /// <summary>Throws <see cref="CudaDriverException"/> naming the call and the CUresult unless <paramref name="status"/> is CUDA_SUCCESS.</summary>
     public static void Check(int status, [CallerArgumentExpression(nameof(status))] string call = "")
     {

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using CharRnn.Inference.Conversion;
 using CharRnn.Inference.Cpu;
+using CharRnn.Inference.Diagnostics;
 using CharRnn.Inference.Generation;
 using CharRnn.Inference.Model;
 using Microsoft.Extensions.Logging;
@@ -69,7 +71,15 @@ public abstract class InferenceEngine : IDisposable
     public static InferenceEngine Create(CharRnnModel model, EngineOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        options ??= new EngineOptions();
+        long start = Stopwatch.GetTimestamp();
+        var engine = CreateCore(model, options ?? new EngineOptions());
+        CharRnnMetrics.EngineBuildDuration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds,
+            new KeyValuePair<string, object?>(CharRnnMetrics.BackendTag, engine.Backend.ToString()));
+        return engine;
+    }
+
+    private static InferenceEngine CreateCore(CharRnnModel model, EngineOptions options)
+    {
         var logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<InferenceEngine>();
         var network = TfToTrtWeightConverter.Convert(model, options.Conversion);
 

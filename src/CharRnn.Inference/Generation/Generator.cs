@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Text;
+using CharRnn.Inference.Diagnostics;
 using CharRnn.Inference.Engine;
 
 namespace CharRnn.Inference.Generation;
@@ -21,6 +22,7 @@ public sealed class Generator : IDisposable
     private readonly InferenceEngine _engine;
     private readonly EngineSession _session;
     private readonly int _vocab;
+    private readonly string _backendName;
     private int _busy;
     private bool _disposed;
 
@@ -30,6 +32,8 @@ public sealed class Generator : IDisposable
         Options = options;
         _vocab = engine.Dimensions.VocabularySize;
         _session = engine.CreateSession(1);
+        // The metric tag, made once: formatting the enum per chunk would allocate on the generation path.
+        _backendName = engine.Backend.ToString();
     }
 
     /// <summary>The options this generator was created with.</summary>
@@ -203,6 +207,10 @@ public sealed class Generator : IDisposable
             LastStopString = stop;
         }
         Position += chunk.Length;
+        if (CharRnnMetrics.CharsGenerated.Enabled)
+        {
+            CharRnnMetrics.CharsGenerated.Add(chunk.Length, new KeyValuePair<string, object?>(CharRnnMetrics.BackendTag, _backendName));
+        }
         return chunk;
     }
 
