@@ -1,0 +1,55 @@
+// GET /generate?prime=ROMEO:&length=500&temperature=0.8&seed=1 streams text/plain as it is generated.
+// The engine is built once at start-up (AddCharRnn's warm-up) and shared; each request gets its own Generator.
+using CharRnn.Inference;
+using CharRnn.Inference.Engine;
+using CharRnn.Inference.Generation;
+using CharRnn.Inference.Hosting;
+using CharRnn.Inference.Sampling;
+using CharRnn.Inference.TensorRT;
+
+const int MaxLength = 10_000;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Services
+    // Auto uses TensorRT where TensorRT 10 and a GPU are present, else the CPU.
+    .AddCharRnnBackend(new TensorRtBackendProvider())
+    .AddCharRnn(options => builder.Configuration.GetSection("CharRnn").Bind(options));
+var app = builder.Build();
+
+app.MapGet("/generate", async (HttpContext http, InferenceEngine engine, string? prime, int? length, float? temperature, ulong? seed) =>
+{
+    prime = string.IsNullOrEmpty(prime) ? "ROMEO:" : prime;
+    int count = length ?? 500;
+    if (count is < 0 or > MaxLength)
+    {
+        http.Response.StatusCode = StatusCodes.Status400BadRequest;
+        await http.Response.WriteAsync($"length must be between 0 and {MaxLength}.\n");
+        return;
+    }
+    using var generator = engine.CreateGenerator(new GeneratorOptions
+    {
+        Sampling = new SamplingOptions { Temperature = temperature ?? 0.8f },
+        Seed = seed ?? (ulong)Random.Shared.NextInt64(),
+    });
+    try
+    {
+        generator.Prime(prime);
+    }
+    catch (VocabularyException e)
+    {
+        http.Response.StatusCode = StatusCodes.Status400BadRequest;
+        await http.Response.WriteAsync(e.Message + "\n");
+        return;
+    }
+
+    http.Response.ContentType = "text/plain; charset=utf-8";
+    await http.Response.WriteAsync(prime, http.RequestAborted);
+    // A client that disconnects cancels RequestAborted: generation stops after the current chunk.
+    await foreach (string chunk in generator.GenerateAsync(count, http.RequestAborted))
+    {
+        await http.Response.WriteAsync(chunk, http.RequestAborted);
+        await http.Response.Body.FlushAsync(http.RequestAborted);
+    }
+});
+
+app.Run();
