@@ -43,6 +43,9 @@ public class DoctorCommandTests
         Assert.That(lines.Where(l => l.StartsWith("trace: ", StringComparison.Ordinal)), Is.Not.Empty);
         Assert.That(lines.Where(l => l.StartsWith("trace: ", StringComparison.Ordinal)), Has.Some.Contains(InferName));
         Assert.That(lines, Has.Some.EqualTo("TensorRT version: not loaded"));
+        // The provider's details (IBackendDiagnostics) follow the trace, including what the CUDA driver probe found.
+        Assert.That(lines, Has.Some.StartsWith("CUDA driver libraries tried: "));
+        Assert.That(lines, Has.Some.StartsWith("CUDA driver").And.Not.StartsWith("CUDA driver libraries tried"));
         Assert.That(lines[^1] == "" ? lines[^2] : lines[^1], Is.EqualTo("auto: Cpu (no GPU backend available: TensorRT unavailable)"));
     }
 
