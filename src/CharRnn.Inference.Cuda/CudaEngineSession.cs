@@ -43,7 +43,7 @@ internal sealed class CudaEngineSession : EngineSession
             _c = Own(context.Allocate<float>(_stateFloats));
             _logits = Own(context.Allocate<float>(checked((long)streams * dims.VocabularySize)));
             _currentTokens = Own(context.Allocate<int>(streams));
-            _scratch = Own(context.Allocate<float>((long)engine.Grid * CudaInferenceEngine.Warps * 2 * dims.VocabularySize));
+            _scratch = Own(context.Allocate<float>(engine.ScratchInSharedMemory ? 1 : (long)engine.Grid * CudaInferenceEngine.Warps * 3 * dims.VocabularySize));
             _barrier = Own(context.Allocate<uint>(2));
             _barrier.ClearAsync(_stream);
             ClearState();
@@ -195,6 +195,8 @@ internal sealed class CudaEngineSession : EngineSession
             StageStreams = Math.Min(Streams, e.StageStreams),
             MaxWidth = e.MaxWidth,
             RedundantSampling = Streams <= CudaInferenceEngine.RedundantSamplingStreams ? 1 : 0,
+            StageFloats = e.StageFloats(Math.Min(Streams, e.StageStreams)),
+            ScratchInSharedMemory = e.ScratchInSharedMemory ? 1 : 0,
         };
     }
 

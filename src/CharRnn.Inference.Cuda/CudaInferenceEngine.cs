@@ -25,8 +25,11 @@ public sealed class CudaInferenceEngine : InferenceEngine
     private const string KernelName = "lstm_run";
     private const string KernelResource = "CharRnn.Inference.Cuda.Kernels.lstm_persistent.cu";
     // Floats of [x | h] staged per block for a chunk of streams (32 KB).
-    private const int StageFloats = 8192;
+    private const int StageBudgetFloats = 8192;
+    // Streams per staged chunk: the kernel's register blocking (SBMAX) and layer limit (MAX_LAYERS).
     private const int MaxStageStreams = 8;
+    internal const int MaxLayers = 16;
+    private const long MaxSharedScratchFloats = 8192;
 
     private readonly CudaContext _context;
     private readonly List<IDisposable> _owned = [];
@@ -102,10 +105,20 @@ public sealed class CudaInferenceEngine : InferenceEngine
         }
     }
 
+    /// <summary>
+    /// Floats of the stage region: the staged [x | h] of <paramref name="stageStreams"/> streams, and room for the
+    /// sampling scratch of every warp (3 x vocab floats each) when <see cref="ScratchInSharedMemory"/>.
+    /// </summary>
+    internal int StageFloats(int stageStreams) => (int)RoundUp4(Math.Max(
+        (long)stageStreams * MaxWidth, ScratchInSharedMemory ? 3L * Warps * Dimensions.VocabularySize : 0));
+
+    /// <summary>Whether each warp's sampling scratch lives in shared memory (small vocabularies) or global memory.</summary>
+    internal bool ScratchInSharedMemory => 3L * Warps * Dimensions.VocabularySize <= MaxSharedScratchFloats;
+
     private int SharedBytes(int stageStreams, bool weightsInShared)
     {
         long floats = (weightsInShared ? WeightFloats : 0)
-            + (long)stageStreams * MaxWidth
+            + StageFloats(stageStreams)
             + RoundUp4((long)stageStreams * 4 * UnitsPerBlock)
             + RedundantSamplingStreams;
         return (int)Math.Min(int.MaxValue, floats * sizeof(float));
@@ -215,11 +228,15 @@ public sealed class CudaInferenceEngine : InferenceEngine
     {
         var dims = Dimensions;
         int hidden = dims.HiddenSize, vocab = dims.VocabularySize;
+        if (dims.LayerCount > MaxLayers)
+        {
+            throw new ModelFormatException($"The CUDA engine supports up to {MaxLayers} layers; this model has {dims.LayerCount}. Use the CPU backend.");
+        }
         int sms = Device.MultiprocessorCount;
         UnitsPerBlock = (hidden + sms - 1) / sms;
         Grid = (hidden + UnitsPerBlock - 1) / UnitsPerBlock;
         VocabPerBlock = (vocab + Grid - 1) / Grid;
-        StageStreams = Math.Clamp(StageFloats / MaxWidth, 1, MaxStageStreams);
+        StageStreams = Math.Clamp(StageBudgetFloats / MaxWidth, 1, MaxStageStreams);
         long weightFloats = (long)VocabPerBlock * hidden;
         for (int k = 0; k < dims.LayerCount; k++)
         {

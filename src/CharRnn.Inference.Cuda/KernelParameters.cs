@@ -4,7 +4,7 @@ namespace CharRnn.Inference.Cuda;
 
 /// <summary>
 /// Mirror of <c>struct RunParams</c> in Kernels/lstm_persistent.cu, field for field (x86-64 / CUDA layout: 13 pointers,
-/// two 64-bit integers, then 32-bit fields; 184 bytes). Passed by value as the kernel's only parameter.
+/// two 64-bit integers, then 32-bit fields; 192 bytes with the tail padding). Passed by value as the kernel's only parameter.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct RunParams
@@ -39,7 +39,8 @@ internal struct RunParams
     public int StageStreams;
     public int MaxWidth;
     public int RedundantSampling;
-    public int Pad;
+    public int StageFloats;
+    public int ScratchInSharedMemory;
 }
 
 /// <summary>Mirror of <c>struct LayerWeights</c> in Kernels/lstm_persistent.cu (24 bytes).</summary>

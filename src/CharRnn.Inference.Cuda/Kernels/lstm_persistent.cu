@@ -16,6 +16,9 @@ typedef long long i64;
 #define WARPS (THREADS / 32)
 #define MAX_REDUNDANT_STREAMS 32
 #define FULL_MASK 0xffffffffu
+#define MAX_LAYERS 16
+#define RB 2        // weight rows per warp pass
+#define SBMAX 8     // streams per stage chunk (register blocking)
 
 struct LayerWeights
 {
@@ -38,7 +41,7 @@ struct RunParams
     const int* tokens_in;     // [steps][B] (feed) or null (generate)
     int* tokens_out;          // [steps][B] (generate)
     int* cur_tokens;          // [B]
-    float* scratch;           // [grid][WARPS][2V] sampling scratch
+    float* scratch;           // [grid][WARPS][3V] sampling scratch when it does not fit in shared memory
     unsigned int* barrier;    // [2]: arrivals, generation
     u64 seed;
     i64 counter;
@@ -57,7 +60,8 @@ struct RunParams
     int stage_streams;
     int max_width;
     int redundant_sampling;
-    int pad;
+    int stage_floats;           // floats of the stage region (>= stage_streams * max_width and >= 3V per warp)
+    int scratch_in_smem;        // sampling scratch in the stage region (else in global scratch)
 };
 
 __device__ __forceinline__ unsigned int ld_acquire(const unsigned int* p)
@@ -124,36 +128,12 @@ __device__ __forceinline__ float warp_sum(float v)
     return v;
 }
 
-__device__ __forceinline__ float warp_dot(const float* w, const float* x, int n, int lane, bool vec)
-{
-    float acc = 0.0f;
-    if (vec)
-    {
-        const float4* w4 = reinterpret_cast<const float4*>(w);
-        const float4* x4 = reinterpret_cast<const float4*>(x);
-        const int n4 = n >> 2;
-        for (int i = lane; i < n4; i += 32)
-        {
-            float4 a = w4[i];
-            float4 b = x4[i];
-            acc = fmaf(a.x, b.x, acc);
-            acc = fmaf(a.y, b.y, acc);
-            acc = fmaf(a.z, b.z, acc);
-            acc = fmaf(a.w, b.w, acc);
-        }
-    }
-    else
-    {
-        for (int i = lane; i < n; i += 32) acc = fmaf(w[i], x[i], acc);
-    }
-    return warp_sum(acc);
-}
-
 __device__ __forceinline__ float sigmoidf_(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 // TokenSampler.Sample for one stream, by one warp. Sums that the CPU does sequentially are done sequentially by lane 0
-// in the same order, so the float results match the rule bit for bit (up to expf's rounding).
-__device__ int sample_stream(const RunParams& p, int s, int t, float* ws, int* order, int lane)
+// in the same order, so the float results match the rule bit for bit (up to expf's rounding). Scratch: weights [V],
+// weights sorted by rank [V], rank of each index [V].
+__device__ int sample_stream(const RunParams& p, int s, int t, float* ws, int lane)
 {
     const int V = p.vocab;
     const float* lg = p.logits + (i64)s * V;
@@ -174,6 +154,8 @@ __device__ int sample_stream(const RunParams& p, int s, int t, float* ws, int* o
         }
         return bi == 0x7fffffff ? 0 : bi;
     }
+    float* sorted = ws + V;
+    int* rank = reinterpret_cast<int*>(ws + 2 * V);
     float mx = __int_as_float(0xff800000);
     for (int i = lane; i < V; i += 32) mx = fmaxf(mx, __ldcg(lg + i));
     for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(FULL_MASK, mx, o));
@@ -189,31 +171,34 @@ __device__ int sample_stream(const RunParams& p, int s, int t, float* ws, int* o
         for (int i = lane; i < V; i += 32)
         {
             float wi = ws[i];
-            int rank = 0;
+            int r = 0;
             for (int j = 0; j < V; ++j)
             {
                 float wj = ws[j];
-                rank += (wj > wi || (wj == wi && j < i)) ? 1 : 0;
+                r += (wj > wi || (wj == wi && j < i)) ? 1 : 0;
             }
-            order[rank] = i;
+            rank[i] = r;
+            sorted[r] = wi;
         }
         __syncwarp();
         int m = k;
         if (lane == 0)
         {
             float total = 0.0f;
-            for (int r = 0; r < k; ++r) total += ws[order[r]];
+            for (int r = 0; r < k; ++r) total += sorted[r];
             float threshold = pp * total;
             float acc = 0.0f;
             for (int r = 0; r < k; ++r)
             {
-                acc += ws[order[r]];
+                acc += sorted[r];
                 if (acc >= threshold) { m = r + 1; break; }
             }
         }
         m = __shfl_sync(FULL_MASK, m, 0);
-        __syncwarp();
-        for (int r = m + lane; r < V; r += 32) ws[order[r]] = 0.0f;
+        for (int i = lane; i < V; i += 32)
+        {
+            if (rank[i] >= m) ws[i] = 0.0f;
+        }
         __syncwarp();
     }
     int pick = -1;
@@ -245,9 +230,94 @@ __device__ int sample_stream(const RunParams& p, int s, int t, float* ws, int* o
     return pick < 0 ? 0 : pick;
 }
 
+// Dot products of up to RB weight rows with up to SBMAX staged streams, register-blocked so that each weight and each
+// staged value is read from shared memory once per warp pass. Every lane ends with every sum.
+__device__ __forceinline__ void rows_dot(const float* w0, const float* w1, const float* stage, int stride, int n, int sn,
+                                         int lane, bool vec, float (&acc)[RB][SBMAX])
+{
+#pragma unroll
+    for (int a = 0; a < RB; ++a)
+#pragma unroll
+        for (int q = 0; q < SBMAX; ++q) acc[a][q] = 0.0f;
+    if (vec)
+    {
+        const float4* a4 = reinterpret_cast<const float4*>(w0);
+        const float4* b4 = reinterpret_cast<const float4*>(w1);
+        for (int i = lane; i < (n >> 2); i += 32)
+        {
+            const float4 x0 = a4[i];
+            const float4 x1 = b4[i];
+#pragma unroll
+            for (int q = 0; q < SBMAX; ++q)
+            {
+                if (q < sn)
+                {
+                    const float4 h = reinterpret_cast<const float4*>(stage + q * stride)[i];
+                    acc[0][q] = fmaf(x0.x, h.x, acc[0][q]);
+                    acc[0][q] = fmaf(x0.y, h.y, acc[0][q]);
+                    acc[0][q] = fmaf(x0.z, h.z, acc[0][q]);
+                    acc[0][q] = fmaf(x0.w, h.w, acc[0][q]);
+                    acc[1][q] = fmaf(x1.x, h.x, acc[1][q]);
+                    acc[1][q] = fmaf(x1.y, h.y, acc[1][q]);
+                    acc[1][q] = fmaf(x1.z, h.z, acc[1][q]);
+                    acc[1][q] = fmaf(x1.w, h.w, acc[1][q]);
+                }
+            }
+        }
+    }
+    else
+    {
+        for (int i = lane; i < n; i += 32)
+        {
+            const float x0 = w0[i];
+            const float x1 = w1[i];
+#pragma unroll
+            for (int q = 0; q < SBMAX; ++q)
+            {
+                if (q < sn)
+                {
+                    const float h = stage[q * stride + i];
+                    acc[0][q] = fmaf(x0, h, acc[0][q]);
+                    acc[1][q] = fmaf(x1, h, acc[1][q]);
+                }
+            }
+        }
+    }
+#pragma unroll
+    for (int a = 0; a < RB; ++a)
+#pragma unroll
+        for (int q = 0; q < SBMAX; ++q)
+            if (q < sn) acc[a][q] = warp_sum(acc[a][q]);
+}
+
+// Copies rows [s0, s0 + sn) of src ([B][H], read through L2: other blocks wrote it) into stage columns [col0, col0 + H).
+__device__ __forceinline__ void stage_rows(float* stage, int stride, int col0, const float* src, int H, int s0, int sn, int tid)
+{
+    if ((H & 3) == 0 && (stride & 3) == 0 && (col0 & 3) == 0)
+    {
+        const int h4 = H >> 2;
+        for (int sl = 0; sl < sn; ++sl)
+        {
+            const float4* from = reinterpret_cast<const float4*>(src + (i64)(s0 + sl) * H);
+            float4* to = reinterpret_cast<float4*>(stage + sl * stride + col0);
+            for (int c = tid; c < h4; c += THREADS) to[c] = __ldcg(from + c);
+        }
+    }
+    else
+    {
+        for (int sl = 0; sl < sn; ++sl)
+        {
+            const float* from = src + (i64)(s0 + sl) * H;
+            float* to = stage + sl * stride + col0;
+            for (int c = tid; c < H; c += THREADS) to[c] = __ldcg(from + c);
+        }
+    }
+}
+
 extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParams p)
 {
     extern __shared__ __align__(16) float smem[];
+    __shared__ LayerWeights layer_desc[MAX_LAYERS];
     const int H = p.hidden, B = p.streams, V = p.vocab, L = p.layer_count;
     const int UPB = p.units_per_block, VPB = p.vocab_per_block, SB = p.stage_streams, MW = p.max_width;
     const int rows = 4 * UPB;
@@ -256,17 +326,19 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
     const unsigned int G = gridDim.x;
     const int u0 = blk * UPB;
     const int v0 = blk * VPB;
+    if (tid < L) layer_desc[tid] = p.layers[tid];
+    __syncthreads();
 
-    // Shared memory: [weights of the block's rows, all layers, then its FC rows] [stage SB x MW] [gates SB x rows] [tokens]
+    // Shared memory: [weights of the block's rows, all layers, then its FC rows] [stage] [gates SB x rows] [tokens]
     i64 wfloats = 0;
     if (p.weights_in_smem)
     {
-        for (int k = 0; k < L; ++k) wfloats += (i64)rows * p.layers[k].width;
+        for (int k = 0; k < L; ++k) wfloats += (i64)rows * layer_desc[k].width;
         wfloats += (i64)VPB * H;
         wfloats = (wfloats + 3) & ~3LL;
     }
     float* stage = smem + wfloats;
-    float* gates = stage + (i64)SB * MW;
+    float* gates = stage + p.stage_floats;
     int* stok = reinterpret_cast<int*>(gates + (((i64)SB * rows + 3) & ~3LL));
 
     if (p.weights_in_smem)
@@ -274,29 +346,27 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
         float* dst = smem;
         for (int k = 0; k < L; ++k)
         {
-            const int width = p.layers[k].width;
-            const float* src = p.layers[k].wr;
-            for (i64 idx = tid; idx < (i64)rows * width; idx += THREADS)
+            const int width = layer_desc[k].width;
+            const float* src = layer_desc[k].wr;
+            for (int j = 0; j < rows; ++j)
             {
-                int j = (int)(idx / width);
-                int col = (int)(idx - (i64)j * width);
-                int g = j / UPB, u = u0 + (j - g * UPB);
-                dst[idx] = u < H ? src[((i64)g * H + u) * width + col] : 0.0f;
+                const int g = j / UPB, u = u0 + (j - g * UPB);
+                const float* from = src + ((i64)g * H + u) * width;
+                for (int col = tid; col < width; col += THREADS) dst[(i64)j * width + col] = u < H ? from[col] : 0.0f;
             }
             dst += (i64)rows * width;
         }
-        for (i64 idx = tid; idx < (i64)VPB * H; idx += THREADS)
+        for (int jv = 0; jv < VPB; ++jv)
         {
-            int v = v0 + (int)(idx / H);
-            dst[idx] = v < V ? p.fc_w[(i64)v * H + idx % H] : 0.0f;
+            const int v = v0 + jv;
+            for (int col = tid; col < H; col += THREADS) dst[(i64)jv * H + col] = v < V ? p.fc_w[(i64)v * H + col] : 0.0f;
         }
     }
     unsigned int generation = 0;
     if (tid == 0) generation = ld_acquire(&p.barrier[1]);
     __syncthreads();
 
-    float* ws = p.scratch + ((i64)blk * WARPS + warp) * 2 * V;
-    int* order = reinterpret_cast<int*>(ws + V);
+    float* ws = p.scratch_in_smem ? stage + warp * 3 * V : p.scratch + ((i64)blk * WARPS + warp) * 3 * V;
     const bool generating = p.tokens_in == 0;
     const i64 LBH = (i64)L * B * H;
     int parity = p.parity;
@@ -313,7 +383,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
                 // Few streams: every block samples every stream itself (identical results), saving a grid barrier.
                 for (int s = warp; s < B; s += WARPS)
                 {
-                    int tok = sample_stream(p, s, t, ws, order, lane);
+                    int tok = sample_stream(p, s, t, ws, lane);
                     if (lane == 0)
                     {
                         stok[s] = tok;
@@ -326,7 +396,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
             {
                 for (int s = blk * WARPS + warp; s < B; s += G * WARPS)
                 {
-                    int tok = sample_stream(p, s, t, ws, order, lane);
+                    int tok = sample_stream(p, s, t, ws, lane);
                     if (lane == 0)
                     {
                         p.cur_tokens[s] = tok;
@@ -340,7 +410,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
         i64 woffset = 0;
         for (int k = 0; k < L; ++k)
         {
-            const int width = p.layers[k].width;
+            const int width = layer_desc[k].width;
             const int xw = width - H;
             const bool vec = ((width & 3) == 0) && ((MW & 3) == 0);
             const float* hk_old = hcur + (i64)k * B * H;
@@ -348,43 +418,61 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
             float* hk_new = hnext + (i64)k * B * H;
             float* ck = p.c + (i64)k * B * H;
             const float* wsm = smem + woffset;
-            const float* wgl = p.layers[k].wr;
-            const float* bias = p.layers[k].bias;
+            const float* wgl = layer_desc[k].wr;
+            const float* bias = layer_desc[k].bias;
             for (int s0 = 0; s0 < B; s0 += SB)
             {
                 const int sn = min(SB, B - s0);
-                for (i64 idx = tid; idx < (i64)sn * width; idx += THREADS)
+                // Prefetch this thread's first cell state so that its latency hides behind the staging and the dots.
+                float cpre = 0.0f;
+                if (tid < sn * UPB)
                 {
-                    int sl = (int)(idx / width);
-                    int col = (int)(idx - (i64)sl * width);
-                    i64 s = s0 + sl;
-                    stage[(i64)sl * MW + col] = col < xw ? __ldcg(x_new + s * H + col) : __ldcg(hk_old + s * H + (col - xw));
+                    const int sl = tid / UPB, u = u0 + (tid - sl * UPB);
+                    if (u < H) cpre = ck[(i64)(s0 + sl) * H + u];
                 }
+                if (k > 0) stage_rows(stage, MW, 0, x_new, H, s0, sn, tid);
+                stage_rows(stage, MW, xw, hk_old, H, s0, sn, tid);
                 __syncthreads();
-                for (int pr = warp; pr < rows * sn; pr += WARPS)
+                for (int j0 = warp * RB; j0 < rows; j0 += WARPS * RB)
                 {
-                    const int sl = pr / rows, j = pr - sl * rows;
-                    const int g = j / UPB, u = u0 + (j - g * UPB);
-                    if (u >= H) continue;
-                    const int r = g * H + u;
-                    const float* wrow = p.weights_in_smem ? wsm + (i64)j * width : wgl + (i64)r * width;
-                    float acc = warp_dot(wrow, stage + (i64)sl * MW, width, lane, vec);
-                    if (lane == 0)
+                    int rr[RB];
+                    bool ok[RB];
+                    const float* wr[RB];
+#pragma unroll
+                    for (int a = 0; a < RB; ++a)
                     {
-                        const int s = s0 + sl;
-                        float pre;
+                        const int j = j0 + a;
+                        const int g = j / UPB, u = u0 + (j - g * UPB);
+                        ok[a] = j < rows && u < H;
+                        rr[a] = g * H + u;
+                        wr[a] = !ok[a] ? (p.weights_in_smem ? wsm : wgl)
+                            : (p.weights_in_smem ? wsm + (i64)j * width : wgl + (i64)rr[a] * width);
+                    }
+                    // The pre-activation's constant part (bias, or layer 0's table entry), loaded before the dots.
+                    float base = 0.0f;
+                    const int myA = lane / SBMAX, myQ = lane - myA * SBMAX;
+                    if (lane < RB * SBMAX && myQ < sn && ok[myA])
+                    {
+                        const int r = myA == 0 ? rr[0] : rr[1];
                         if (k == 0)
                         {
-                            int tok = !generating ? p.tokens_in[(i64)t * B + s]
+                            const int s = s0 + myQ;
+                            const int tok = !generating ? p.tokens_in[(i64)t * B + s]
                                 : (p.redundant_sampling ? stok[s] : __ldcg(p.cur_tokens + s));
-                            pre = p.table[(i64)tok * 4 * H + r] + acc;
+                            base = p.table[(i64)tok * 4 * H + r];
                         }
                         else
                         {
-                            pre = bias[r] + acc;
+                            base = bias[r];
                         }
-                        gates[sl * rows + j] = pre;
                     }
+                    float acc[RB][SBMAX];
+                    rows_dot(wr[0], wr[1], stage, MW, width, sn, lane, vec, acc);
+#pragma unroll
+                    for (int a = 0; a < RB; ++a)
+#pragma unroll
+                        for (int q = 0; q < SBMAX; ++q)
+                            if (lane == a * SBMAX + q && q < sn && ok[a]) gates[q * rows + j0 + a] = base + acc[a][q];
                 }
                 __syncthreads();
                 for (int idx = tid; idx < sn * UPB; idx += THREADS)
@@ -397,8 +485,9 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
                     float cg = tanhf(gs[UPB + jj]);
                     float fg = sigmoidf_(gs[2 * UPB + jj]);
                     float og = sigmoidf_(gs[3 * UPB + jj]);
+                    const float cold = idx == tid ? cpre : ck[at];
                     // c' = c * f + i * j; h' = tanh(c') * o, rounded as the CPU engine rounds (no contraction).
-                    float cv = __fadd_rn(__fmul_rn(ck[at], fg), __fmul_rn(ig, cg));
+                    float cv = __fadd_rn(__fmul_rn(cold, fg), __fmul_rn(ig, cg));
                     ck[at] = cv;
                     hk_new[at] = __fmul_rn(tanhf(cv), og);
                 }
@@ -409,6 +498,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
         }
 
         // Output projection: this block's vocabulary rows for every stream.
+        if (v0 < V)
         {
             const float* hl = hnext + (i64)(L - 1) * B * H;
             const bool vec = ((H & 3) == 0) && ((MW & 3) == 0);
@@ -416,29 +506,39 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
             for (int s0 = 0; s0 < B; s0 += SB)
             {
                 const int sn = min(SB, B - s0);
-                if (v0 < V)
-                {
-                    for (i64 idx = tid; idx < (i64)sn * H; idx += THREADS)
-                    {
-                        int sl = (int)(idx / H);
-                        int col = (int)(idx - (i64)sl * H);
-                        stage[(i64)sl * MW + col] = __ldcg(hl + (i64)(s0 + sl) * H + col);
-                    }
-                }
+                stage_rows(stage, MW, 0, hl, H, s0, sn, tid);
                 __syncthreads();
-                for (int pr = warp; pr < VPB * sn; pr += WARPS)
+                for (int j0 = warp * RB; j0 < VPB; j0 += WARPS * RB)
                 {
-                    const int sl = pr / VPB, jv = pr - sl * VPB, v = v0 + jv;
-                    if (v >= V) continue;
-                    const float* wrow = p.weights_in_smem ? wsm + (i64)jv * H : p.fc_w + (i64)v * H;
-                    float acc = warp_dot(wrow, stage + (i64)sl * MW, H, lane, vec);
-                    if (lane == 0)
+                    int vv[RB];
+                    bool ok[RB];
+                    const float* wr[RB];
+#pragma unroll
+                    for (int a = 0; a < RB; ++a)
                     {
-                        const i64 s = s0 + sl;
-                        float val = acc + p.fc_b[v];
-                        p.logits[s * V + v] = val;
-                        if (p.logits_out) p.logits_out[((i64)t * B + s) * V + v] = val;
+                        const int jv = j0 + a;
+                        vv[a] = v0 + jv;
+                        ok[a] = jv < VPB && vv[a] < V;
+                        wr[a] = !ok[a] ? (p.weights_in_smem ? wsm : p.fc_w)
+                            : (p.weights_in_smem ? wsm + (i64)jv * H : p.fc_w + (i64)vv[a] * H);
                     }
+                    float base = 0.0f;
+                    const int myA = lane / SBMAX, myQ = lane - myA * SBMAX;
+                    if (lane < RB * SBMAX && myQ < sn && ok[myA]) base = p.fc_b[myA == 0 ? vv[0] : vv[1]];
+                    float acc[RB][SBMAX];
+                    rows_dot(wr[0], wr[1], stage, MW, H, sn, lane, vec, acc);
+#pragma unroll
+                    for (int a = 0; a < RB; ++a)
+#pragma unroll
+                        for (int q = 0; q < SBMAX; ++q)
+                            if (lane == a * SBMAX + q && q < sn && ok[a])
+                            {
+                                const i64 s = s0 + q;
+                                // CPU order: dot + bias.
+                                const float val = acc[a][q] + base;
+                                p.logits[s * V + vv[a]] = val;
+                                if (p.logits_out) p.logits_out[((i64)t * B + s) * V + vv[a]] = val;
+                            }
                 }
                 __syncthreads();
             }
