@@ -8,17 +8,37 @@ using CharRnn.Inference.Tests;
 // GPU harness: our CUDA engine's Generate on the seed shape (2 x 512, embedding 512, vocabulary 65, random weights,
 // fixed seed) at several batch sizes. Each measurement is one Generate call, which returns only after the device has
 // finished and the ids are on the host (the synchronization is inside the measured region). Warm-up first, then the
-// median of several repeats. Usage: CharRnn.Benchmarks.Gpu [batch ...] (default 1 64 1024 4096).
-int[] batches = args.Length > 0 ? [.. args.Select(a => int.Parse(a, CultureInfo.InvariantCulture))] : [1, 64, 1024, 4096];
+// median of several repeats. Usage: CharRnn.Benchmarks.Gpu [--shape LAYERSxHIDDENxEMB] [--greedy-only] [batch ...]
+// (default: the seed shape 2x512x512, batches 1 64 1024 4096, greedy and sampled).
+var shape = (Layers: 2, Hidden: 512, Embedding: 512);
+bool greedyOnly = false;
+var batchList = new List<int>();
+for (int i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--shape")
+    {
+        int[] parts = [.. args[++i].Split('x').Select(p => int.Parse(p, CultureInfo.InvariantCulture))];
+        shape = (parts[0], parts[1], parts[2]);
+    }
+    else if (args[i] == "--greedy-only")
+    {
+        greedyOnly = true;
+    }
+    else
+    {
+        batchList.Add(int.Parse(args[i], CultureInfo.InvariantCulture));
+    }
+}
+int[] batches = batchList.Count > 0 ? [.. batchList] : [1, 64, 1024, 4096];
 var provider = new CudaBackendProvider();
 if (!provider.IsAvailable(out string reason, out var diagnostics))
 {
     Console.Error.WriteLine($"CUDA unavailable: {reason} ({string.Join("; ", diagnostics)})");
     return 1;
 }
-var model = RandomModels.Create(2, 512, 512, seed: 42, scale: 0.08f);
+var model = RandomModels.Create(shape.Layers, shape.Hidden, shape.Embedding, seed: 42, scale: 0.08f);
 using var engine = (CudaInferenceEngine)InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cuda, Providers = [provider] });
-Console.WriteLine($"# device: {engine.DeviceName}; {engine.Configuration}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+Console.WriteLine($"# device: {engine.DeviceName}; model {model.Dimensions}; {engine.Configuration}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 Console.WriteLine("| engine | sampling | batch | steps | us/step | us/char | chars/s |");
 Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
 var sampled = new SamplingOptions { Temperature = 0.8f, TopK = 20, TopP = 0.95f };
@@ -26,6 +46,10 @@ foreach (int batch in batches)
 {
     foreach (var (name, sampling) in new[] { ("greedy", SamplingOptions.Greedy), ("T0.8 k20 p0.95", sampled) })
     {
+        if (greedyOnly && !sampling.IsGreedy)
+        {
+            continue;
+        }
         int steps = batch switch { 1 => 2000, <= 64 => 1000, <= 1024 => 200, _ => 60 };
         using var session = engine.CreateSession(batch);
         var prime = new int[batch];

@@ -44,8 +44,7 @@ internal sealed class CudaEngineSession : EngineSession
             _logits = Own(context.Allocate<float>(checked((long)streams * dims.VocabularySize)));
             _currentTokens = Own(context.Allocate<int>(streams));
             _scratch = Own(context.Allocate<float>(engine.ScratchInSharedMemory ? 1 : (long)engine.Grid * CudaInferenceEngine.Warps * 3 * dims.VocabularySize));
-            _barrier = Own(context.Allocate<uint>(2));
-            _barrier.ClearAsync(_stream);
+            _barrier = Own(context.Allocate<uint>(1));
             ClearState();
         }
         catch
@@ -202,6 +201,8 @@ internal sealed class CudaEngineSession : EngineSession
 
     private void Launch(in RunParams p)
     {
+        // The grid barrier counts arrivals from zero in every launch.
+        _barrier.ClearAsync(_stream);
         _engine.Kernel.LaunchCooperative(_engine.Grid, CudaInferenceEngine.BlockThreads, _engine.SharedBytes(p.StageStreams), _stream, p);
         _parity ^= p.Steps & 1;
     }

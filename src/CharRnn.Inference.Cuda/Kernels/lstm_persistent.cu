@@ -42,7 +42,7 @@ struct RunParams
     int* tokens_out;          // [steps][B] (generate)
     int* cur_tokens;          // [B]
     float* scratch;           // [grid][WARPS][3V] sampling scratch when it does not fit in shared memory
-    unsigned int* barrier;    // [2]: arrivals, generation
+    unsigned int* barrier;    // [1]: arrivals since the launch began (zeroed by the host before each launch)
     u64 seed;
     i64 counter;
     float temperature;
@@ -71,39 +71,24 @@ __device__ __forceinline__ unsigned int ld_acquire(const unsigned int* p)
     return v;
 }
 
-__device__ __forceinline__ unsigned int atom_add_acq_rel(unsigned int* p, unsigned int v)
+__device__ __forceinline__ void red_release_add(unsigned int* p, unsigned int v)
 {
-    unsigned int old;
-    asm volatile("atom.add.acq_rel.gpu.global.u32 %0, [%1], %2;" : "=r"(old) : "l"(p), "r"(v) : "memory");
-    return old;
+    asm volatile("red.release.gpu.global.add.u32 [%0], %1;" :: "l"(p), "r"(v) : "memory");
 }
 
-__device__ __forceinline__ void st_release(unsigned int* p, unsigned int v)
-{
-    asm volatile("st.release.gpu.global.u32 [%0], %1;" :: "l"(p), "r"(v) : "memory");
-}
-
-// Grid-wide barrier in global memory (the launch is cooperative, so all blocks are co-resident). The last block to
-// arrive resets the arrival count and publishes the next generation; the others spin on the generation.
-__device__ __forceinline__ void grid_barrier(unsigned int* bar, unsigned int blocks, unsigned int& generation)
+// Grid-wide barrier in global memory (the launch is cooperative, so all blocks are co-resident). The host zeroes the
+// counter before each launch; barrier n completes when the counter reaches n * blocks. Arrival is a fire-and-forget
+// release reduction and waiting one acquire load per poll: the fewest round trips to L2 per barrier. The comparison
+// is wrap-safe, so long launches may overflow the counter.
+__device__ __forceinline__ void grid_barrier(unsigned int* bar, unsigned int blocks, unsigned int& target)
 {
     __syncthreads();
     if (threadIdx.x == 0)
     {
-        unsigned int next = generation + 1;
-        __threadfence();
-        if (atom_add_acq_rel(&bar[0], 1u) == blocks - 1)
-        {
-            bar[0] = 0;
-            st_release(&bar[1], next);
-        }
-        else
-        {
-            while (ld_acquire(&bar[1]) != next) { }
-        }
-        __threadfence();
+        target += blocks;
+        red_release_add(bar, 1u);
+        while ((int)(ld_acquire(bar) - target) < 0) { }
     }
-    generation++;
     __syncthreads();
 }
 
@@ -290,28 +275,83 @@ __device__ __forceinline__ void rows_dot(const float* w0, const float* w1, const
             if (q < sn) acc[a][q] = warp_sum(acc[a][q]);
 }
 
-// Copies rows [s0, s0 + sn) of src ([B][H], read through L2: other blocks wrote it) into stage columns [col0, col0 + H).
-__device__ __forceinline__ void stage_rows(float* stage, int stride, int col0, const float* src, int H, int s0, int sn, int tid)
+// Stages [x | h] of streams [s0, s0 + sn) into rows of `stride` floats: x (width - H columns, from x_src, may be null
+// when width == H) then h (H columns, from h_src). Both are read through L2 (other blocks wrote them). Each thread
+// issues all its loads before its first store, so a chunk costs one L2 round trip, not one per stream.
+__device__ __forceinline__ void stage_chunk(float* stage, int stride, const float* x_src, const float* h_src, int width,
+                                            int H, int s0, int sn, int tid)
 {
-    if ((H & 3) == 0 && (stride & 3) == 0 && (col0 & 3) == 0)
+    const int xw = width - H;
+    if ((H & 3) == 0 && (stride & 3) == 0)
     {
-        const int h4 = H >> 2;
-        for (int sl = 0; sl < sn; ++sl)
+        const int w4 = width >> 2, x4 = xw >> 2;
+        const int total = sn * w4;
+        for (int base = 0; base < total; base += THREADS * 8)
         {
-            const float4* from = reinterpret_cast<const float4*>(src + (i64)(s0 + sl) * H);
-            float4* to = reinterpret_cast<float4*>(stage + sl * stride + col0);
-            for (int c = tid; c < h4; c += THREADS) to[c] = __ldcg(from + c);
+            float4 v[8];
+#pragma unroll
+            for (int u = 0; u < 8; ++u)
+            {
+                const int idx = base + u * THREADS + tid;
+                if (idx < total)
+                {
+                    const int sl = idx / w4, c = idx - sl * w4;
+                    const i64 s = s0 + sl;
+                    v[u] = c < x4 ? __ldcg(reinterpret_cast<const float4*>(x_src + s * H) + c)
+                                  : __ldcg(reinterpret_cast<const float4*>(h_src + s * H) + (c - x4));
+                }
+            }
+#pragma unroll
+            for (int u = 0; u < 8; ++u)
+            {
+                const int idx = base + u * THREADS + tid;
+                if (idx < total)
+                {
+                    const int sl = idx / w4, c = idx - sl * w4;
+                    reinterpret_cast<float4*>(stage + sl * stride)[c] = v[u];
+                }
+            }
         }
     }
     else
     {
-        for (int sl = 0; sl < sn; ++sl)
+        const int total = sn * width;
+        for (int base = 0; base < total; base += THREADS * 8)
         {
-            const float* from = src + (i64)(s0 + sl) * H;
-            float* to = stage + sl * stride + col0;
-            for (int c = tid; c < H; c += THREADS) to[c] = __ldcg(from + c);
+            float v[8];
+#pragma unroll
+            for (int u = 0; u < 8; ++u)
+            {
+                const int idx = base + u * THREADS + tid;
+                if (idx < total)
+                {
+                    const int sl = idx / width, c = idx - sl * width;
+                    const i64 s = s0 + sl;
+                    v[u] = c < xw ? __ldcg(x_src + s * H + c) : __ldcg(h_src + s * H + (c - xw));
+                }
+            }
+#pragma unroll
+            for (int u = 0; u < 8; ++u)
+            {
+                const int idx = base + u * THREADS + tid;
+                if (idx < total)
+                {
+                    const int sl = idx / width, c = idx - sl * width;
+                    stage[sl * stride + c] = v[u];
+                }
+            }
         }
     }
+}
+
+// The constant part of a gate pre-activation: layer 0's table entry for the stream's token, or the layer's bias.
+__device__ __forceinline__ float gate_base(const RunParams& p, int k, int t, int s, int r, const int* stok, bool generating,
+                                           const float* bias)
+{
+    if (k > 0) return bias[r];
+    const int tok = !generating ? p.tokens_in[(i64)t * p.streams + s]
+        : (p.redundant_sampling ? stok[s] : __ldcg(p.cur_tokens + s));
+    return p.table[(i64)tok * 4 * p.hidden + r];
 }
 
 extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParams p)
@@ -362,8 +402,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
             for (int col = tid; col < H; col += THREADS) dst[(i64)jv * H + col] = v < V ? p.fc_w[(i64)v * H + col] : 0.0f;
         }
     }
-    unsigned int generation = 0;
-    if (tid == 0) generation = ld_acquire(&p.barrier[1]);
+    unsigned int barrier_target = 0;
     __syncthreads();
 
     float* ws = p.scratch_in_smem ? stage + warp * 3 * V : p.scratch + ((i64)blk * WARPS + warp) * 3 * V;
@@ -403,7 +442,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
                         p.tokens_out[(i64)t * B + s] = tok;
                     }
                 }
-                grid_barrier(p.barrier, G, generation);
+                grid_barrier(p.barrier, G, barrier_target);
             }
         }
 
@@ -430,8 +469,17 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
                     const int sl = tid / UPB, u = u0 + (tid - sl * UPB);
                     if (u < H) cpre = ck[(i64)(s0 + sl) * H + u];
                 }
-                if (k > 0) stage_rows(stage, MW, 0, x_new, H, s0, sn, tid);
-                stage_rows(stage, MW, xw, hk_old, H, s0, sn, tid);
+                // The first row group's constant parts (bias, or layer 0's table entry for the sampled token), loaded
+                // before the staging so that both latencies overlap.
+                const int myA = lane / SBMAX, myQ = lane - myA * SBMAX;
+                float base0 = 0.0f;
+                if (warp * RB < rows)
+                {
+                    const int j = warp * RB + (myA & 1);
+                    const int g = j / UPB, u = u0 + (j - g * UPB);
+                    if (lane < RB * SBMAX && myQ < sn && j < rows && u < H) base0 = gate_base(p, k, t, s0 + myQ, g * H + u, stok, generating, bias);
+                }
+                stage_chunk(stage, MW, x_new, hk_old, width, H, s0, sn, tid);
                 __syncthreads();
                 for (int j0 = warp * RB; j0 < rows; j0 += WARPS * RB)
                 {
@@ -448,23 +496,10 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
                         wr[a] = !ok[a] ? (p.weights_in_smem ? wsm : wgl)
                             : (p.weights_in_smem ? wsm + (i64)j * width : wgl + (i64)rr[a] * width);
                     }
-                    // The pre-activation's constant part (bias, or layer 0's table entry), loaded before the dots.
-                    float base = 0.0f;
-                    const int myA = lane / SBMAX, myQ = lane - myA * SBMAX;
-                    if (lane < RB * SBMAX && myQ < sn && ok[myA])
+                    float base = base0;
+                    if (j0 != warp * RB && lane < RB * SBMAX && myQ < sn && ok[myA])
                     {
-                        const int r = myA == 0 ? rr[0] : rr[1];
-                        if (k == 0)
-                        {
-                            const int s = s0 + myQ;
-                            const int tok = !generating ? p.tokens_in[(i64)t * B + s]
-                                : (p.redundant_sampling ? stok[s] : __ldcg(p.cur_tokens + s));
-                            base = p.table[(i64)tok * 4 * H + r];
-                        }
-                        else
-                        {
-                            base = bias[r];
-                        }
+                        base = gate_base(p, k, t, s0 + myQ, myA == 0 ? rr[0] : rr[1], stok, generating, bias);
                     }
                     float acc[RB][SBMAX];
                     rows_dot(wr[0], wr[1], stage, MW, width, sn, lane, vec, acc);
@@ -494,7 +529,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
                 __syncthreads();
             }
             woffset += (i64)rows * width;
-            grid_barrier(p.barrier, G, generation);
+            grid_barrier(p.barrier, G, barrier_target);
         }
 
         // Output projection: this block's vocabulary rows for every stream.
@@ -506,7 +541,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
             for (int s0 = 0; s0 < B; s0 += SB)
             {
                 const int sn = min(SB, B - s0);
-                stage_rows(stage, MW, 0, hl, H, s0, sn, tid);
+                stage_chunk(stage, MW, 0, hl, H, H, s0, sn, tid);
                 __syncthreads();
                 for (int j0 = warp * RB; j0 < VPB; j0 += WARPS * RB)
                 {
@@ -544,6 +579,6 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
             }
         }
         parity ^= 1;
-        if (t + 1 < p.steps) grid_barrier(p.barrier, G, generation);
+        if (t + 1 < p.steps) grid_barrier(p.barrier, G, barrier_target);
     }
 }
