@@ -14,7 +14,7 @@ typedef long long i64;
 
 #define THREADS 256
 #define WARPS (THREADS / 32)
-#define MAX_REDUNDANT_STREAMS 32
+#define MAX_REDUNDANT_STREAMS 8   // CudaInferenceEngine.RedundantSamplingStreams
 #define FULL_MASK 0xffffffffu
 #define MAX_LAYERS 16
 #define RB 2        // weight rows per warp pass
@@ -118,10 +118,9 @@ __device__ __forceinline__ float sigmoidf_(float x) { return 1.0f / (1.0f + expf
 // TokenSampler.Sample for one stream, by one warp. Sums that the CPU does sequentially are done sequentially by lane 0
 // in the same order, so the float results match the rule bit for bit (up to expf's rounding). Scratch: weights [V],
 // weights sorted by rank [V], rank of each index [V].
-__device__ int sample_stream(const RunParams& p, int s, int t, float* ws, int lane)
+__device__ int sample_stream(const RunParams& p, const float* lg, int s, int t, float* ws, int lane)
 {
     const int V = p.vocab;
-    const float* lg = p.logits + (i64)s * V;
     if (p.temperature == 0.0f)
     {
         float best = __int_as_float(0xff800000);
@@ -422,7 +421,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
                 // Few streams: every block samples every stream itself (identical results), saving a grid barrier.
                 for (int s = warp; s < B; s += WARPS)
                 {
-                    int tok = sample_stream(p, s, t, ws, lane);
+                    int tok = sample_stream(p, p.logits + (i64)s * V, s, t, ws, lane);
                     if (lane == 0)
                     {
                         stok[s] = tok;
@@ -435,7 +434,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
             {
                 for (int s = blk * WARPS + warp; s < B; s += G * WARPS)
                 {
-                    int tok = sample_stream(p, s, t, ws, lane);
+                    int tok = sample_stream(p, p.logits + (i64)s * V, s, t, ws, lane);
                     if (lane == 0)
                     {
                         p.cur_tokens[s] = tok;
@@ -532,8 +531,10 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
             grid_barrier(p.barrier, G, barrier_target);
         }
 
-        // Output projection: this block's vocabulary rows for every stream.
-        if (v0 < V)
+        // Output projection: this block's vocabulary rows for every stream. Needed every step when generating or when
+        // logits are requested per step; a plain Feed (a prime) needs it only after its last step.
+        const bool need_fc = generating || p.logits_out != 0 || t + 1 == p.steps;
+        if (need_fc && v0 < V)
         {
             const float* hl = hnext + (i64)(L - 1) * B * H;
             const bool vec = ((H & 3) == 0) && ((MW & 3) == 0);
@@ -579,6 +580,6 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
             }
         }
         parity ^= 1;
-        if (t + 1 < p.steps) grid_barrier(p.barrier, G, barrier_target);
+        if (need_fc && t + 1 < p.steps) grid_barrier(p.barrier, G, barrier_target);
     }
 }
