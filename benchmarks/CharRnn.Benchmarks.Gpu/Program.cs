@@ -3,7 +3,7 @@ using System.Globalization;
 using CharRnn.Inference.Cuda;
 using CharRnn.Inference.Engine;
 using CharRnn.Inference.Sampling;
-using CharRnn.Inference.Tests;
+using CharRnn.Inference.Tests.Cuda;
 
 // GPU harness: our CUDA engine's Generate on the seed shape (2 x 512, embedding 512, vocabulary 65, random weights,
 // fixed seed) at several batch sizes. Each measurement is one Generate call, which returns only after the device has
@@ -36,7 +36,7 @@ if (!provider.IsAvailable(out string reason, out var diagnostics))
     Console.Error.WriteLine($"CUDA unavailable: {reason} ({string.Join("; ", diagnostics)})");
     return 1;
 }
-var model = RandomModels.Create(shape.Layers, shape.Hidden, shape.Embedding, seed: 42, scale: 0.08f);
+var model = SeededModels.Create(shape.Layers, shape.Hidden, shape.Embedding, seed: 42, scale: 0.08f);
 using var engine = (CudaInferenceEngine)InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cuda, Providers = [provider] });
 Console.WriteLine($"# device: {engine.DeviceName}; model {model.Dimensions}; {engine.Configuration}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 Console.WriteLine("| engine | sampling | batch | steps | us/step | us/char | chars/s |");

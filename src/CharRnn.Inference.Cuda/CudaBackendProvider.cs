@@ -83,7 +83,7 @@ public sealed class CudaBackendProvider : IBackendProvider
         ArgumentNullException.ThrowIfNull(options);
         if (!IsAvailable(out string reason, out var diagnostics))
         {
-            throw new BackendUnavailableException(Backend.Cuda, $"The CUDA backend cannot run here: {reason}", diagnostics);
+            throw new BackendUnavailableException(Backend.Cuda, $"Backend Cuda cannot run here: {reason}", diagnostics);
         }
         return new CudaInferenceEngine(network, vocabulary, DeviceOrdinal, options.LoggerFactory);
     }

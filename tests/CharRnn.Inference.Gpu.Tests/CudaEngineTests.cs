@@ -3,7 +3,7 @@ using CharRnn.Inference.Engine;
 using CharRnn.Inference.Generation;
 using CharRnn.Inference.Model;
 using CharRnn.Inference.Sampling;
-using CharRnn.Inference.Tests;
+using CharRnn.Inference.Tests.Cuda;
 
 namespace CharRnn.Inference.Gpu.Tests;
 
@@ -215,7 +215,7 @@ public sealed class CudaEngineTests
     [Test]
     public void Backend_cuda_is_used_when_named_and_picked_by_auto()
     {
-        var model = RandomModels.Create(2, 64, 16, seed: 1);
+        var model = SeededModels.Create(2, 64, 16, seed: 1);
         using var named = InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cuda, Providers = [_provider] });
         using var auto = InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Auto, Providers = [_provider] });
         Assert.Multiple(() =>
@@ -288,7 +288,7 @@ public sealed class CudaEngineTests
         string key = $"{layers}x{hidden}x{embedding}";
         if (!_engines.TryGetValue(key, out var entry))
         {
-            var model = RandomModels.Create(layers, hidden, embedding, seed: layers * 1000 + hidden + embedding);
+            var model = SeededModels.Create(layers, hidden, embedding, seed: layers * 1000 + hidden + embedding);
             var cpu = InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cpu });
             var gpu = InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cuda, Providers = [_provider] });
             Assert.That(gpu.Backend, Is.EqualTo(Backend.Cuda), "the GPU path must really run");

@@ -21,6 +21,12 @@ internal sealed class CpuEngineSession : EngineSession
     private readonly float[] _logits;
     private readonly float[] _scratch;
     private readonly int[] _stepTokens;
+    private readonly Action<int, int> _gateRows;
+    private readonly Action<int, int> _logitRows;
+    private readonly Action<int> _parallelWorker;
+    private MatVecJob _job;
+    private Action<int, int>? _parallelBody;
+    private int _parallelRows;
 
     public CpuEngineSession(CpuInferenceEngine engine, int streams) : base(engine.Dimensions, streams)
     {
@@ -34,6 +40,9 @@ internal sealed class CpuEngineSession : EngineSession
         _logits = new float[streams * _vocab];
         _scratch = new float[2 * _vocab];
         _stepTokens = new int[streams];
+        _gateRows = GateRows;
+        _logitRows = LogitRows;
+        _parallelWorker = ParallelWorker;
     }
 
     protected override void ResetCore()
@@ -116,29 +125,30 @@ internal sealed class CpuEngineSession : EngineSession
             AddMatVec(layer.RecurrentWeightsArray, _hidden, _h[k], initialize: false, null, null);
             UpdateCell(_h[k], _c[k]);
         }
-        Project(_h[^1]);
+        Project();
     }
 
     // gates[s][r] (+)= dot(m[r], x[s]) (+ b1[r] + b2[r] when initializing), for every stream s and row r of m.
     private void AddMatVec(float[] m, int width, float[] x, bool initialize, float[]? b1, float[]? b2)
     {
-        int rows = 4 * _hidden;
-        int streams = Streams;
-        float[] gates = _gates;
-        void Rows(int from, int to)
+        _job = new MatVecJob(m, width, x, initialize, b1, b2);
+        ForRows(4 * _hidden, (long)4 * _hidden * width * Streams, _gateRows);
+    }
+
+    private void GateRows(int from, int to)
+    {
+        var (m, width, x, initialize, b1, b2) = _job;
+        int rows = 4 * _hidden, streams = Streams;
+        for (int r = from; r < to; r++)
         {
-            for (int r = from; r < to; r++)
+            var row = m.AsSpan(r * width, width);
+            for (int s = 0; s < streams; s++)
             {
-                var row = m.AsSpan(r * width, width);
-                for (int s = 0; s < streams; s++)
-                {
-                    float dot = TensorPrimitives.Dot(row, x.AsSpan(s * width, width));
-                    ref float g = ref gates[s * rows + r];
-                    g = initialize ? b1![r] + b2![r] + dot : g + dot;
-                }
+                float dot = TensorPrimitives.Dot(row, x.AsSpan(s * width, width));
+                ref float g = ref _gates[s * rows + r];
+                g = initialize ? b1![r] + b2![r] + dot : g + dot;
             }
         }
-        ForRows(rows, (long)rows * width * streams, Rows);
     }
 
     private void UpdateCell(float[] h, float[] c)
@@ -165,25 +175,25 @@ internal sealed class CpuEngineSession : EngineSession
         }
     }
 
-    private void Project(float[] h)
+    private void Project() => ForRows(_vocab, (long)_vocab * _hidden * Streams, _logitRows);
+
+    private void LogitRows(int from, int to)
     {
         int hidden = _hidden, vocab = _vocab, streams = Streams;
-        float[] fc = _network.FcWeightsArray, bias = _network.FcBiasArray, logits = _logits;
-        void Rows(int from, int to)
+        float[] fc = _network.FcWeightsArray, bias = _network.FcBiasArray, h = _h[^1];
+        for (int v = from; v < to; v++)
         {
-            for (int v = from; v < to; v++)
+            var row = fc.AsSpan(v * hidden, hidden);
+            for (int s = 0; s < streams; s++)
             {
-                var row = fc.AsSpan(v * hidden, hidden);
-                for (int s = 0; s < streams; s++)
-                {
-                    logits[s * vocab + v] = TensorPrimitives.Dot(row, h.AsSpan(s * hidden, hidden)) + bias[v];
-                }
+                _logits[s * vocab + v] = TensorPrimitives.Dot(row, h.AsSpan(s * hidden, hidden)) + bias[v];
             }
         }
-        ForRows(vocab, (long)vocab * hidden * streams, Rows);
     }
 
-    private static void ForRows(int rows, long work, Action<int, int> body)
+    // Splits rows over the cores when the step is big enough; the delegates are cached so a step allocates nothing
+    // beyond what Parallel.For itself needs.
+    private void ForRows(int rows, long work, Action<int, int> body)
     {
         int workers = Environment.ProcessorCount;
         if (work < ParallelThreshold || workers == 1)
@@ -191,7 +201,17 @@ internal sealed class CpuEngineSession : EngineSession
             body(0, rows);
             return;
         }
-        int chunk = (rows + workers - 1) / workers;
-        Parallel.For(0, workers, w => body(Math.Min(rows, w * chunk), Math.Min(rows, (w + 1) * chunk)));
+        _parallelBody = body;
+        _parallelRows = rows;
+        Parallel.For(0, workers, _parallelWorker);
     }
+
+    private void ParallelWorker(int worker)
+    {
+        int workers = Environment.ProcessorCount;
+        int chunk = (_parallelRows + workers - 1) / workers;
+        _parallelBody!(Math.Min(_parallelRows, worker * chunk), Math.Min(_parallelRows, (worker + 1) * chunk));
+    }
+
+    private readonly record struct MatVecJob(float[] M, int Width, float[] X, bool Initialize, float[]? B1, float[]? B2);
 }

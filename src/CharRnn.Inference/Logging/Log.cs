@@ -24,6 +24,7 @@ internal static partial class Log
     [LoggerMessage(1010, LogLevel.Information, "Backend {Backend} selected: {Reason}")]
     public static partial void BackendSelected(ILogger logger, Engine.Backend backend, string reason);
 
-    [LoggerMessage(1011, LogLevel.Warning, "Backend {Backend} unavailable, falling back: {Reason}")]
+    // Information, not Warning: under Auto, a missing GPU backend is an expected outcome on CPU-only machines.
+    [LoggerMessage(1011, LogLevel.Information, "Backend {Backend} unavailable, falling back: {Reason}")]
     public static partial void BackendFallback(ILogger logger, Engine.Backend backend, string reason);
 }

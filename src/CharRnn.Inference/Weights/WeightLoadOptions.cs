@@ -4,7 +4,8 @@ namespace CharRnn.Inference.Weights;
 public sealed record WeightLoadOptions
 {
     /// <summary>
-    /// Which records to load, by stored name. Records it rejects are skipped without their values being read or
+    /// Which records to load, by stored name (for a TensorFlow checkpoint, the variable name in .wts spelling, '/' replaced
+    /// by '_'). Records it rejects are skipped without their values being read or
     /// allocated. Null loads every record. <see cref="Model.TfVariableNames.IsInferenceTensor"/> selects what a char-rnn needs.
     /// </summary>
     public Func<string, bool>? Include { get; init; }

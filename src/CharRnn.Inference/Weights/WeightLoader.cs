@@ -9,6 +9,9 @@ namespace CharRnn.Inference.Weights;
 /// </summary>
 public static class WeightLoader
 {
+    // Enough for the count line and the first record header (names are well under 100 bytes).
+    private const int DetectionBytes = 4096;
+
     /// <summary>
     /// Loads weights from <paramref name="path"/>: a <c>.wts</c> file, or a TensorFlow checkpoint given by its prefix
     /// (<c>dir/model-85340</c> for <c>model-85340.index</c>) or by its <c>.index</c> file.
@@ -34,13 +37,29 @@ public static class WeightLoader
         return Load(stream, path, options, logger);
     }
 
-    /// <summary>Loads a <c>.wts</c> file (V1 or V2, detected) from a stream. <paramref name="source"/> names it in errors.</summary>
+    /// <summary>
+    /// Loads a <c>.wts</c> file (V1 or V2, detected) from a stream, which need not be seekable. <paramref name="source"/>
+    /// names it in errors. Byte offsets in errors are positions in the stream (file offsets for a file stream).
+    /// </summary>
+    /// <exception cref="WeightFormatException">The data is malformed; the message says where.</exception>
     public static WeightSet Load(Stream stream, string source, WeightLoadOptions? options = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         options ??= WeightLoadOptions.Default;
         logger ??= NullLogger.Instance;
-        var format = DetectWtsFormat(stream, source);
+        // Detection looks at the first bytes; a non-seekable stream gets them replayed in front of the rest.
+        byte[] head = new byte[DetectionBytes];
+        long start = stream.CanSeek ? stream.Position : 0;
+        int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        if (stream.CanSeek)
+        {
+            stream.Position = start;
+        }
+        else
+        {
+            stream = new Wts.ReplayStream(head.AsMemory(0, read), stream);
+        }
+        var format = DetectWtsFormat(head.AsSpan(0, read), source);
         return format == WeightFileFormat.WtsV2
             ? Wts.WeightFileV2Reader.Read(stream, source, options, logger)
             : Wts.WeightFileV1Reader.Read(stream, source, options, logger);
@@ -48,20 +67,10 @@ public static class WeightLoader
 
     /// <summary>
     /// Tells V2 from V1 by the first record: after <c>name type</c>, V2 has the shape tuple (<c>(</c>), V1 the
-    /// decimal element count. Leaves the stream at its start.
+    /// decimal element count. <paramref name="head"/> is the start of the file.
     /// </summary>
-    internal static WeightFileFormat DetectWtsFormat(Stream stream, string source)
+    internal static WeightFileFormat DetectWtsFormat(ReadOnlySpan<byte> head, string source)
     {
-        if (!stream.CanSeek)
-        {
-            throw new ArgumentException("The stream must be seekable.", nameof(stream));
-        }
-        long start = stream.Position;
-        Span<byte> head = stackalloc byte[4096];
-        int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        stream.Position = start;
-        head = head[..read];
-
         int newline = head.IndexOf((byte)'\n');
         if (newline < 0)
         {

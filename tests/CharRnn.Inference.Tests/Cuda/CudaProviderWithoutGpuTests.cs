@@ -32,7 +32,7 @@ public sealed class CudaProviderWithoutGpuTests
     [Test]
     public void Backend_cuda_throws_BackendUnavailableException_naming_libcuda()
     {
-        var model = RandomModels.Create(1, 8, 4, seed: 1);
+        var model = SeededModels.Create(1, 8, 4, seed: 1);
         var e = Assert.Throws<BackendUnavailableException>(() =>
             InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cuda, Providers = [new CudaBackendProvider()] }));
         Assert.Multiple(() =>
@@ -46,7 +46,7 @@ public sealed class CudaProviderWithoutGpuTests
     [Test]
     public void Backend_auto_falls_back_to_the_cpu()
     {
-        var model = RandomModels.Create(1, 8, 4, seed: 1);
+        var model = SeededModels.Create(1, 8, 4, seed: 1);
         using var engine = InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Auto, Providers = [new CudaBackendProvider()] });
         Assert.That(engine.Backend, Is.EqualTo(Backend.Cpu));
     }

@@ -1,10 +1,13 @@
 using CharRnn.Inference.Model;
 using CharRnn.Inference.Weights;
 
-namespace CharRnn.Inference.Tests;
+namespace CharRnn.Inference.Tests.Cuda;
 
-/// <summary>Char-rnn models with seeded random weights in TensorFlow layout (FACTS.md section 2), for engine tests.</summary>
-public static class RandomModels
+/// <summary>
+/// Char-rnn models with seeded uniform random weights in TensorFlow layout (FACTS.md section 2), shared by the CUDA
+/// tests (CPU and GPU suites) and the GPU benchmark so that all of them build the same networks.
+/// </summary>
+public static class SeededModels
 {
     /// <summary>
     /// A model of <paramref name="layers"/> x <paramref name="hidden"/> LSTM over the 65-character sample vocabulary,

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using CharRnn.Inference.Conversion;
+using CharRnn.Inference.DefaultModel;
+using CharRnn.Inference.Engine;
+using CharRnn.Inference.Model;
+using CharRnn.Inference.Weights;
+using Microsoft.Extensions.Logging;
+
+namespace CharRnn.Cli;
+
+/// <summary>Loads the model a command names (or the embedded default) and builds its engine, logging how long each took.</summary>
+internal static class ModelSource
+{
+    public const string EmbeddedName = "the embedded default model";
+
+    public static CharRnnModel Load(string? modelPath, string? vocabPath, ILoggerFactory loggerFactory)
+    {
+        var logger = loggerFactory.CreateLogger(typeof(ModelSource));
+        CliLog.LoadingModel(logger, modelPath ?? EmbeddedName);
+        long start = Stopwatch.GetTimestamp();
+        var model = modelPath is null
+            ? TinyShakespeareModel.Load(loggerFactory)
+            : CharRnnModel.Load(modelPath, new ModelLoadOptions { VocabularyPath = vocabPath }, loggerFactory);
+        CliLog.ModelReady(logger, Stopwatch.GetElapsedTime(start).TotalMilliseconds, model.Dimensions.ToString());
+        return model;
+    }
+
+    public static InferenceEngine CreateEngine(CharRnnModel model, Backend backend, float forgetBias, ILoggerFactory loggerFactory)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var engine = InferenceEngine.Create(model, new EngineOptions
+        {
+            Backend = backend,
+            Conversion = new ConversionOptions { ForgetBias = forgetBias },
+            Providers = BackendProviders.All(),
+            LoggerFactory = loggerFactory,
+        });
+        CliLog.EngineReady(loggerFactory.CreateLogger(typeof(ModelSource)), engine.Backend, engine.DeviceName, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        return engine;
+    }
+
+    /// <summary>Loads the tensors inference needs (optimizer slots and scalars are counted, not read).</summary>
+    public static WeightSet LoadWeights(string? modelPath, ILoggerFactory loggerFactory)
+    {
+        CliLog.LoadingModel(loggerFactory.CreateLogger(typeof(ModelSource)), modelPath ?? EmbeddedName);
+        return modelPath is null
+            ? TinyShakespeareModel.Load(loggerFactory).Weights
+            : WeightLoader.Load(modelPath, new WeightLoadOptions { Include = TfVariableNames.IsInferenceTensor },
+                loggerFactory.CreateLogger(typeof(ModelSource)));
+    }
+
+    /// <summary>
+    /// Builds the model to check that the tensors form one, also when no vocabulary is known: a model whose class count is
+    /// not sampleCharRNN's 65 then gets placeholder characters, since its sizes do not depend on which characters they are.
+    /// </summary>
+    /// <returns>The model and how its vocabulary was found, in words.</returns>
+    public static (CharRnnModel Model, string Vocabulary) BuildForInspection(WeightSet weights, string? vocabPath, ILoggerFactory loggerFactory)
+    {
+        if (vocabPath is not null)
+        {
+            var fromFile = CharRnnModel.FromWeights(weights, new ModelLoadOptions { VocabularyPath = vocabPath }, loggerFactory);
+            return (fromFile, $"{fromFile.Vocabulary.Count} characters from {vocabPath}");
+        }
+        int classes = weights.TryGet(TfVariableNames.SoftmaxWeights, out var softmax) && softmax.Shape.Count == 2 ? softmax.Shape[1] : 0;
+        if (classes == Vocabulary.SampleCharRnn.Count || classes is <= 0 or > char.MaxValue + 1)
+        {
+            // 65 classes get sampleCharRNN's map; an impossible count is left to FromWeights to report.
+            var model = CharRnnModel.FromWeights(weights, new ModelLoadOptions(), loggerFactory);
+            return (model, $"sampleCharRNN's built-in {model.Vocabulary.Count}-character map (pass --vocab for the model's own vocab.json)");
+        }
+        var placeholder = new Vocabulary(Enumerable.Range(0, classes).Select(i => (char)i));
+        return (CharRnnModel.FromWeights(weights, new ModelLoadOptions { Vocabulary = placeholder }, loggerFactory),
+            $"not given ({classes} classes; pass --vocab with the model's vocab.json to generate or score)");
+    }
+}

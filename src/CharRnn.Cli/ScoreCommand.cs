@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using CharRnn.Inference.Generation;
+using Microsoft.Extensions.Logging;
+
+namespace CharRnn.Cli;
+
+/// <summary>
+/// <c>charrnn score</c>: how well the model predicts a text file. The first character is context; every later one is
+/// predicted from all before it. stdout ends with the perplexity, the last number printed (DESIGN.md "Command line").
+/// </summary>
+internal static class ScoreCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var model = CliOptions.Model();
+        var vocab = CliOptions.Vocab();
+        var text = new Option<string>("--text") { Description = "The text file to score (UTF-8).", HelpName = "FILE", Required = true };
+        var backend = CliOptions.Backend();
+        var forgetBias = CliOptions.ForgetBias();
+        var unknownChars = CliOptions.UnknownChars();
+        var verbose = CliOptions.Verbose();
+        var command = new Command("score", "Print the log-likelihood, bits per character and (last) the perplexity of a text file.")
+        {
+            model, vocab, text, backend, forgetBias, unknownChars, verbose,
+        };
+        CliOptions.RequireModelForVocab(command, model, vocab);
+        command.SetAction(parsed =>
+        {
+            using var loggerFactory = CliLogging.Create(parsed.GetValue(verbose));
+            // Read the text first: a missing file is reported before the model is loaded.
+            string content = File.ReadAllText(parsed.GetRequiredValue(text));
+            var loaded = ModelSource.Load(parsed.GetValue(model), parsed.GetValue(vocab), loggerFactory);
+            using var engine = ModelSource.CreateEngine(loaded, CliOptions.ParseBackend(parsed.GetRequiredValue(backend)),
+                parsed.GetValue(forgetBias), loggerFactory);
+            using var generator = engine.CreateGenerator(new GeneratorOptions
+            {
+                UnknownCharacters = CliOptions.ParseUnknownChars(parsed.GetRequiredValue(unknownChars)),
+            });
+            long start = Stopwatch.GetTimestamp();
+            var score = generator.Score(content);
+            CliLog.Scored(loggerFactory.CreateLogger(typeof(ScoreCommand)), score.Predictions, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            if (score.Predictions == 0)
+            {
+                throw new CliInputException(
+                    $"'{parsed.GetRequiredValue(text)}' holds fewer than two scorable characters: the first is context, so nothing is predicted.");
+            }
+            // Shortest round-trip formatting, invariant culture: scripts parse these numbers.
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"predictions: {score.Predictions}"));
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"log-likelihood: {score.LogLikelihood}"));
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bits-per-char: {score.BitsPerCharacter}"));
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"perplexity: {score.Perplexity}"));
+            console.Out.Flush();
+            return CliApplication.ExitOk;
+        });
+        return command;
+    }
+}

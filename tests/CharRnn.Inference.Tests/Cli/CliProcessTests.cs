@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using CharRnn.Inference.Model;
+using CharRnn.Inference.Tests.Reference;
+
+namespace CharRnn.Inference.Tests.Cli;
+
+/// <summary>
+/// The real built <c>charrnn</c> (copied beside the tests by the project reference) as a child process: the bytes on
+/// its stdout are exactly the prime and the generated text, whatever it logs.
+/// </summary>
+public class CliProcessTests
+{
+    private static string CharRnnDll
+    {
+        get
+        {
+            string path = Path.Combine(TestContext.CurrentContext.TestDirectory, "charrnn.dll");
+            return File.Exists(path) ? path : throw new AssertionException($"{path} is missing: the test project must reference src/CharRnn.Cli.");
+        }
+    }
+
+    // The muxer of the runtime running the tests: <root>/shared/Microsoft.NETCore.App/<version>/ -> <root>/dotnet.
+    private static string DotNet => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)
+        ? host
+        : Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet"));
+
+    private static async Task<(int Exit, byte[] Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo(DotNet)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(CharRnnDll);
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        using var stdout = new MemoryStream();
+        var copy = process.StandardOutput.BaseStream.CopyToAsync(stdout);
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        await copy;
+        return (process.ExitCode, stdout.ToArray(), await stderr);
+    }
+
+    [Test]
+    public async Task Verbose_generate_writes_only_the_text_to_stdout()
+    {
+        var (exit, stdout, stderr) = await RunAsync([.. CliRunner.FixtureGenerate, "--prime", "ROMEO", "--length", "64", "--greedy", "--verbose"]);
+
+        var model = CharRnnModel.Load(CliRunner.FixtureWts, new ModelLoadOptions { VocabularyPath = CliRunner.FixtureVocab });
+        string expected = "ROMEO" + model.Vocabulary.Decode(new TfLstmReference(model).Greedy(model.Vocabulary.Encode("ROMEO"), 64));
+        Assert.That(exit, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Is.EqualTo(Encoding.UTF8.GetBytes(expected)), "no BOM, no log line, no trailing newline");
+        Assert.That(stderr, Does.Contain("[5002]").And.Contain("charrnn: 64 chars in "), "logs and the summary went to stderr");
+    }
+
+    [Test]
+    public async Task Failure_leaves_stdout_empty_and_exits_1()
+    {
+        string missing = Path.Combine(Path.GetTempPath(), $"charrnn-absent-{Guid.NewGuid():N}.wts");
+        var (exit, stdout, stderr) = await RunAsync("generate", "--model", missing, "--verbose");
+        Assert.That(exit, Is.EqualTo(1));
+        Assert.That(stdout, Is.Empty);
+        Assert.That(stderr.TrimEnd().Split('\n')[^1], Does.StartWith("charrnn: error: ").And.Contain(missing));
+        Assert.That(stderr, Does.Not.Contain("   at "));
+    }
+}
