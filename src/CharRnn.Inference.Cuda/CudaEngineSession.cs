@@ -199,8 +199,10 @@ internal sealed class CudaEngineSession : EngineSession
         };
     }
 
+    // Callers hold the engine's launch gate.
     private void Launch(in RunParams p)
     {
+        _engine.ThrowIfDisposed();
         // The grid barrier counts arrivals from zero in every launch.
         _barrier.ClearAsync(_stream);
         _engine.Kernel.LaunchCooperative(_engine.Grid, CudaInferenceEngine.BlockThreads, _engine.SharedBytes(p.StageStreams), _stream, p);

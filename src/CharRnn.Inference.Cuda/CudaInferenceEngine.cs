@@ -95,13 +95,20 @@ public sealed class CudaInferenceEngine : InferenceEngine
     /// <inheritdoc />
     protected override EngineSession CreateSessionCore(int streams) => new CudaEngineSession(this, streams);
 
+    /// <summary>Throws when the engine (and so its device weights) has been disposed; call holding <see cref="LaunchGate"/>.</summary>
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
+
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            DisposeOwned();
-            _context.Dispose();
+            // Under the launch gate: no session is launching on the weights being freed.
+            lock (LaunchGate)
+            {
+                DisposeOwned();
+                _context.Dispose();
+            }
         }
     }
 

@@ -283,6 +283,17 @@ public sealed class CudaEngineTests
         Assert.That(GenerateText(gpu, SamplingOptions.Greedy, 0, 50), Is.EqualTo(GenerateText(cpu, SamplingOptions.Greedy, 0, 50)));
     }
 
+    [Test]
+    public void A_session_outliving_its_engine_throws_instead_of_launching()
+    {
+        var model = SeededModels.Create(1, 16, 8, seed: 4);
+        var engine = InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cuda, Providers = [_provider] });
+        using var session = engine.CreateSession();
+        session.Feed([1, 2, 3], 3);
+        engine.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => session.Feed([1], 1));
+    }
+
     private (CharRnnModel Model, InferenceEngine Cpu, InferenceEngine Gpu) Engines(int layers, int hidden, int embedding)
     {
         string key = $"{layers}x{hidden}x{embedding}";
