@@ -1,3 +1,4 @@
+using CharRnn.Inference.Cuda;
 using CharRnn.Inference.Engine;
 using CharRnn.Inference.TensorRT;
 
@@ -10,5 +11,5 @@ internal static class BackendProviders
     /// Every backend provider this build references, fastest first. A provider that cannot run here makes
     /// <c>--backend</c> naming it fail with <see cref="Inference.BackendUnavailableException"/>, and <c>auto</c> skip it.
     /// </summary>
-    public static IReadOnlyList<IBackendProvider> All() => [new TensorRtBackendProvider()];
+    public static IReadOnlyList<IBackendProvider> All() => [new TensorRtBackendProvider(), new CudaBackendProvider()];
 }

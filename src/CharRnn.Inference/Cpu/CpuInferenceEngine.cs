@@ -32,7 +32,7 @@ public sealed class CpuInferenceEngine : InferenceEngine
     /// <inheritdoc />
     protected override EngineSession CreateSessionCore(int streams) => new CpuEngineSession(this, streams);
 
-    private static float[] BuildInputTable(NetworkWeights network)
+    internal static float[] BuildInputTable(NetworkWeights network)
     {
         var dims = network.Dimensions;
         var layer = network.Layers[0];

@@ -1,0 +1,65 @@
+using static CharRnn.Bindings.Cuda.CudaDriver;
+
+namespace CharRnn.Bindings.Cuda;
+
+/// <summary>
+/// A kernel. Launches take the kernel's parameters as one unmanaged struct passed by value, which must match the
+/// kernel's single C struct parameter field for field. Thread-safe.
+/// </summary>
+public sealed unsafe class CudaFunction
+{
+    // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
+    private const int MaxDynamicSharedSizeBytes = 8;
+
+    private readonly CudaModule _module;
+    private readonly nint _function;
+
+    internal CudaFunction(CudaModule module, nint function, string name)
+    {
+        _module = module;
+        _function = function;
+        Name = name;
+    }
+
+    /// <summary>The kernel's name.</summary>
+    public string Name { get; }
+
+    /// <summary>Allows launches with up to <paramref name="bytes"/> of dynamic shared memory (needed above 48 KB).</summary>
+    public void SetMaxDynamicSharedMemory(int bytes)
+    {
+        _module.Context.MakeCurrent();
+        Check(CudaDriverNative.cuFuncSetAttribute(_function, MaxDynamicSharedSizeBytes, bytes));
+    }
+
+    /// <summary>How many blocks of this kernel fit on one multiprocessor at once.</summary>
+    public int MaxActiveBlocksPerMultiprocessor(int blockSize, int dynamicSharedBytes)
+    {
+        _module.Context.MakeCurrent();
+        int blocks = 0;
+        Check(CudaDriverNative.cuOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, _function, blockSize, (nuint)dynamicSharedBytes));
+        return blocks;
+    }
+
+    /// <summary>Queues a launch of <paramref name="gridSize"/> blocks of <paramref name="blockSize"/> threads.</summary>
+    public void Launch<TArgs>(int gridSize, int blockSize, int dynamicSharedBytes, CudaStream stream, in TArgs arguments) where TArgs : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        _module.Context.MakeCurrent();
+        TArgs copy = arguments;
+        void* parameter = &copy;
+        Check(CudaDriverNative.cuLaunchKernel(_function, (uint)gridSize, 1, 1, (uint)blockSize, 1, 1, (uint)dynamicSharedBytes, stream.Handle, &parameter, null));
+    }
+
+    /// <summary>
+    /// Queues a cooperative launch: the driver guarantees that all blocks are resident at once (so that a grid-wide
+    /// barrier cannot deadlock) or fails with CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE.
+    /// </summary>
+    public void LaunchCooperative<TArgs>(int gridSize, int blockSize, int dynamicSharedBytes, CudaStream stream, in TArgs arguments) where TArgs : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        _module.Context.MakeCurrent();
+        TArgs copy = arguments;
+        void* parameter = &copy;
+        Check(CudaDriverNative.cuLaunchCooperativeKernel(_function, (uint)gridSize, 1, 1, (uint)blockSize, 1, 1, (uint)dynamicSharedBytes, stream.Handle, &parameter));
+    }
+}

@@ -1,0 +1,121 @@
+using CharRnn.Bindings.Cuda;
+using CharRnn.Inference.Conversion;
+using CharRnn.Inference.Engine;
+using CharRnn.Inference.Model;
+
+namespace CharRnn.Inference.Cuda;
+
+/// <summary>
+/// Creates <see cref="CudaInferenceEngine"/>s. Pass it in <see cref="EngineOptions.Providers"/>; with
+/// <see cref="Backend.Auto"/> it is used when a driver, a device with cooperative launch, and NVRTC are present.
+/// Thread-safe.
+/// </summary>
+public sealed class CudaBackendProvider : IBackendProvider, IBackendDiagnostics
+{
+    /// <summary>Creates a provider for device <paramref name="deviceOrdinal"/>.</summary>
+    public CudaBackendProvider(int deviceOrdinal = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(deviceOrdinal);
+        DeviceOrdinal = deviceOrdinal;
+    }
+
+    /// <summary>The device engines are built on.</summary>
+    public int DeviceOrdinal { get; }
+
+    /// <inheritdoc />
+    public Backend Backend => Backend.Cuda;
+
+    /// <inheritdoc />
+    public bool IsAvailable(out string reason, out IReadOnlyList<string> diagnostics)
+    {
+        var trace = new List<string>();
+        bool driver = CudaDriver.TryInitialize(out var driverTrace);
+        trace.AddRange(driverTrace);
+        if (!driver)
+        {
+            reason = CudaDriver.FailureReason;
+            diagnostics = trace;
+            return false;
+        }
+        int count = CudaDevice.Count;
+        trace.Add($"{count} CUDA device(s)");
+        if (count <= DeviceOrdinal)
+        {
+            reason = count == 0 ? "The NVIDIA driver reports no CUDA device." : $"CUDA device {DeviceOrdinal} does not exist ({count} device(s)).";
+            diagnostics = trace;
+            return false;
+        }
+        try
+        {
+            var device = CudaDevice.Get(DeviceOrdinal);
+            trace.Add(device.ToString());
+            if (!device.SupportsCooperativeLaunch)
+            {
+                reason = $"{device.Name} does not support cooperative launches, which the CUDA engine needs.";
+                diagnostics = trace;
+                return false;
+            }
+        }
+        catch (CudaException e)
+        {
+            reason = e.Message;
+            diagnostics = trace;
+            return false;
+        }
+        bool nvrtc = Nvrtc.TryInitialize(out var nvrtcTrace);
+        trace.AddRange(nvrtcTrace);
+        if (!nvrtc)
+        {
+            reason = $"NVRTC ({string.Join(" or ", NvrtcNative.Candidates)}) could not be loaded: install the CUDA toolkit's NVRTC or set CUDA_PATH.";
+            diagnostics = trace;
+            return false;
+        }
+        reason = "";
+        diagnostics = trace;
+        return true;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<KeyValuePair<string, string>> Describe()
+    {
+        var details = new List<KeyValuePair<string, string>>();
+        if (!CudaDriver.TryInitialize(out _))
+        {
+            details.Add(new("CUDA driver", CudaDriver.FailureReason));
+            return details;
+        }
+        details.Add(new("CUDA driver API version", CudaVersionText(CudaDriver.DriverVersion)));
+        for (int ordinal = 0; ordinal < CudaDevice.Count; ordinal++)
+        {
+            try
+            {
+                var device = CudaDevice.Get(ordinal);
+                details.Add(new($"GPU {ordinal}", $"{device.Name} (compute capability {device.ComputeCapability}, {device.MultiprocessorCount} SMs, "
+                    + $"{device.TotalMemory >> 20} MiB, cooperative launch {(device.SupportsCooperativeLaunch ? "yes" : "no")})"));
+            }
+            catch (CudaException e)
+            {
+                details.Add(new($"GPU {ordinal}", e.Message));
+            }
+        }
+        details.Add(new("NVRTC", Nvrtc.TryInitialize(out _) ? CudaVersionText(Nvrtc.Version) : "not loaded"));
+        details.Add(new("engine device", DeviceOrdinal.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return details;
+    }
+
+    // CUDA reports versions as major * 1000 + minor * 10.
+    private static string CudaVersionText(int version) => $"{version / 1000}.{version % 1000 / 10}";
+
+    /// <inheritdoc />
+    public InferenceEngine Create(NetworkWeights network, Vocabulary vocabulary, EngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!IsAvailable(out string reason, out var diagnostics))
+        {
+            throw new BackendUnavailableException(Backend.Cuda, $"Backend Cuda cannot run here: {reason}", diagnostics);
+        }
+        return new CudaInferenceEngine(network, vocabulary, DeviceOrdinal, options.LoggerFactory);
+    }
+}

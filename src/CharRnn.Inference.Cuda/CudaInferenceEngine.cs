@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using CharRnn.Bindings.Cuda;
+using CharRnn.Inference.Conversion;
+using CharRnn.Inference.Cpu;
+using CharRnn.Inference.Engine;
+using CharRnn.Inference.Model;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CharRnn.Inference.Cuda;
+
+/// <summary>
+/// The CUDA engine: the weights live in device memory, and one persistent cooperative kernel runs a whole Feed or
+/// Generate call (every step, every layer, the output projection and the sampling) without returning to the host.
+/// Kernels are compiled by NVRTC for the device's architecture when the engine is built and cached on disk.
+/// Immutable and thread-safe: share it and give each thread its own session or generator. Kernel launches of all
+/// sessions of one engine are serialized (each launch occupies the whole device).
+/// </summary>
+public sealed class CudaInferenceEngine : InferenceEngine
+{
+    internal const int BlockThreads = 256;
+    internal const int Warps = BlockThreads / 32;
+    // Sampling is repeated by every block (saving one grid barrier per step) up to this many streams.
+    internal const int RedundantSamplingStreams = Warps;
+    private const string KernelName = "lstm_run";
+    private const string KernelResource = "CharRnn.Inference.Cuda.Kernels.lstm_persistent.cu";
+    // Floats of [x | h] staged per block for a chunk of streams (32 KB).
+    private const int StageBudgetFloats = 8192;
+    // Streams per staged chunk: the kernel's register blocking (SBMAX) and layer limit (MAX_LAYERS).
+    private const int MaxStageStreams = 8;
+    internal const int MaxLayers = 16;
+    private const long MaxSharedScratchFloats = 8192;
+
+    private readonly CudaContext _context;
+    private readonly List<IDisposable> _owned = [];
+    private readonly ILogger _logger;
+
+    internal CudaInferenceEngine(NetworkWeights network, Vocabulary vocabulary, int deviceOrdinal, ILoggerFactory? loggerFactory)
+        : base(network, vocabulary)
+    {
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CudaInferenceEngine>();
+        Device = CudaDevice.Get(deviceOrdinal);
+        _context = CudaContext.RetainPrimary(Device);
+        try
+        {
+            var module = LoadKernels();
+            _owned.Add(module);
+            Kernel = module.GetFunction(KernelName);
+            UploadWeights(network);
+            Configure();
+            Log.EngineBuilt(_logger, DeviceName, Configuration);
+        }
+        catch
+        {
+            DisposeOwned();
+            _context.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public override Backend Backend => Backend.Cuda;
+
+    /// <inheritdoc />
+    public override string DeviceName => $"{Device.Name} ({Device.Architecture}, {Device.MultiprocessorCount} SMs)";
+
+    /// <summary>The device computing.</summary>
+    public CudaDevice Device { get; }
+
+    /// <summary>How the persistent kernel is laid out on the device, in words (for logs and benchmarks).</summary>
+    public string Configuration =>
+        $"{Grid} blocks x {BlockThreads} threads, {UnitsPerBlock} units/block, {VocabPerBlock} vocab rows/block, weights in {(WeightsInSharedMemory ? "shared memory" : "global memory (L2)")}, {SharedBytes(StageStreams)} B shared";
+
+    /// <summary>Free and total device memory in bytes.</summary>
+    public (long Free, long Total) GetMemoryInfo() => _context.GetMemoryInfo();
+
+    internal CudaContext Context => _context;
+    internal Lock LaunchGate { get; } = new();
+    internal CudaFunction Kernel { get; }
+    internal ulong LayersPointer { get; private set; }
+    internal ulong TablePointer { get; private set; }
+    internal ulong FcWeightsPointer { get; private set; }
+    internal ulong FcBiasPointer { get; private set; }
+    internal int Grid { get; private set; }
+    internal int UnitsPerBlock { get; private set; }
+    internal int VocabPerBlock { get; private set; }
+    internal int MaxWidth { get; private set; }
+    internal int StageStreams { get; private set; }
+    internal bool WeightsInSharedMemory { get; private set; }
+    private long WeightFloats { get; set; }
+
+    /// <summary>Dynamic shared memory of one block for a launch staging <paramref name="stageStreams"/> streams at a time.</summary>
+    internal int SharedBytes(int stageStreams) => SharedBytes(stageStreams, WeightsInSharedMemory);
+
+    /// <inheritdoc />
+    protected override EngineSession CreateSessionCore(int streams) => new CudaEngineSession(this, streams);
+
+    /// <summary>Throws when the engine (and so its device weights) has been disposed; call holding <see cref="LaunchGate"/>.</summary>
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            // Under the launch gate: no session is launching on the weights being freed.
+            lock (LaunchGate)
+            {
+                DisposeOwned();
+                _context.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Floats of the stage region: the staged [x | h] of <paramref name="stageStreams"/> streams, and room for the
+    /// sampling scratch of every warp (3 x vocab floats each) when <see cref="ScratchInSharedMemory"/>.
+    /// </summary>
+    internal int StageFloats(int stageStreams) => (int)RoundUp4(Math.Max(
+        (long)stageStreams * MaxWidth, ScratchInSharedMemory ? 3L * Warps * Dimensions.VocabularySize : 0));
+
+    /// <summary>Whether each warp's sampling scratch lives in shared memory (small vocabularies) or global memory.</summary>
+    internal bool ScratchInSharedMemory => 3L * Warps * Dimensions.VocabularySize <= MaxSharedScratchFloats;
+
+    private int SharedBytes(int stageStreams, bool weightsInShared)
+    {
+        long floats = (weightsInShared ? WeightFloats : 0)
+            + StageFloats(stageStreams)
+            + RoundUp4((long)stageStreams * 4 * UnitsPerBlock)
+            + RedundantSamplingStreams;
+        return (int)Math.Min(int.MaxValue, floats * sizeof(float));
+    }
+
+    private static long RoundUp4(long n) => (n + 3) & ~3L;
+
+    private CudaModule LoadKernels()
+    {
+        string source = ReadKernelSource();
+        string arch = Device.Architecture;
+        string[] options = [$"--gpu-architecture={arch}"];
+        string key = CubinCache.ComputeKey(source, arch, Nvrtc.Version, CudaDriver.DriverVersion, options);
+        string path = Path.Combine(CubinCache.DefaultDirectory(), key + ".cubin");
+        if (CubinCache.TryRead(path, out byte[] cached, out string reason))
+        {
+            try
+            {
+                var module = _context.LoadModule(cached);
+                Log.CubinCacheHit(_logger, path);
+                return module;
+            }
+            catch (CudaException e)
+            {
+                reason = e.Message;
+            }
+            Log.CubinCacheRebuilt(_logger, path, reason);
+            CubinCache.Delete(path);
+        }
+        else if (reason != "missing")
+        {
+            Log.CubinCacheRebuilt(_logger, path, reason);
+        }
+        var watch = Stopwatch.StartNew();
+        byte[] cubin = Nvrtc.CompileToCubin(source, "lstm_persistent.cu", options);
+        Log.KernelsCompiled(_logger, arch, watch.ElapsedMilliseconds);
+        var loaded = _context.LoadModule(cubin);
+        if (!CubinCache.TryWrite(path, cubin, out string writeFailure))
+        {
+            Log.CubinCacheWriteFailed(_logger, path, writeFailure);
+        }
+        return loaded;
+    }
+
+    internal static string ReadKernelSource()
+    {
+        using var stream = typeof(CudaInferenceEngine).Assembly.GetManifestResourceStream(KernelResource)
+            ?? throw new InvalidOperationException($"The kernel resource {KernelResource} is missing from {typeof(CudaInferenceEngine).Assembly.GetName().Name}.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private void UploadWeights(NetworkWeights network)
+    {
+        var dims = network.Dimensions;
+        int hidden = dims.HiddenSize, rows = 4 * hidden;
+        using var stream = _context.CreateStream();
+        var descriptors = new LayerWeightsDescriptor[dims.LayerCount];
+        for (int k = 0; k < dims.LayerCount; k++)
+        {
+            var layer = network.Layers[k];
+            int input = k == 0 ? 0 : layer.InputSize;
+            int width = input + hidden;
+            // Layer 0's input projection is the per-character table; above it each row is [W row | R row], so that a
+            // gate needs one dot product over the staged [x | h].
+            var rowsData = new float[(long)rows * width];
+            var w = layer.InputWeights;
+            var r = layer.RecurrentWeights;
+            for (int row = 0; row < rows; row++)
+            {
+                if (input > 0)
+                {
+                    w.Slice(row * input, input).CopyTo(rowsData.AsSpan(row * width, input));
+                }
+                r.Slice(row * hidden, hidden).CopyTo(rowsData.AsSpan(row * width + input, hidden));
+            }
+            var bias = new float[rows];
+            for (int i = 0; i < rows; i++)
+            {
+                bias[i] = layer.InputBias[i] + layer.RecurrentBias[i];
+            }
+            descriptors[k] = new LayerWeightsDescriptor
+            {
+                WeightRows = Upload(rowsData, stream),
+                Bias = Upload(bias, stream),
+                Width = width,
+            };
+        }
+        MaxWidth = descriptors.Max(d => d.Width);
+        LayersPointer = Upload(descriptors, stream);
+        TablePointer = Upload(CpuInferenceEngine.BuildInputTable(network), stream);
+        FcWeightsPointer = Upload(network.FcWeights.ToArray(), stream);
+        FcBiasPointer = Upload(network.FcBias.ToArray(), stream);
+    }
+
+    private ulong Upload<T>(T[] data, CudaStream stream) where T : unmanaged
+    {
+        var buffer = _context.Allocate<T>(data.Length);
+        _owned.Add(buffer);
+        buffer.CopyFrom(data, stream);
+        return buffer.Pointer;
+    }
+
+    // Each block owns the same hidden units in every layer; one block per multiprocessor at most, so that all blocks
+    // are co-resident for the grid barrier and each gets a whole multiprocessor's shared memory for its weight rows.
+    private void Configure()
+    {
+        var dims = Dimensions;
+        int hidden = dims.HiddenSize, vocab = dims.VocabularySize;
+        if (dims.LayerCount > MaxLayers)
+        {
+            throw new ModelFormatException($"The CUDA engine supports up to {MaxLayers} layers; this model has {dims.LayerCount}. Use the CPU backend.");
+        }
+        int sms = Device.MultiprocessorCount;
+        UnitsPerBlock = (hidden + sms - 1) / sms;
+        Grid = (hidden + UnitsPerBlock - 1) / UnitsPerBlock;
+        VocabPerBlock = (vocab + Grid - 1) / Grid;
+        StageStreams = Math.Clamp(StageBudgetFloats / MaxWidth, 1, MaxStageStreams);
+        long weightFloats = (long)VocabPerBlock * hidden;
+        for (int k = 0; k < dims.LayerCount; k++)
+        {
+            weightFloats += 4L * UnitsPerBlock * (k == 0 ? hidden : dims.LayerInputSize(k) + hidden);
+        }
+        WeightFloats = RoundUp4(weightFloats);
+        WeightsInSharedMemory = SharedBytes(StageStreams, weightsInShared: true) <= Device.MaxSharedMemoryPerBlockOptin;
+        int shared = SharedBytes(StageStreams);
+        if (shared > Device.MaxSharedMemoryPerBlockOptin)
+        {
+            throw new CudaException($"The CUDA kernel needs {shared} bytes of shared memory per block for this model but {Device.Name} allows {Device.MaxSharedMemoryPerBlockOptin}.");
+        }
+        Kernel.SetMaxDynamicSharedMemory(shared);
+        int perSm = Kernel.MaxActiveBlocksPerMultiprocessor(BlockThreads, shared);
+        if (perSm < 1 || (long)perSm * sms < Grid)
+        {
+            throw new CudaException($"The persistent kernel cannot keep {Grid} blocks resident on {Device.Name} ({perSm} per multiprocessor).");
+        }
+    }
+
+    private void DisposeOwned()
+    {
+        for (int i = _owned.Count - 1; i >= 0; i--)
+        {
+            _owned[i].Dispose();
+        }
+        _owned.Clear();
+    }
+}

@@ -1,0 +1,54 @@
+using System.Runtime.InteropServices;
+
+namespace CharRnn.Inference.Cuda;
+
+/// <summary>
+/// Mirror of <c>struct RunParams</c> in Kernels/lstm_persistent.cu, field for field (x86-64 / CUDA layout: 13 pointers,
+/// two 64-bit integers, then 32-bit fields; 192 bytes with the tail padding). Passed by value as the kernel's only parameter.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct RunParams
+{
+    public ulong Layers;
+    public ulong Table;
+    public ulong FcWeights;
+    public ulong FcBias;
+    public ulong H;
+    public ulong C;
+    public ulong Logits;
+    public ulong LogitsOut;
+    public ulong TokensIn;
+    public ulong TokensOut;
+    public ulong CurrentTokens;
+    public ulong Scratch;
+    public ulong Barrier;
+    public ulong Seed;
+    public long Counter;
+    public float Temperature;
+    public float TopP;
+    public int TopK;
+    public int LayerCount;
+    public int Hidden;
+    public int Vocab;
+    public int Streams;
+    public int Steps;
+    public int Parity;
+    public int UnitsPerBlock;
+    public int VocabPerBlock;
+    public int WeightsInSharedMemory;
+    public int StageStreams;
+    public int MaxWidth;
+    public int RedundantSampling;
+    public int StageFloats;
+    public int ScratchInSharedMemory;
+}
+
+/// <summary>Mirror of <c>struct LayerWeights</c> in Kernels/lstm_persistent.cu (24 bytes).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct LayerWeightsDescriptor
+{
+    public ulong WeightRows;
+    public ulong Bias;
+    public int Width;
+    public int Pad;
+}

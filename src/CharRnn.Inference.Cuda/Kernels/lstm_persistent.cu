@@ -1,0 +1,585 @@
+// Persistent char-rnn LSTM kernel: one cooperative launch runs a whole Feed (prime) or Generate(N) loop.
+// Compiled by NVRTC at engine build; no headers are included (NVRTC on user machines may lack toolkit headers).
+//
+// Per step: [sample the next token from the logits when generating] -> for each layer: gates of the block's units for
+// every stream (dot products of [W|R] rows with [x|h] staged in shared memory), cell update, grid barrier -> FC rows of
+// the block for every stream, grid barrier. Each block owns the same hidden units in every layer (so the four gates of a
+// unit and its c stay in one block) and a slice of the vocabulary rows; its weight rows stay in shared memory when they
+// fit. h is double-buffered ([2][L][B][H]) because other blocks still read the old h while new h is written.
+// Arithmetic is float32 with explicit fmaf accumulation and IEEE expf/tanhf (no fast-math): logits stay within 1e-5
+// relative of the CPU engine (FACTS.md section 2 for the cell; TokenSampler.cs for the sampling rule).
+
+typedef unsigned long long u64;
+typedef long long i64;
+
+#define THREADS 256
+#define WARPS (THREADS / 32)
+#define MAX_REDUNDANT_STREAMS 8   // CudaInferenceEngine.RedundantSamplingStreams
+#define FULL_MASK 0xffffffffu
+#define MAX_LAYERS 16
+#define RB 2        // weight rows per warp pass
+#define SBMAX 8     // streams per stage chunk (register blocking)
+
+struct LayerWeights
+{
+    const float* wr;    // [4H][width]: layer 0: R; layer k > 0: [W | R] concatenated per row
+    const float* bias;  // [4H]: Wb + Rb (unused for layer 0: folded into the input table)
+    int width;          // H for layer 0, I + H above
+    int pad;
+};
+
+struct RunParams
+{
+    const LayerWeights* layers;
+    const float* table;       // [V][4H]: layer 0's W x + Wb + Rb per character
+    const float* fc_w;        // [V][H]
+    const float* fc_b;        // [V]
+    float* h;                 // [2][L][B][H]
+    float* c;                 // [L][B][H]
+    float* logits;            // [B][V]
+    float* logits_out;        // [steps][B][V] or null
+    const int* tokens_in;     // [steps][B] (feed) or null (generate)
+    int* tokens_out;          // [steps][B] (generate)
+    int* cur_tokens;          // [B]
+    float* scratch;           // [grid][WARPS][3V] sampling scratch when it does not fit in shared memory
+    unsigned int* barrier;    // [1]: arrivals since the launch began (zeroed by the host before each launch)
+    u64 seed;
+    i64 counter;
+    float temperature;
+    float top_p;
+    int top_k;
+    int layer_count;
+    int hidden;
+    int vocab;
+    int streams;
+    int steps;
+    int parity;
+    int units_per_block;
+    int vocab_per_block;
+    int weights_in_smem;
+    int stage_streams;
+    int max_width;
+    int redundant_sampling;
+    int stage_floats;           // floats of the stage region (>= stage_streams * max_width and >= 3V per warp)
+    int scratch_in_smem;        // sampling scratch in the stage region (else in global scratch)
+};
+
+__device__ __forceinline__ unsigned int ld_acquire(const unsigned int* p)
+{
+    unsigned int v;
+    asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
+    return v;
+}
+
+__device__ __forceinline__ void red_release_add(unsigned int* p, unsigned int v)
+{
+    asm volatile("red.release.gpu.global.add.u32 [%0], %1;" :: "l"(p), "r"(v) : "memory");
+}
+
+// Grid-wide barrier in global memory (the launch is cooperative, so all blocks are co-resident). The host zeroes the
+// counter before each launch; barrier n completes when the counter reaches n * blocks. Arrival is a fire-and-forget
+// release reduction and waiting one acquire load per poll: the fewest round trips to L2 per barrier. The comparison
+// is wrap-safe, so long launches may overflow the counter.
+__device__ __forceinline__ void grid_barrier(unsigned int* bar, unsigned int blocks, unsigned int& target)
+{
+    __syncthreads();
+    if (threadIdx.x == 0)
+    {
+        target += blocks;
+        red_release_add(bar, 1u);
+        while ((int)(ld_acquire(bar) - target) < 0) { }
+    }
+    __syncthreads();
+}
+
+__device__ __forceinline__ u64 mix64(u64 z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+// CounterRng.Uniform: SplitMix64's finalizer applied twice, 24 random bits.
+__device__ __forceinline__ float counter_uniform(u64 seed, int stream, i64 counter)
+{
+    u64 x = mix64(seed + 0x9E3779B97F4A7C15ULL * ((u64)(unsigned int)stream + 1ULL));
+    u64 r = mix64(x ^ ((u64)counter * 0xD1B54A32D192ED03ULL + 0x8CB92BA72F3D8DD7ULL));
+    return (float)(r >> 40) * (1.0f / 16777216.0f);
+}
+
+__device__ __forceinline__ float warp_sum(float v)
+{
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(FULL_MASK, v, o);
+    return v;
+}
+
+__device__ __forceinline__ float sigmoidf_(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+// TokenSampler.Sample for one stream, by one warp. Sums that the CPU does sequentially are done sequentially by lane 0
+// in the same order, so the float results match the rule bit for bit (up to expf's rounding). Scratch: weights [V],
+// weights sorted by rank [V], rank of each index [V].
+__device__ int sample_stream(const RunParams& p, const float* lg, int s, int t, float* ws, int lane)
+{
+    const int V = p.vocab;
+    if (p.temperature == 0.0f)
+    {
+        float best = __int_as_float(0xff800000);
+        int bi = 0x7fffffff;
+        for (int i = lane; i < V; i += 32)
+        {
+            float v = __ldcg(lg + i);
+            if (v > best || (v == best && i < bi)) { best = v; bi = i; }
+        }
+        for (int o = 16; o > 0; o >>= 1)
+        {
+            float ob = __shfl_xor_sync(FULL_MASK, best, o);
+            int oi = __shfl_xor_sync(FULL_MASK, bi, o);
+            if (ob > best || (ob == best && oi < bi)) { best = ob; bi = oi; }
+        }
+        return bi == 0x7fffffff ? 0 : bi;
+    }
+    float* sorted = ws + V;
+    int* rank = reinterpret_cast<int*>(ws + 2 * V);
+    float mx = __int_as_float(0xff800000);
+    for (int i = lane; i < V; i += 32) mx = fmaxf(mx, __ldcg(lg + i));
+    for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(FULL_MASK, mx, o));
+    const float invT = 1.0f / p.temperature;
+    for (int i = lane; i < V; i += 32) ws[i] = expf((__ldcg(lg + i) - mx) * invT);
+    __syncwarp();
+    const bool cutK = p.top_k > 0 && p.top_k < V;
+    const bool cutP = p.top_p < 1.0f;
+    if (cutK || cutP)
+    {
+        const int k = cutK ? p.top_k : V;
+        const float pp = cutP ? p.top_p : 1.0f;
+        for (int i = lane; i < V; i += 32)
+        {
+            float wi = ws[i];
+            int r = 0;
+            for (int j = 0; j < V; ++j)
+            {
+                float wj = ws[j];
+                r += (wj > wi || (wj == wi && j < i)) ? 1 : 0;
+            }
+            rank[i] = r;
+            sorted[r] = wi;
+        }
+        __syncwarp();
+        int m = k;
+        if (lane == 0)
+        {
+            float total = 0.0f;
+            for (int r = 0; r < k; ++r) total += sorted[r];
+            float threshold = pp * total;
+            float acc = 0.0f;
+            for (int r = 0; r < k; ++r)
+            {
+                acc += sorted[r];
+                if (acc >= threshold) { m = r + 1; break; }
+            }
+        }
+        m = __shfl_sync(FULL_MASK, m, 0);
+        for (int i = lane; i < V; i += 32)
+        {
+            if (rank[i] >= m) ws[i] = 0.0f;
+        }
+        __syncwarp();
+    }
+    int pick = -1;
+    if (lane == 0)
+    {
+        float total = 0.0f;
+        int last = -1;
+        for (int i = 0; i < V; ++i)
+        {
+            float w = ws[i];
+            if (w > 0.0f) { total += w; last = i; }
+        }
+        float u = counter_uniform(p.seed, s, p.counter + t);
+        float target = __fmul_rn(u, total);
+        float acc = 0.0f;
+        pick = last;
+        for (int i = 0; i < V; ++i)
+        {
+            float w = ws[i];
+            if (w > 0.0f)
+            {
+                acc += w;
+                if (acc > target) { pick = i; break; }
+            }
+        }
+    }
+    pick = __shfl_sync(FULL_MASK, pick, 0);
+    __syncwarp();
+    return pick < 0 ? 0 : pick;
+}
+
+// Dot products of up to RB weight rows with up to SBMAX staged streams, register-blocked so that each weight and each
+// staged value is read from shared memory once per warp pass. Every lane ends with every sum.
+__device__ __forceinline__ void rows_dot(const float* w0, const float* w1, const float* stage, int stride, int n, int sn,
+                                         int lane, bool vec, float (&acc)[RB][SBMAX])
+{
+#pragma unroll
+    for (int a = 0; a < RB; ++a)
+#pragma unroll
+        for (int q = 0; q < SBMAX; ++q) acc[a][q] = 0.0f;
+    if (vec)
+    {
+        const float4* a4 = reinterpret_cast<const float4*>(w0);
+        const float4* b4 = reinterpret_cast<const float4*>(w1);
+        for (int i = lane; i < (n >> 2); i += 32)
+        {
+            const float4 x0 = a4[i];
+            const float4 x1 = b4[i];
+#pragma unroll
+            for (int q = 0; q < SBMAX; ++q)
+            {
+                if (q < sn)
+                {
+                    const float4 h = reinterpret_cast<const float4*>(stage + q * stride)[i];
+                    acc[0][q] = fmaf(x0.x, h.x, acc[0][q]);
+                    acc[0][q] = fmaf(x0.y, h.y, acc[0][q]);
+                    acc[0][q] = fmaf(x0.z, h.z, acc[0][q]);
+                    acc[0][q] = fmaf(x0.w, h.w, acc[0][q]);
+                    acc[1][q] = fmaf(x1.x, h.x, acc[1][q]);
+                    acc[1][q] = fmaf(x1.y, h.y, acc[1][q]);
+                    acc[1][q] = fmaf(x1.z, h.z, acc[1][q]);
+                    acc[1][q] = fmaf(x1.w, h.w, acc[1][q]);
+                }
+            }
+        }
+    }
+    else
+    {
+        for (int i = lane; i < n; i += 32)
+        {
+            const float x0 = w0[i];
+            const float x1 = w1[i];
+#pragma unroll
+            for (int q = 0; q < SBMAX; ++q)
+            {
+                if (q < sn)
+                {
+                    const float h = stage[q * stride + i];
+                    acc[0][q] = fmaf(x0, h, acc[0][q]);
+                    acc[1][q] = fmaf(x1, h, acc[1][q]);
+                }
+            }
+        }
+    }
+#pragma unroll
+    for (int a = 0; a < RB; ++a)
+#pragma unroll
+        for (int q = 0; q < SBMAX; ++q)
+            if (q < sn) acc[a][q] = warp_sum(acc[a][q]);
+}
+
+// Stages [x | h] of streams [s0, s0 + sn) into rows of `stride` floats: x (width - H columns, from x_src, may be null
+// when width == H) then h (H columns, from h_src). Both are read through L2 (other blocks wrote them). Each thread
+// issues all its loads before its first store, so a chunk costs one L2 round trip, not one per stream.
+__device__ __forceinline__ void stage_chunk(float* stage, int stride, const float* x_src, const float* h_src, int width,
+                                            int H, int s0, int sn, int tid)
+{
+    const int xw = width - H;
+    if ((H & 3) == 0 && (stride & 3) == 0)
+    {
+        const int w4 = width >> 2, x4 = xw >> 2;
+        const int total = sn * w4;
+        for (int base = 0; base < total; base += THREADS * 8)
+        {
+            float4 v[8];
+#pragma unroll
+            for (int u = 0; u < 8; ++u)
+            {
+                const int idx = base + u * THREADS + tid;
+                if (idx < total)
+                {
+                    const int sl = idx / w4, c = idx - sl * w4;
+                    const i64 s = s0 + sl;
+                    v[u] = c < x4 ? __ldcg(reinterpret_cast<const float4*>(x_src + s * H) + c)
+                                  : __ldcg(reinterpret_cast<const float4*>(h_src + s * H) + (c - x4));
+                }
+            }
+#pragma unroll
+            for (int u = 0; u < 8; ++u)
+            {
+                const int idx = base + u * THREADS + tid;
+                if (idx < total)
+                {
+                    const int sl = idx / w4, c = idx - sl * w4;
+                    reinterpret_cast<float4*>(stage + sl * stride)[c] = v[u];
+                }
+            }
+        }
+    }
+    else
+    {
+        const int total = sn * width;
+        for (int base = 0; base < total; base += THREADS * 8)
+        {
+            float v[8];
+#pragma unroll
+            for (int u = 0; u < 8; ++u)
+            {
+                const int idx = base + u * THREADS + tid;
+                if (idx < total)
+                {
+                    const int sl = idx / width, c = idx - sl * width;
+                    const i64 s = s0 + sl;
+                    v[u] = c < xw ? __ldcg(x_src + s * H + c) : __ldcg(h_src + s * H + (c - xw));
+                }
+            }
+#pragma unroll
+            for (int u = 0; u < 8; ++u)
+            {
+                const int idx = base + u * THREADS + tid;
+                if (idx < total)
+                {
+                    const int sl = idx / width, c = idx - sl * width;
+                    stage[sl * stride + c] = v[u];
+                }
+            }
+        }
+    }
+}
+
+// The constant part of a gate pre-activation: layer 0's table entry for the stream's token, or the layer's bias.
+__device__ __forceinline__ float gate_base(const RunParams& p, int k, int t, int s, int r, const int* stok, bool generating,
+                                           const float* bias)
+{
+    if (k > 0) return bias[r];
+    const int tok = !generating ? p.tokens_in[(i64)t * p.streams + s]
+        : (p.redundant_sampling ? stok[s] : __ldcg(p.cur_tokens + s));
+    return p.table[(i64)tok * 4 * p.hidden + r];
+}
+
+extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParams p)
+{
+    extern __shared__ __align__(16) float smem[];
+    __shared__ LayerWeights layer_desc[MAX_LAYERS];
+    const int H = p.hidden, B = p.streams, V = p.vocab, L = p.layer_count;
+    const int UPB = p.units_per_block, VPB = p.vocab_per_block, SB = p.stage_streams, MW = p.max_width;
+    const int rows = 4 * UPB;
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+    const int blk = blockIdx.x;
+    const unsigned int G = gridDim.x;
+    const int u0 = blk * UPB;
+    const int v0 = blk * VPB;
+    if (tid < L) layer_desc[tid] = p.layers[tid];
+    __syncthreads();
+
+    // Shared memory: [weights of the block's rows, all layers, then its FC rows] [stage] [gates SB x rows] [tokens]
+    i64 wfloats = 0;
+    if (p.weights_in_smem)
+    {
+        for (int k = 0; k < L; ++k) wfloats += (i64)rows * layer_desc[k].width;
+        wfloats += (i64)VPB * H;
+        wfloats = (wfloats + 3) & ~3LL;
+    }
+    float* stage = smem + wfloats;
+    float* gates = stage + p.stage_floats;
+    int* stok = reinterpret_cast<int*>(gates + (((i64)SB * rows + 3) & ~3LL));
+
+    if (p.weights_in_smem)
+    {
+        float* dst = smem;
+        for (int k = 0; k < L; ++k)
+        {
+            const int width = layer_desc[k].width;
+            const float* src = layer_desc[k].wr;
+            for (int j = 0; j < rows; ++j)
+            {
+                const int g = j / UPB, u = u0 + (j - g * UPB);
+                const float* from = src + ((i64)g * H + u) * width;
+                for (int col = tid; col < width; col += THREADS) dst[(i64)j * width + col] = u < H ? from[col] : 0.0f;
+            }
+            dst += (i64)rows * width;
+        }
+        for (int jv = 0; jv < VPB; ++jv)
+        {
+            const int v = v0 + jv;
+            for (int col = tid; col < H; col += THREADS) dst[(i64)jv * H + col] = v < V ? p.fc_w[(i64)v * H + col] : 0.0f;
+        }
+    }
+    unsigned int barrier_target = 0;
+    __syncthreads();
+
+    float* ws = p.scratch_in_smem ? stage + warp * 3 * V : p.scratch + ((i64)blk * WARPS + warp) * 3 * V;
+    const bool generating = p.tokens_in == 0;
+    const i64 LBH = (i64)L * B * H;
+    int parity = p.parity;
+
+    for (int t = 0; t < p.steps; ++t)
+    {
+        const float* hcur = p.h + parity * LBH;
+        float* hnext = p.h + (parity ^ 1) * LBH;
+
+        if (generating)
+        {
+            if (p.redundant_sampling)
+            {
+                // Few streams: every block samples every stream itself (identical results), saving a grid barrier.
+                for (int s = warp; s < B; s += WARPS)
+                {
+                    int tok = sample_stream(p, p.logits + (i64)s * V, s, t, ws, lane);
+                    if (lane == 0)
+                    {
+                        stok[s] = tok;
+                        if (blk == 0) p.tokens_out[(i64)t * B + s] = tok;
+                    }
+                }
+                __syncthreads();
+            }
+            else
+            {
+                for (int s = blk * WARPS + warp; s < B; s += G * WARPS)
+                {
+                    int tok = sample_stream(p, p.logits + (i64)s * V, s, t, ws, lane);
+                    if (lane == 0)
+                    {
+                        p.cur_tokens[s] = tok;
+                        p.tokens_out[(i64)t * B + s] = tok;
+                    }
+                }
+                grid_barrier(p.barrier, G, barrier_target);
+            }
+        }
+
+        i64 woffset = 0;
+        for (int k = 0; k < L; ++k)
+        {
+            const int width = layer_desc[k].width;
+            const int xw = width - H;
+            const bool vec = ((width & 3) == 0) && ((MW & 3) == 0);
+            const float* hk_old = hcur + (i64)k * B * H;
+            const float* x_new = k > 0 ? hnext + (i64)(k - 1) * B * H : 0;
+            float* hk_new = hnext + (i64)k * B * H;
+            float* ck = p.c + (i64)k * B * H;
+            const float* wsm = smem + woffset;
+            const float* wgl = layer_desc[k].wr;
+            const float* bias = layer_desc[k].bias;
+            for (int s0 = 0; s0 < B; s0 += SB)
+            {
+                const int sn = min(SB, B - s0);
+                // Prefetch this thread's first cell state so that its latency hides behind the staging and the dots.
+                float cpre = 0.0f;
+                if (tid < sn * UPB)
+                {
+                    const int sl = tid / UPB, u = u0 + (tid - sl * UPB);
+                    if (u < H) cpre = ck[(i64)(s0 + sl) * H + u];
+                }
+                // The first row group's constant parts (bias, or layer 0's table entry for the sampled token), loaded
+                // before the staging so that both latencies overlap.
+                const int myA = lane / SBMAX, myQ = lane - myA * SBMAX;
+                float base0 = 0.0f;
+                if (warp * RB < rows)
+                {
+                    const int j = warp * RB + (myA & 1);
+                    const int g = j / UPB, u = u0 + (j - g * UPB);
+                    if (lane < RB * SBMAX && myQ < sn && j < rows && u < H) base0 = gate_base(p, k, t, s0 + myQ, g * H + u, stok, generating, bias);
+                }
+                stage_chunk(stage, MW, x_new, hk_old, width, H, s0, sn, tid);
+                __syncthreads();
+                for (int j0 = warp * RB; j0 < rows; j0 += WARPS * RB)
+                {
+                    int rr[RB];
+                    bool ok[RB];
+                    const float* wr[RB];
+#pragma unroll
+                    for (int a = 0; a < RB; ++a)
+                    {
+                        const int j = j0 + a;
+                        const int g = j / UPB, u = u0 + (j - g * UPB);
+                        ok[a] = j < rows && u < H;
+                        rr[a] = g * H + u;
+                        wr[a] = !ok[a] ? (p.weights_in_smem ? wsm : wgl)
+                            : (p.weights_in_smem ? wsm + (i64)j * width : wgl + (i64)rr[a] * width);
+                    }
+                    float base = base0;
+                    if (j0 != warp * RB && lane < RB * SBMAX && myQ < sn && ok[myA])
+                    {
+                        base = gate_base(p, k, t, s0 + myQ, myA == 0 ? rr[0] : rr[1], stok, generating, bias);
+                    }
+                    float acc[RB][SBMAX];
+                    rows_dot(wr[0], wr[1], stage, MW, width, sn, lane, vec, acc);
+#pragma unroll
+                    for (int a = 0; a < RB; ++a)
+#pragma unroll
+                        for (int q = 0; q < SBMAX; ++q)
+                            if (lane == a * SBMAX + q && q < sn && ok[a]) gates[q * rows + j0 + a] = base + acc[a][q];
+                }
+                __syncthreads();
+                for (int idx = tid; idx < sn * UPB; idx += THREADS)
+                {
+                    const int sl = idx / UPB, jj = idx - sl * UPB, u = u0 + jj;
+                    if (u >= H) continue;
+                    const i64 at = (i64)(s0 + sl) * H + u;
+                    const float* gs = gates + sl * rows;
+                    float ig = sigmoidf_(gs[jj]);
+                    float cg = tanhf(gs[UPB + jj]);
+                    float fg = sigmoidf_(gs[2 * UPB + jj]);
+                    float og = sigmoidf_(gs[3 * UPB + jj]);
+                    const float cold = idx == tid ? cpre : ck[at];
+                    // c' = c * f + i * j; h' = tanh(c') * o, rounded as the CPU engine rounds (no contraction).
+                    float cv = __fadd_rn(__fmul_rn(cold, fg), __fmul_rn(ig, cg));
+                    ck[at] = cv;
+                    hk_new[at] = __fmul_rn(tanhf(cv), og);
+                }
+                __syncthreads();
+            }
+            woffset += (i64)rows * width;
+            grid_barrier(p.barrier, G, barrier_target);
+        }
+
+        // Output projection: this block's vocabulary rows for every stream. Needed every step when generating or when
+        // logits are requested per step; a plain Feed (a prime) needs it only after its last step.
+        const bool need_fc = generating || p.logits_out != 0 || t + 1 == p.steps;
+        if (need_fc && v0 < V)
+        {
+            const float* hl = hnext + (i64)(L - 1) * B * H;
+            const bool vec = ((H & 3) == 0) && ((MW & 3) == 0);
+            const float* wsm = smem + woffset;
+            for (int s0 = 0; s0 < B; s0 += SB)
+            {
+                const int sn = min(SB, B - s0);
+                stage_chunk(stage, MW, 0, hl, H, H, s0, sn, tid);
+                __syncthreads();
+                for (int j0 = warp * RB; j0 < VPB; j0 += WARPS * RB)
+                {
+                    int vv[RB];
+                    bool ok[RB];
+                    const float* wr[RB];
+#pragma unroll
+                    for (int a = 0; a < RB; ++a)
+                    {
+                        const int jv = j0 + a;
+                        vv[a] = v0 + jv;
+                        ok[a] = jv < VPB && vv[a] < V;
+                        wr[a] = !ok[a] ? (p.weights_in_smem ? wsm : p.fc_w)
+                            : (p.weights_in_smem ? wsm + (i64)jv * H : p.fc_w + (i64)vv[a] * H);
+                    }
+                    float base = 0.0f;
+                    const int myA = lane / SBMAX, myQ = lane - myA * SBMAX;
+                    if (lane < RB * SBMAX && myQ < sn && ok[myA]) base = p.fc_b[myA == 0 ? vv[0] : vv[1]];
+                    float acc[RB][SBMAX];
+                    rows_dot(wr[0], wr[1], stage, MW, H, sn, lane, vec, acc);
+#pragma unroll
+                    for (int a = 0; a < RB; ++a)
+#pragma unroll
+                        for (int q = 0; q < SBMAX; ++q)
+                            if (lane == a * SBMAX + q && q < sn && ok[a])
+                            {
+                                const i64 s = s0 + q;
+                                // CPU order: dot + bias.
+                                const float val = acc[a][q] + base;
+                                p.logits[s * V + vv[a]] = val;
+                                if (p.logits_out) p.logits_out[((i64)t * B + s) * V + vv[a]] = val;
+                            }
+                }
+                __syncthreads();
+            }
+        }
+        parity ^= 1;
+        if (need_fc && t + 1 < p.steps) grid_barrier(p.barrier, G, barrier_target);
+    }
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace CharRnn.Inference.Cuda;
+
+/// <summary>Source-generated log messages of the CUDA backend. Event ids are stable: 2000-2099.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(2000, LogLevel.Information, "CUDA engine on {Device}: {Configuration}")]
+    public static partial void EngineBuilt(ILogger logger, string device, string configuration);
+
+    [LoggerMessage(2001, LogLevel.Debug, "Kernel cubin loaded from cache {Path}")]
+    public static partial void CubinCacheHit(ILogger logger, string path);
+
+    [LoggerMessage(2002, LogLevel.Information, "Compiled kernels with NVRTC for {Architecture} in {Milliseconds} ms")]
+    public static partial void KernelsCompiled(ILogger logger, string architecture, long milliseconds);
+
+    [LoggerMessage(2003, LogLevel.Warning, "Cached cubin {Path} was unusable and is rebuilt: {Reason}")]
+    public static partial void CubinCacheRebuilt(ILogger logger, string path, string reason);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Could not write the cubin cache {Path}: {Reason}")]
+    public static partial void CubinCacheWriteFailed(ILogger logger, string path, string reason);
+}

@@ -1,0 +1,318 @@
+using CharRnn.Inference.Cuda;
+using CharRnn.Inference.Engine;
+using CharRnn.Inference.Generation;
+using CharRnn.Inference.Model;
+using CharRnn.Inference.Sampling;
+using CharRnn.Inference.Tests.Cuda;
+
+namespace CharRnn.Inference.Gpu.Tests;
+
+/// <summary>
+/// The CUDA engine against the CPU engine (the numerical reference). Runs on the GPU machine; elsewhere (CI) every
+/// test is ignored with the provider's exact reason.
+/// </summary>
+[TestFixture]
+[Category("Gpu")]
+[NonParallelizable]
+public sealed class CudaEngineTests
+{
+    private const string Prime = "ROMEO:\nWhat say you, my lord? I had thought to see thee here.";
+    private static readonly SamplingOptions Sampled = new() { Temperature = 0.8f, TopK = 20, TopP = 0.95f };
+
+    private readonly CudaBackendProvider _provider = new();
+    private readonly Dictionary<string, (CharRnnModel Model, InferenceEngine Cpu, InferenceEngine Gpu)> _engines = [];
+
+    public static IEnumerable<TestCaseData> Shapes()
+    {
+        yield return new TestCaseData(3, 40, 24).SetArgDisplayNames("3x40 emb 24");
+        yield return new TestCaseData(2, 128, 0).SetArgDisplayNames("2x128 one-hot");
+        yield return new TestCaseData(2, 512, 512).SetArgDisplayNames("2x512 emb 512");
+    }
+
+    [OneTimeSetUp]
+    public void RequireGpu()
+    {
+        if (!_provider.IsAvailable(out string reason, out var diagnostics))
+        {
+            Assert.Ignore($"CUDA backend unavailable: {reason} ({string.Join("; ", diagnostics)})");
+        }
+        TestContext.Out.WriteLine(string.Join(Environment.NewLine, diagnostics));
+    }
+
+    [OneTimeTearDown]
+    public void DisposeEngines()
+    {
+        foreach (var (_, cpu, gpu) in _engines.Values)
+        {
+            cpu.Dispose();
+            gpu.Dispose();
+        }
+    }
+
+    [TestCaseSource(nameof(Shapes))]
+    public void Logits_after_feed_match_the_cpu_engine(int layers, int hidden, int embedding)
+    {
+        var (model, cpu, gpu) = Engines(layers, hidden, embedding);
+        int vocab = model.Dimensions.VocabularySize;
+        int[] ids = model.Vocabulary.Encode(Prime);
+        var expected = new float[ids.Length * vocab];
+        var actual = new float[ids.Length * vocab];
+        using (var c = cpu.CreateSession())
+        {
+            c.Feed(ids, ids.Length, expected);
+        }
+        using (var g = gpu.CreateSession())
+        {
+            g.Feed(ids, ids.Length, actual);
+            var last = new float[vocab];
+            g.ReadLogits(last);
+            Assert.That(last, Is.EqualTo(actual[^vocab..]), "ReadLogits returns the last step's logits");
+        }
+        double worst = 0;
+        for (int t = 0; t < ids.Length; t++)
+        {
+            double diff = 0, norm = 0;
+            for (int v = 0; v < vocab; v++)
+            {
+                double e = expected[t * vocab + v], a = actual[t * vocab + v];
+                Assert.That(double.IsFinite(a), $"step {t} logit {v} is {a}");
+                diff += (a - e) * (a - e);
+                norm += e * e;
+            }
+            worst = Math.Max(worst, Math.Sqrt(diff / Math.Max(norm, 1e-30)));
+        }
+        TestContext.Out.WriteLine($"{model.Dimensions}: worst relative logit error over {ids.Length} steps = {worst:E2}");
+        Assert.That(worst, Is.LessThan(1e-5));
+    }
+
+    [TestCaseSource(nameof(Shapes))]
+    public void Greedy_text_equals_the_cpu_engine_for_200_characters(int layers, int hidden, int embedding)
+    {
+        var (_, cpu, gpu) = Engines(layers, hidden, embedding);
+        Assert.That(gpu.Backend, Is.EqualTo(Backend.Cuda));
+        string expected = GenerateText(cpu, SamplingOptions.Greedy, 7, 200);
+        string actual = GenerateText(gpu, SamplingOptions.Greedy, 7, 200);
+        Assert.That(actual, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void Sampled_text_is_identical_across_runs_and_chunkings()
+    {
+        var (_, cpu, gpu) = Engines(2, 512, 512);
+        string once = GenerateText(gpu, Sampled, 7, 100, chunkSize: 100);
+        string again = GenerateText(gpu, Sampled, 7, 100, chunkSize: 100);
+        string chunked = GenerateText(gpu, Sampled, 7, 100, chunkSize: 25);
+        string otherSeed = GenerateText(gpu, Sampled, 8, 100, chunkSize: 100);
+        Assert.Multiple(() =>
+        {
+            Assert.That(again, Is.EqualTo(once));
+            Assert.That(chunked, Is.EqualTo(once));
+            Assert.That(otherSeed, Is.Not.EqualTo(once), "the seed must matter");
+        });
+        string cpuText = GenerateText(cpu, Sampled, 7, 100, chunkSize: 100);
+        TestContext.Out.WriteLine($"GPU sampled: {once}");
+        TestContext.Out.WriteLine($"CPU sampled: {cpuText}");
+        if (cpuText != once)
+        {
+            Assert.Warn("Sampled text differs from the CPU engine's (expf rounding can move a draw across a boundary).");
+        }
+    }
+
+    [Test]
+    public void A_batch_of_64_streams_equals_64_single_stream_runs([Values] bool greedy)
+    {
+        var (model, _, gpu) = Engines(2, 128, 0);
+        const int streams = 64, primeLength = 12, steps = 40;
+        var sampling = greedy ? SamplingOptions.Greedy : Sampled;
+        var random = new Random(3);
+        var primes = new int[streams][];
+        for (int s = 0; s < streams; s++)
+        {
+            primes[s] = [.. Enumerable.Range(0, primeLength).Select(_ => random.Next(model.Dimensions.VocabularySize))];
+        }
+        var batchTokens = new int[primeLength * streams];
+        for (int t = 0; t < primeLength; t++)
+        {
+            for (int s = 0; s < streams; s++)
+            {
+                batchTokens[t * streams + s] = primes[s][t];
+            }
+        }
+        var batchOut = new int[steps * streams];
+        using (var batch = gpu.CreateSession(streams))
+        {
+            batch.Feed(batchTokens, primeLength);
+            batch.Generate(steps, sampling, 11, 0, batchOut);
+        }
+        for (int s = 0; s < streams; s++)
+        {
+            // Stream s of the batch draws with stream index s; a single-stream session uses index 0, so compare the
+            // sampled case through a one-stream session only where the index coincides, and greedy everywhere.
+            if (!greedy && s != 0)
+            {
+                continue;
+            }
+            using var single = gpu.CreateSession(1);
+            single.Feed(primes[s], primeLength);
+            var singleOut = new int[steps];
+            single.Generate(steps, sampling, 11, 0, singleOut);
+            var column = Enumerable.Range(0, steps).Select(t => batchOut[t * streams + s]).ToArray();
+            Assert.That(column, Is.EqualTo(singleOut), $"stream {s}");
+        }
+    }
+
+    [Test]
+    public void A_batch_of_64_streams_gives_the_cpu_engine_logits()
+    {
+        var (model, cpu, gpu) = Engines(2, 128, 0);
+        const int streams = 64, steps = 20;
+        var random = new Random(5);
+        var tokens = Enumerable.Range(0, steps * streams).Select(_ => random.Next(model.Dimensions.VocabularySize)).ToArray();
+        int vocab = model.Dimensions.VocabularySize;
+        var expected = new float[steps * streams * vocab];
+        var actual = new float[steps * streams * vocab];
+        using (var c = cpu.CreateSession(streams))
+        {
+            c.Feed(tokens, steps, expected);
+        }
+        using (var g = gpu.CreateSession(streams))
+        {
+            g.Feed(tokens, steps, actual);
+        }
+        double diff = 0, norm = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            diff += (actual[i] - expected[i]) * (double)(actual[i] - expected[i]);
+            norm += expected[i] * (double)expected[i];
+        }
+        Assert.That(Math.Sqrt(diff / norm), Is.LessThan(1e-5));
+    }
+
+    [Test]
+    public void Save_and_restore_state_round_trip()
+    {
+        var (model, _, gpu) = Engines(3, 40, 24);
+        using var generator = gpu.CreateGenerator(new GeneratorOptions { Sampling = Sampled, Seed = 9 });
+        generator.Prime("JULIET:\n");
+        var snapshot = generator.Snapshot();
+        string first = generator.Generate(60);
+        generator.Restore(snapshot);
+        string second = generator.Generate(60);
+        Assert.That(second, Is.EqualTo(first));
+
+        using var session = gpu.CreateSession(3);
+        session.Feed(model.Vocabulary.Encode("abcdefghi"), 3);
+        var state = new float[session.StateLength];
+        session.SaveState(state);
+        session.Feed(model.Vocabulary.Encode("xyz"), 1);
+        session.RestoreState(state, hasLogits: true);
+        var again = new float[session.StateLength];
+        session.SaveState(again);
+        Assert.That(again, Is.EqualTo(state));
+        Assert.That(state.Any(v => v != 0f), "the saved state is not all zeros");
+    }
+
+    [Test]
+    public void Backend_cuda_is_used_when_named_and_picked_by_auto()
+    {
+        var model = SeededModels.Create(2, 64, 16, seed: 1);
+        using var named = InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cuda, Providers = [_provider] });
+        using var auto = InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Auto, Providers = [_provider] });
+        Assert.Multiple(() =>
+        {
+            Assert.That(named.Backend, Is.EqualTo(Backend.Cuda));
+            Assert.That(auto.Backend, Is.EqualTo(Backend.Cuda));
+            Assert.That(named.DeviceName, Does.Contain("sm_"));
+        });
+        TestContext.Out.WriteLine($"{named.DeviceName}: {((CudaInferenceEngine)named).Configuration}");
+    }
+
+    [Test]
+    public void The_compiled_kernel_is_cached_on_disk()
+    {
+        Engines(2, 64, 0);
+        var entries = Directory.Exists(CubinCache.DefaultDirectory()) ? Directory.GetFiles(CubinCache.DefaultDirectory(), "*.cubin") : [];
+        Assert.That(entries, Is.Not.Empty, CubinCache.DefaultDirectory());
+        foreach (string entry in entries)
+        {
+            Assert.That(CubinCache.TryRead(entry, out var cubin, out string reason), reason);
+            Assert.That(cubin, Is.Not.Empty);
+        }
+    }
+
+    [Test]
+    public void Device_memory_returns_to_its_level_after_1000_generators()
+    {
+        var (_, _, gpu) = Engines(2, 128, 0);
+        var cuda = (CudaInferenceEngine)gpu;
+        using (var warm = gpu.CreateGenerator())
+        {
+            warm.Prime("ab");
+            warm.Generate(2);
+        }
+        long before = cuda.GetMemoryInfo().Free;
+        for (int i = 0; i < 1000; i++)
+        {
+            using var generator = gpu.CreateGenerator();
+            generator.Prime("ab");
+            generator.Generate(2);
+        }
+        long after = cuda.GetMemoryInfo().Free;
+        TestContext.Out.WriteLine($"free before {before}, after {after}");
+        Assert.That(before - after, Is.LessThanOrEqualTo(2L << 20), "at most 2 MiB of drift");
+    }
+
+    [Test]
+    public void Eight_threads_sharing_an_engine_give_the_serial_texts()
+    {
+        var (_, _, gpu) = Engines(2, 128, 0);
+        var serial = Enumerable.Range(0, 8).Select(i => GenerateText(gpu, Sampled, (ulong)i, 80)).ToArray();
+        var parallel = new string[8];
+        var threads = Enumerable.Range(0, 8).Select(i => new Thread(() => parallel[i] = GenerateText(gpu, Sampled, (ulong)i, 80))).ToArray();
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        Assert.That(parallel, Is.EqualTo(serial));
+    }
+
+    [Test]
+    public void An_absurd_batch_gives_a_typed_error_and_the_engine_still_works()
+    {
+        var (_, cpu, gpu) = Engines(2, 128, 0);
+        var error = Assert.Catch<CharRnnException>(() => gpu.CreateSession(1 << 30).Dispose());
+        TestContext.Out.WriteLine(error!.Message);
+        Assert.That(GenerateText(gpu, SamplingOptions.Greedy, 0, 50), Is.EqualTo(GenerateText(cpu, SamplingOptions.Greedy, 0, 50)));
+    }
+
+    [Test]
+    public void A_session_outliving_its_engine_throws_instead_of_launching()
+    {
+        var model = SeededModels.Create(1, 16, 8, seed: 4);
+        var engine = InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cuda, Providers = [_provider] });
+        using var session = engine.CreateSession();
+        session.Feed([1, 2, 3], 3);
+        engine.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => session.Feed([1], 1));
+    }
+
+    private (CharRnnModel Model, InferenceEngine Cpu, InferenceEngine Gpu) Engines(int layers, int hidden, int embedding)
+    {
+        string key = $"{layers}x{hidden}x{embedding}";
+        if (!_engines.TryGetValue(key, out var entry))
+        {
+            var model = SeededModels.Create(layers, hidden, embedding, seed: layers * 1000 + hidden + embedding);
+            var cpu = InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cpu });
+            var gpu = InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cuda, Providers = [_provider] });
+            Assert.That(gpu.Backend, Is.EqualTo(Backend.Cuda), "the GPU path must really run");
+            entry = (model, cpu, gpu);
+            _engines[key] = entry;
+        }
+        return entry;
+    }
+
+    private static string GenerateText(InferenceEngine engine, SamplingOptions sampling, ulong seed, int length, int chunkSize = 64)
+    {
+        using var generator = engine.CreateGenerator(new GeneratorOptions { Sampling = sampling, Seed = seed, ChunkSize = chunkSize });
+        generator.Prime(Prime);
+        return generator.Generate(length);
+    }
+}

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""PyTorch peer for the GPU benchmark: cuDNN nn.LSTM of the seed shape (2 x 512, embedding 512, vocabulary 65),
+random weights, greedy generation.
+
+Modes, at each batch size:
+  eager-item  the usual sampling loop: one step, argmax, .item()/.tolist() per character (a host sync per step)
+  graph       the step (embedding, LSTM, FC, argmax, feed back) captured in a CUDA graph and replayed; cuDNN's
+              default math (TF32 allowed)
+  graph-fp32  the same with TF32 disabled (strict float32, as our engine computes)
+Timing: warm-up, then the median of 7 repeats, synchronized. Prints a markdown table and one JSON line per row.
+Usage: python3 pytorch_lstm_peer.py [batch ...]
+"""
+import json
+import statistics
+import sys
+import time
+
+import torch
+
+VOCAB, EMB, HIDDEN, LAYERS = 65, 512, 512, 2
+
+
+def build(device):
+    torch.manual_seed(42)
+    emb = torch.nn.Embedding(VOCAB, EMB).to(device)
+    lstm = torch.nn.LSTM(EMB, HIDDEN, LAYERS).to(device)
+    fc = torch.nn.Linear(HIDDEN, VOCAB).to(device)
+    return emb, lstm, fc
+
+
+def steps_for(batch):
+    return 2000 if batch == 1 else 1000 if batch <= 64 else 200 if batch <= 1024 else 60
+
+
+@torch.inference_mode()
+def eager_item(model, batch, steps):
+    emb, lstm, fc = model
+    dev = "cuda"
+    tok = torch.zeros(1, batch, dtype=torch.long, device=dev)
+    h = torch.zeros(LAYERS, batch, HIDDEN, device=dev)
+    c = torch.zeros(LAYERS, batch, HIDDEN, device=dev)
+
+    def run(n):
+        nonlocal tok, h, c
+        for _ in range(n):
+            out, (h, c) = lstm(emb(tok), (h, c))
+            nxt = fc(out).argmax(-1)
+            ids = nxt.item() if batch == 1 else nxt.tolist()  # the host sync per character
+            tok = nxt
+        return ids
+
+    run(20)
+    times = []
+    for _ in range(7):
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        run(steps)
+        torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+@torch.inference_mode()
+def graph(model, batch, steps):
+    emb, lstm, fc = model
+    dev = "cuda"
+    tok = torch.zeros(1, batch, dtype=torch.long, device=dev)
+    h = torch.zeros(LAYERS, batch, HIDDEN, device=dev)
+    c = torch.zeros(LAYERS, batch, HIDDEN, device=dev)
+
+    def step():
+        out, (h2, c2) = lstm(emb(tok), (h, c))
+        tok.copy_(fc(out).argmax(-1))
+        h.copy_(h2)
+        c.copy_(c2)
+
+    s = torch.cuda.Stream()
+    s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):
+        for _ in range(3):
+            step()
+    torch.cuda.current_stream().wait_stream(s)
+    g = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(g):
+        step()
+    for _ in range(20):
+        g.replay()
+    times = []
+    for _ in range(7):
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            g.replay()
+        torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main():
+    batches = [int(a) for a in sys.argv[1:]] or [1, 64, 1024, 4096]
+    model = build("cuda")
+    print(f"# device: {torch.cuda.get_device_name()}; torch {torch.__version__}; cuDNN {torch.backends.cudnn.version()}; "
+          f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC")
+    print("| engine | mode | batch | steps | us/step | us/char | chars/s |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    rows = []
+    for batch in batches:
+        steps = steps_for(batch)
+        for mode in ("eager-item", "graph", "graph-fp32"):
+            torch.backends.cudnn.allow_tf32 = mode != "graph-fp32"
+            torch.backends.cuda.matmul.allow_tf32 = False
+            n = min(steps, 300) if mode == "eager-item" else steps
+            seconds = eager_item(model, batch, n) if mode == "eager-item" else graph(model, batch, n)
+            per_step = seconds / n * 1e6
+            row = {"engine": "PyTorch cuDNN", "mode": mode, "batch": batch, "steps": n, "us_per_step": per_step,
+                   "us_per_char": per_step / batch, "chars_per_s": n * batch / seconds}
+            rows.append(row)
+            print(f"| PyTorch cuDNN | {mode} | {batch} | {n} | {per_step:.2f} | {per_step / batch:.4f} | {row['chars_per_s']:.0f} |",
+                  flush=True)
+    for row in rows:
+        print(json.dumps(row))
+
+
+if __name__ == "__main__":
+    main()
