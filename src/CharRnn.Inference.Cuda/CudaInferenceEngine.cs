@@ -13,6 +13,7 @@ namespace CharRnn.Inference.Cuda;
 /// The CUDA engine: the weights live in device memory, and one persistent cooperative kernel runs a whole Feed or
 /// Generate call (every step, every layer, the output projection and the sampling) without returning to the host.
 /// Kernels are compiled by NVRTC for the device's architecture when the engine is built and cached on disk.
+/// Sessions of many streams instead run a few tiled matrix-matrix launches per step (<see cref="BatchWeights"/>).
 /// Immutable and thread-safe: share it and give each thread its own session or generator. Kernel launches of all
 /// sessions of one engine are serialized (each launch occupies the whole device).
 /// </summary>
@@ -23,6 +24,9 @@ public sealed class CudaInferenceEngine : InferenceEngine
     // Sampling is repeated by every block (saving one grid barrier per step) up to this many streams.
     internal const int RedundantSamplingStreams = Warps;
     private const string KernelName = "lstm_run";
+    // Below this many streams one persistent launch runs a whole call; from it on, each step is a few tiled
+    // matrix-matrix launches (measured on the H200: see docs/PERFORMANCE.md).
+    internal const int DefaultBatchMinStreams = 16;
     private const string KernelResource = "CharRnn.Inference.Cuda.Kernels.lstm_persistent.cu";
     // Floats of [x | h] staged per block for a chunk of streams (32 KB).
     private const int StageBudgetFloats = 8192;
@@ -46,6 +50,10 @@ public sealed class CudaInferenceEngine : InferenceEngine
             var module = LoadKernels();
             _owned.Add(module);
             Kernel = module.GetFunction(KernelName);
+            GemmLarge = module.GetFunction("lstm_gemm_large");
+            GemmSmall = module.GetFunction("lstm_gemm_small");
+            FcGemm = module.GetFunction("fc_gemm");
+            SampleBatch = module.GetFunction("sample_batch");
             UploadWeights(network);
             Configure();
             Log.EngineBuilt(_logger, DeviceName, Configuration);
@@ -77,6 +85,17 @@ public sealed class CudaInferenceEngine : InferenceEngine
     internal CudaContext Context => _context;
     internal Lock LaunchGate { get; } = new();
     internal CudaFunction Kernel { get; }
+    internal CudaFunction GemmLarge { get; }
+    internal CudaFunction GemmSmall { get; }
+    internal CudaFunction FcGemm { get; }
+    internal CudaFunction SampleBatch { get; }
+    internal BatchWeights Batch { get; private set; } = null!;
+
+    /// <summary>
+    /// Sessions of at least this many streams take the many-stream path (tiled launches per step); fewer take the
+    /// persistent kernel. Settable for benchmarks and tests that compare the two paths.
+    /// </summary>
+    internal int BatchMinStreams { get; set; } = DefaultBatchMinStreams;
     internal ulong LayersPointer { get; private set; }
     internal ulong TablePointer { get; private set; }
     internal ulong FcWeightsPointer { get; private set; }
@@ -219,6 +238,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
         TablePointer = Upload(CpuInferenceEngine.BuildInputTable(network), stream);
         FcWeightsPointer = Upload(network.FcWeights.ToArray(), stream);
         FcBiasPointer = Upload(network.FcBias.ToArray(), stream);
+        Batch = new BatchWeights(network, data => Upload(data, stream));
     }
 
     private ulong Upload<T>(T[] data, CudaStream stream) where T : unmanaged

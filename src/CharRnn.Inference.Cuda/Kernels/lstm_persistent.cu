@@ -583,3 +583,197 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
         if (need_fc && t + 1 < p.steps) grid_barrier(p.barrier, G, barrier_target);
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Throughput path for many streams: per step one sampling launch, one tiled matrix-matrix launch per layer with the
+// cell update fused into its epilogue, and one projection launch, queued back to back on the session's stream.
+// gates[B][4H] = base + [x | h] W^T, where W's rows are permuted on the host so that each thread's 8 output columns
+// are the four gates (i, j, f, o) of two consecutive units: the thread then updates those cells from registers.
+// Rows are zero-padded to a multiple of 128 columns and to a multiple of GBK in K, so weight tiles need no bounds.
+// Every output is one sequential fmaf chain over K (float32, no tensor cores), then base + sum as the CPU engine.
+
+#define GBK 16
+
+struct GemmParams
+{
+    const float* x;        // [B][xw] (layer input, the layer below's new h) or null when xw == 0
+    const float* h;        // [B][H] (this layer's old h, or the last layer's new h for the projection)
+    const float* w;        // [np][kp] permuted, zero-padded weights
+    const float* base;     // LSTM: bias [np] (tokens null) or input table [V][np]; projection: bias [n]
+    const int* tokens;     // [B] token of each stream (layer 0) or null
+    float* c;              // [B][H] cell state (LSTM)
+    float* out;            // LSTM: new h [B][H]; projection: logits [B][n]
+    float* out2;           // projection: per-step logits copy [B][n] or null
+    int streams;
+    int xw;
+    int hidden;
+    int k;                 // xw + hidden
+    int kp;
+    int np;
+    int n;                 // projection: output columns (vocabulary)
+    int aligned;           // xw and hidden are multiples of 4 (float4 loads of [x | h])
+};
+
+template <int BM, int BN, int TM, bool LSTM>
+__device__ __forceinline__ void gemm_step(const GemmParams& g)
+{
+    constexpr int TN = 8;
+    constexpr int TX = BN / TN, TY = BM / TM, NT = TX * TY;
+    constexpr int LA = BM * GBK / 4 / NT, LB = BN * GBK / 4 / NT;
+    static_assert(LA * NT * 4 == BM * GBK && LB * NT * 4 == BN * GBK, "tile loads must divide evenly");
+    __shared__ __align__(16) float As[2][GBK][BM];
+    __shared__ __align__(16) float Bs[2][GBK][BN];
+    const int tid = threadIdx.x, tx = tid % TX, ty = tid / TX;
+    const int tilesN = (g.np + BN - 1) / BN;
+    const int n0 = (blockIdx.x % tilesN) * BN, m0 = (blockIdx.x / tilesN) * BM;
+    const int B = g.streams, H = g.hidden, xw = g.xw, K = g.k;
+
+    float4 ra[LA], rb[LB];
+    auto load = [&](int k0)
+    {
+#pragma unroll
+        for (int l = 0; l < LA; ++l)
+        {
+            const int f = tid + l * NT, m = f / (GBK / 4), kk = (f % (GBK / 4)) * 4;
+            const i64 s = m0 + m;
+            const int kg = k0 + kk;
+            float4 v;
+            v.x = v.y = v.z = v.w = 0.0f;
+            if (s < B)
+            {
+                if (g.aligned)
+                {
+                    if (kg < K) v = kg < xw ? __ldcg(reinterpret_cast<const float4*>(g.x + s * xw + kg))
+                                            : __ldcg(reinterpret_cast<const float4*>(g.h + s * H + (kg - xw)));
+                }
+                else
+                {
+                    float e[4];
+#pragma unroll
+                    for (int q = 0; q < 4; ++q)
+                    {
+                        const int kq = kg + q;
+                        e[q] = kq >= K ? 0.0f : kq < xw ? __ldcg(g.x + s * xw + kq) : __ldcg(g.h + s * H + (kq - xw));
+                    }
+                    v.x = e[0]; v.y = e[1]; v.z = e[2]; v.w = e[3];
+                }
+            }
+            ra[l] = v;
+        }
+#pragma unroll
+        for (int l = 0; l < LB; ++l)
+        {
+            const int f = tid + l * NT, nn = f / (GBK / 4), kk = (f % (GBK / 4)) * 4;
+            rb[l] = __ldg(reinterpret_cast<const float4*>(g.w + (i64)(n0 + nn) * g.kp + k0 + kk));
+        }
+    };
+    auto store = [&](int buf)
+    {
+#pragma unroll
+        for (int l = 0; l < LA; ++l)
+        {
+            const int f = tid + l * NT, m = f / (GBK / 4), kk = (f % (GBK / 4)) * 4;
+            As[buf][kk][m] = ra[l].x; As[buf][kk + 1][m] = ra[l].y; As[buf][kk + 2][m] = ra[l].z; As[buf][kk + 3][m] = ra[l].w;
+        }
+#pragma unroll
+        for (int l = 0; l < LB; ++l)
+        {
+            const int f = tid + l * NT, nn = f / (GBK / 4), kk = (f % (GBK / 4)) * 4;
+            Bs[buf][kk][nn] = rb[l].x; Bs[buf][kk + 1][nn] = rb[l].y; Bs[buf][kk + 2][nn] = rb[l].z; Bs[buf][kk + 3][nn] = rb[l].w;
+        }
+    };
+
+    float acc[TM][TN];
+#pragma unroll
+    for (int i = 0; i < TM; ++i)
+#pragma unroll
+        for (int j = 0; j < TN; ++j) acc[i][j] = 0.0f;
+
+    const int tiles = g.kp / GBK;
+    load(0);
+    store(0);
+    __syncthreads();
+    for (int kt = 0; kt < tiles; ++kt)
+    {
+        const int buf = kt & 1;
+        if (kt + 1 < tiles) load((kt + 1) * GBK);
+#pragma unroll
+        for (int kk = 0; kk < GBK; ++kk)
+        {
+            float a[TM], b[TN];
+#pragma unroll
+            for (int i = 0; i < TM; ++i) a[i] = As[buf][kk][ty * TM + i];
+            const float4 b0 = *reinterpret_cast<const float4*>(&Bs[buf][kk][tx * TN]);
+            const float4 b1 = *reinterpret_cast<const float4*>(&Bs[buf][kk][tx * TN + 4]);
+            b[0] = b0.x; b[1] = b0.y; b[2] = b0.z; b[3] = b0.w; b[4] = b1.x; b[5] = b1.y; b[6] = b1.z; b[7] = b1.w;
+#pragma unroll
+            for (int i = 0; i < TM; ++i)
+#pragma unroll
+                for (int j = 0; j < TN; ++j) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+        }
+        if (kt + 1 < tiles) store(buf ^ 1);
+        __syncthreads();
+    }
+
+    const int nt = n0 + tx * TN;
+#pragma unroll
+    for (int i = 0; i < TM; ++i)
+    {
+        const i64 s = m0 + ty * TM + i;
+        if (s >= B) continue;
+        if (LSTM)
+        {
+            const float* base = g.tokens ? g.base + (i64)g.tokens[s] * g.np : g.base;
+#pragma unroll
+            for (int half = 0; half < 2; ++half)
+            {
+                const int u = (nt >> 3) * 2 + half;
+                if (u >= H) continue;
+                const int col = nt + half * 4;
+                const float ig = sigmoidf_(base[col] + acc[i][half * 4]);
+                const float cg = tanhf(base[col + 1] + acc[i][half * 4 + 1]);
+                const float fg = sigmoidf_(base[col + 2] + acc[i][half * 4 + 2]);
+                const float og = sigmoidf_(base[col + 3] + acc[i][half * 4 + 3]);
+                const i64 at = s * H + u;
+                // c' = c * f + i * j; h' = tanh(c') * o, rounded as the CPU engine rounds (no contraction).
+                const float cv = __fadd_rn(__fmul_rn(g.c[at], fg), __fmul_rn(ig, cg));
+                g.c[at] = cv;
+                g.out[at] = __fmul_rn(tanhf(cv), og);
+            }
+        }
+        else
+        {
+#pragma unroll
+            for (int j = 0; j < TN; ++j)
+            {
+                const int col = nt + j;
+                if (col >= g.n) continue;
+                // CPU order: dot + bias.
+                const float val = acc[i][j] + g.base[col];
+                g.out[s * g.n + col] = val;
+                if (g.out2) g.out2[s * g.n + col] = val;
+            }
+        }
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(256) lstm_gemm_large(const GemmParams g) { gemm_step<128, 128, 8, true>(g); }
+extern "C" __global__ void __launch_bounds__(64) lstm_gemm_small(const GemmParams g) { gemm_step<32, 32, 2, true>(g); }
+extern "C" __global__ void __launch_bounds__(64) fc_gemm(const GemmParams g) { gemm_step<32, 32, 2, false>(g); }
+
+// One warp per stream: TokenSampler's rule on the stream's logits (p.counter is this step's counter), the token goes to
+// p.cur_tokens (the next layer-0 launch reads it) and to p.tokens_out (this step's row).
+extern "C" __global__ void __launch_bounds__(THREADS) sample_batch(const RunParams p)
+{
+    extern __shared__ __align__(16) float smem[];
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int s = blockIdx.x * WARPS + warp;
+    if (s >= p.streams) return;
+    float* ws = p.scratch_in_smem ? smem + warp * 3 * p.vocab : p.scratch + (i64)s * 3 * p.vocab;
+    const int tok = sample_stream(p, p.logits + (i64)s * p.vocab, s, 0, ws, lane);
+    if (lane == 0)
+    {
+        p.cur_tokens[s] = tok;
+        p.tokens_out[s] = tok;
+    }
+}
