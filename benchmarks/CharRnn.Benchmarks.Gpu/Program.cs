@@ -10,10 +10,12 @@ using CharRnn.Inference.Tests.Cuda;
 // finished and the ids are on the host (the synchronization is inside the measured region). Warm-up first, then the
 // median of several repeats. Usage: CharRnn.Benchmarks.Gpu [--shape LAYERSxHIDDENxEMB] [--greedy-only]
 // [--batch-min STREAMS] [batch ...] (default: the seed shape 2x512x512, batches 1 64 1024 4096, greedy and sampled;
-// --batch-min moves the engine's switch from the persistent kernel to the many-stream path, to compare the two).
+// --batch-min moves the engine's switch from the persistent kernel to the many-stream path, to compare the two;
+// --tiles 1|2 forces the many-stream path's small or large tiles).
 var shape = (Layers: 2, Hidden: 512, Embedding: 512);
 bool greedyOnly = false;
 int? batchMin = null;
+int tiles = 0;
 var batchList = new List<int>();
 for (int i = 0; i < args.Length; i++)
 {
@@ -25,6 +27,10 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--batch-min")
     {
         batchMin = int.Parse(args[++i], CultureInfo.InvariantCulture);
+    }
+    else if (args[i] == "--tiles")
+    {
+        tiles = int.Parse(args[++i], CultureInfo.InvariantCulture);
     }
     else if (args[i] == "--greedy-only")
     {
@@ -44,6 +50,7 @@ if (!provider.IsAvailable(out string reason, out var diagnostics))
 }
 var model = SeededModels.Create(shape.Layers, shape.Hidden, shape.Embedding, seed: 42, scale: 0.08f);
 using var engine = (CudaInferenceEngine)InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cuda, Providers = [provider] });
+engine.TileChoice = tiles;
 if (batchMin is int min)
 {
     engine.BatchMinStreams = min;

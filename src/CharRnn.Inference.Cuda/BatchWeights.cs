@@ -4,9 +4,9 @@ using CharRnn.Inference.Cpu;
 namespace CharRnn.Inference.Cuda;
 
 /// <summary>
-/// Device weights of the many-stream path, laid out for its tiled kernels: each layer's [W | R] rows permuted so that
-/// every 8 consecutive rows are the gates i, j, f, o of two consecutive units (the kernel's epilogue then updates
-/// those cells from registers), zero-padded to a multiple of <see cref="TileColumns"/> rows and of
+/// Device weights of the many-stream path, laid out for its tiled kernels: each layer's [W | R] rows reordered unit by
+/// unit (row r is gate r % 4 of unit r / 4, so the kernel's epilogue finds a unit's four gates in one thread and
+/// updates its cell from registers), zero-padded to a multiple of <see cref="TileColumns"/> rows and of
 /// <see cref="TileK"/> columns; the input table and biases permuted the same way; the projection zero-padded.
 /// </summary>
 internal sealed class BatchWeights
@@ -91,7 +91,7 @@ internal sealed class BatchWeights
     // Permuted row -> original gate row (gate * H + unit), or -1 for padding.
     private static int OriginalRow(int row, int hidden)
     {
-        int unit = (row >> 3) * 2 + ((row >> 2) & 1), gate = row & 3;
+        int unit = row >> 2, gate = row & 3;
         return unit < hidden ? gate * hidden + unit : -1;
     }
 }

@@ -283,7 +283,11 @@ internal sealed class CudaEngineSession : EngineSession
         // The 128 x 128 tile when it alone fills most multiprocessors, else 32 x 32 tiles (more blocks).
         int tilesN = batch.PaddedN / BatchWeights.TileColumns;
         int largeTiles = (Streams + 127) / 128 * tilesN;
-        bool large = largeTiles * 4 >= e.Device.MultiprocessorCount * 3;
+        bool large = e.TileChoice switch { 0 => largeTiles * 4 >= e.Device.MultiprocessorCount * 3, 1 => false, _ => true };
+        var kernel = large ? e.GemmLarge : e.GemmSmall;
+        int blocks = large ? largeTiles : (Streams + 31) / 32 * (batch.PaddedN / 32);
+        int threads = large ? CudaInferenceEngine.LargeTileThreads : CudaInferenceEngine.SmallTileThreads;
+        int shared = large ? CudaInferenceEngine.LargeTileSharedBytes : CudaInferenceEngine.SmallTileSharedBytes;
         for (int k = 0; k < layers; k++)
         {
             var layer = batch.Layers[k];
@@ -304,14 +308,7 @@ internal sealed class CudaEngineSession : EngineSession
                 PaddedN = batch.PaddedN,
                 Aligned = layer.InputWidth % 4 == 0 && hidden % 4 == 0 ? 1 : 0,
             };
-            if (large)
-            {
-                e.GemmLarge.Launch(largeTiles, 256, 0, _stream, g);
-            }
-            else
-            {
-                e.GemmSmall.Launch((Streams + 31) / 32 * (batch.PaddedN / 32), 64, 0, _stream, g);
-            }
+            kernel.Launch(blocks, threads, shared, _stream, g);
         }
     }
 
@@ -337,7 +334,8 @@ internal sealed class CudaEngineSession : EngineSession
             N = dims.VocabularySize,
             Aligned = dims.HiddenSize % 4 == 0 ? 1 : 0,
         };
-        e.FcGemm.Launch((Streams + 31) / 32 * (batch.FcPaddedN / BatchWeights.FcTileColumns), 64, 0, _stream, g);
+        e.FcGemm.Launch((Streams + 31) / 32 * (batch.FcPaddedN / BatchWeights.FcTileColumns), CudaInferenceEngine.SmallTileThreads,
+            CudaInferenceEngine.SmallTileSharedBytes, _stream, g);
     }
 
     private DeviceBuffer<T> Ensure<T>(DeviceBuffer<T>? buffer, long length) where T : unmanaged
