@@ -8,10 +8,14 @@ using CharRnn.Inference.Tests.Cuda;
 // GPU harness: our CUDA engine's Generate on the seed shape (2 x 512, embedding 512, vocabulary 65, random weights,
 // fixed seed) at several batch sizes. Each measurement is one Generate call, which returns only after the device has
 // finished and the ids are on the host (the synchronization is inside the measured region). Warm-up first, then the
-// median of several repeats. Usage: CharRnn.Benchmarks.Gpu [--shape LAYERSxHIDDENxEMB] [--greedy-only] [batch ...]
-// (default: the seed shape 2x512x512, batches 1 64 1024 4096, greedy and sampled).
+// median of several repeats. Usage: CharRnn.Benchmarks.Gpu [--shape LAYERSxHIDDENxEMB] [--greedy-only]
+// [--batch-min STREAMS] [batch ...] (default: the seed shape 2x512x512, batches 1 64 1024 4096, greedy and sampled;
+// --batch-min moves the engine's switch from the persistent kernel to the many-stream path, to compare the two;
+// --tiles 1|2 forces the many-stream path's small or large tiles).
 var shape = (Layers: 2, Hidden: 512, Embedding: 512);
 bool greedyOnly = false;
+int? batchMin = null;
+int tiles = 0;
 var batchList = new List<int>();
 for (int i = 0; i < args.Length; i++)
 {
@@ -19,6 +23,14 @@ for (int i = 0; i < args.Length; i++)
     {
         int[] parts = [.. args[++i].Split('x').Select(p => int.Parse(p, CultureInfo.InvariantCulture))];
         shape = (parts[0], parts[1], parts[2]);
+    }
+    else if (args[i] == "--batch-min")
+    {
+        batchMin = int.Parse(args[++i], CultureInfo.InvariantCulture);
+    }
+    else if (args[i] == "--tiles")
+    {
+        tiles = int.Parse(args[++i], CultureInfo.InvariantCulture);
     }
     else if (args[i] == "--greedy-only")
     {
@@ -38,6 +50,11 @@ if (!provider.IsAvailable(out string reason, out var diagnostics))
 }
 var model = SeededModels.Create(shape.Layers, shape.Hidden, shape.Embedding, seed: 42, scale: 0.08f);
 using var engine = (CudaInferenceEngine)InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cuda, Providers = [provider] });
+engine.TileChoice = tiles;
+if (batchMin is int min)
+{
+    engine.BatchMinStreams = min;
+}
 Console.WriteLine($"# device: {engine.DeviceName}; model {model.Dimensions}; {engine.Configuration}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 Console.WriteLine("| engine | sampling | batch | steps | us/step | us/char | chars/s |");
 Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
@@ -74,7 +91,7 @@ foreach (int batch in batches)
         double perStep = median / steps;
         double charsPerSecond = (double)steps * batch / (median * 1e-6);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| CharRnn CUDA | {name} | {batch} | {steps} | {perStep:F2} | {perStep / batch:F4} | {charsPerSecond:F0} |"));
+            $"| CharRnn CUDA {(batch >= engine.BatchMinStreams ? "tiled" : "persistent")} | {name} | {batch} | {steps} | {perStep:F2} | {perStep / batch:F4} | {charsPerSecond:F0} |"));
     }
 }
 return 0;

@@ -7,7 +7,9 @@ namespace CharRnn.Inference.Cuda;
 /// <summary>
 /// Streams whose h, c and logits live in device memory. A Feed or Generate call is one kernel launch per chunk of
 /// steps (chunks bound the token and logits buffers), one upload of the tokens and one download of the results: no
-/// host copy or synchronization per character. Not thread-safe.
+/// host copy or synchronization per character. Sessions of many streams (<see cref="CudaInferenceEngine.BatchMinStreams"/>)
+/// instead queue a few tiled launches per step on the session's stream, still without host synchronization inside a call.
+/// Not thread-safe.
 /// </summary>
 internal sealed class CudaEngineSession : EngineSession
 {
@@ -25,6 +27,7 @@ internal sealed class CudaEngineSession : EngineSession
     private readonly DeviceBuffer<float> _scratch;
     private readonly DeviceBuffer<uint> _barrier;
     private readonly long _stateFloats;
+    private readonly bool _batched;
     private DeviceBuffer<int>? _tokensIn;
     private DeviceBuffer<int>? _tokensOut;
     private DeviceBuffer<float>? _logitsOut;
@@ -35,6 +38,7 @@ internal sealed class CudaEngineSession : EngineSession
         _engine = engine;
         var dims = engine.Dimensions;
         _stateFloats = (long)dims.LayerCount * streams * dims.HiddenSize;
+        _batched = streams >= engine.BatchMinStreams;
         var context = engine.Context;
         _stream = context.CreateStream();
         try
@@ -43,7 +47,10 @@ internal sealed class CudaEngineSession : EngineSession
             _c = Own(context.Allocate<float>(_stateFloats));
             _logits = Own(context.Allocate<float>(checked((long)streams * dims.VocabularySize)));
             _currentTokens = Own(context.Allocate<int>(streams));
-            _scratch = Own(context.Allocate<float>(engine.ScratchInSharedMemory ? 1 : (long)engine.Grid * CudaInferenceEngine.Warps * 3 * dims.VocabularySize));
+            // Sampling scratch in global memory (large vocabularies): per warp of the persistent grid, or per stream.
+            long scratch = engine.ScratchInSharedMemory ? 1
+                : 3L * dims.VocabularySize * (_batched ? streams : (long)engine.Grid * CudaInferenceEngine.Warps);
+            _scratch = Own(context.Allocate<float>(scratch));
             _barrier = Own(context.Allocate<uint>(1));
             ClearState();
         }
@@ -54,6 +61,9 @@ internal sealed class CudaEngineSession : EngineSession
             throw;
         }
     }
+
+    /// <summary>Whether this session runs the many-stream path (tiled launches per step) rather than the persistent kernel.</summary>
+    internal bool ManyStreamPath => _batched;
 
     protected override void ResetCore() => ClearState();
 
@@ -73,10 +83,17 @@ internal sealed class CudaEngineSession : EngineSession
                 {
                     _logitsOut = Ensure(_logitsOut, (long)n * streams * vocab);
                 }
-                var p = Parameters(n, SamplingOptions.Greedy, 0, 0);
-                p.TokensIn = _tokensIn.Pointer;
-                p.LogitsOut = wantLogits ? _logitsOut!.Pointer : 0;
-                Launch(p);
+                if (_batched)
+                {
+                    FeedBatched(n, wantLogits, lastChunk: done + n == steps);
+                }
+                else
+                {
+                    var p = Parameters(n, SamplingOptions.Greedy, 0, 0);
+                    p.TokensIn = _tokensIn.Pointer;
+                    p.LogitsOut = wantLogits ? _logitsOut!.Pointer : 0;
+                    Launch(p);
+                }
                 if (wantLogits)
                 {
                     _logitsOut!.CopyTo(logitsPerStep.Slice(done * streams * vocab, n * streams * vocab), _stream);
@@ -98,7 +115,14 @@ internal sealed class CudaEngineSession : EngineSession
                 _tokensOut = Ensure(_tokensOut, (long)n * streams);
                 var p = Parameters(n, sampling, seed, counter + done);
                 p.TokensOut = _tokensOut.Pointer;
-                Launch(p);
+                if (_batched)
+                {
+                    GenerateBatched(n, p);
+                }
+                else
+                {
+                    Launch(p);
+                }
                 _tokensOut.CopyTo(output.Slice(done * streams, n * streams), _stream);
             }
         }
@@ -207,6 +231,111 @@ internal sealed class CudaEngineSession : EngineSession
         _barrier.ClearAsync(_stream);
         _engine.Kernel.LaunchCooperative(_engine.Grid, CudaInferenceEngine.BlockThreads, _engine.SharedBytes(p.StageStreams), _stream, p);
         _parity ^= p.Steps & 1;
+    }
+
+    // Many-stream path; callers hold the engine's launch gate. Each step: layers (tokens from _tokensIn), projection
+    // when its logits are needed (every step with per-step logits, else after the last step of the call).
+    private void FeedBatched(int steps, bool wantLogits, bool lastChunk)
+    {
+        _engine.ThrowIfDisposed();
+        long logitsPerStep = (long)Streams * Dimensions.VocabularySize;
+        for (int t = 0; t < steps; t++)
+        {
+            LaunchLayers(_tokensIn!.PointerAt((long)t * Streams));
+            if (wantLogits || (lastChunk && t + 1 == steps))
+            {
+                LaunchProjection(wantLogits ? _logitsOut!.PointerAt(t * logitsPerStep) : 0);
+            }
+            _parity ^= 1;
+        }
+    }
+
+    // Each step: sample every stream from the current logits (tokens to _currentTokens and this step's output row),
+    // then the layers from those tokens, then the projection.
+    private void GenerateBatched(int steps, RunParams p)
+    {
+        _engine.ThrowIfDisposed();
+        var e = _engine;
+        int vocab = Dimensions.VocabularySize;
+        int blocks = (Streams + CudaInferenceEngine.Warps - 1) / CudaInferenceEngine.Warps;
+        int shared = e.ScratchInSharedMemory ? CudaInferenceEngine.Warps * 3 * vocab * sizeof(float) : 0;
+        long counter = p.Counter;
+        ulong tokensOut = p.TokensOut;
+        for (int t = 0; t < steps; t++)
+        {
+            p.Counter = counter + t;
+            p.TokensOut = tokensOut + (ulong)((long)t * Streams * sizeof(int));
+            e.SampleBatch.Launch(blocks, CudaInferenceEngine.BlockThreads, shared, _stream, p);
+            LaunchLayers(_currentTokens.Pointer);
+            LaunchProjection(0);
+            _parity ^= 1;
+        }
+    }
+
+    private void LaunchLayers(ulong tokens)
+    {
+        var e = _engine;
+        var batch = e.Batch;
+        var dims = Dimensions;
+        int hidden = dims.HiddenSize, layers = dims.LayerCount;
+        long layerFloats = (long)Streams * hidden;
+        long current = (long)_parity * layers * layerFloats, next = (long)(_parity ^ 1) * layers * layerFloats;
+        // The 128 x 128 tile when it alone fills most multiprocessors, else 32 x 32 tiles (more blocks).
+        int tilesN = batch.PaddedN / BatchWeights.TileColumns;
+        int largeTiles = (Streams + 127) / 128 * tilesN;
+        bool large = e.TileChoice switch { 0 => largeTiles * 4 >= e.Device.MultiprocessorCount * 3, 1 => false, _ => true };
+        var kernel = large ? e.GemmLarge : e.GemmSmall;
+        int blocks = large ? largeTiles : (Streams + 31) / 32 * (batch.PaddedN / 32);
+        int threads = large ? CudaInferenceEngine.LargeTileThreads : CudaInferenceEngine.SmallTileThreads;
+        int shared = large ? CudaInferenceEngine.LargeTileSharedBytes : CudaInferenceEngine.SmallTileSharedBytes;
+        for (int k = 0; k < layers; k++)
+        {
+            var layer = batch.Layers[k];
+            var g = new GemmParams
+            {
+                X = k > 0 ? _h.PointerAt(next + (k - 1) * layerFloats) : 0,
+                H = _h.PointerAt(current + k * layerFloats),
+                W = layer.WeightsPointer,
+                Base = k == 0 ? batch.TablePointer : layer.BiasPointer,
+                Tokens = k == 0 ? tokens : 0,
+                C = _c.PointerAt(k * layerFloats),
+                Out = _h.PointerAt(next + k * layerFloats),
+                Streams = Streams,
+                InputWidth = layer.InputWidth,
+                Hidden = hidden,
+                K = layer.Width,
+                PaddedK = layer.PaddedK,
+                PaddedN = batch.PaddedN,
+                Aligned = layer.InputWidth % 4 == 0 && hidden % 4 == 0 ? 1 : 0,
+            };
+            kernel.Launch(blocks, threads, shared, _stream, g);
+        }
+    }
+
+    private void LaunchProjection(ulong logitsOut)
+    {
+        var e = _engine;
+        var batch = e.Batch;
+        var dims = Dimensions;
+        long layerFloats = (long)Streams * dims.HiddenSize;
+        long next = (long)(_parity ^ 1) * dims.LayerCount * layerFloats;
+        var g = new GemmParams
+        {
+            H = _h.PointerAt(next + (dims.LayerCount - 1) * layerFloats),
+            W = batch.FcWeightsPointer,
+            Base = e.FcBiasPointer,
+            Out = _logits.Pointer,
+            Out2 = logitsOut,
+            Streams = Streams,
+            Hidden = dims.HiddenSize,
+            K = dims.HiddenSize,
+            PaddedK = batch.FcPaddedK,
+            PaddedN = batch.FcPaddedN,
+            N = dims.VocabularySize,
+            Aligned = dims.HiddenSize % 4 == 0 ? 1 : 0,
+        };
+        e.FcGemm.Launch((Streams + 31) / 32 * (batch.FcPaddedN / BatchWeights.FcTileColumns), CudaInferenceEngine.SmallTileThreads,
+            CudaInferenceEngine.SmallTileSharedBytes, _stream, g);
     }
 
     private DeviceBuffer<T> Ensure<T>(DeviceBuffer<T>? buffer, long length) where T : unmanaged

@@ -13,6 +13,7 @@ namespace CharRnn.Inference.Cuda;
 /// The CUDA engine: the weights live in device memory, and one persistent cooperative kernel runs a whole Feed or
 /// Generate call (every step, every layer, the output projection and the sampling) without returning to the host.
 /// Kernels are compiled by NVRTC for the device's architecture when the engine is built and cached on disk.
+/// Sessions of many streams instead run a few tiled matrix-matrix launches per step (<see cref="BatchWeights"/>).
 /// Immutable and thread-safe: share it and give each thread its own session or generator. Kernel launches of all
 /// sessions of one engine are serialized (each launch occupies the whole device).
 /// </summary>
@@ -23,6 +24,15 @@ public sealed class CudaInferenceEngine : InferenceEngine
     // Sampling is repeated by every block (saving one grid barrier per step) up to this many streams.
     internal const int RedundantSamplingStreams = Warps;
     private const string KernelName = "lstm_run";
+    // Below this many streams one persistent launch runs a whole call; from it on, each step is a few tiled
+    // matrix-matrix launches (measured on the H200: see docs/PERFORMANCE.md).
+    internal const int DefaultBatchMinStreams = 32;
+    // Threads and dynamic shared memory of the many-stream kernels (their templates in the kernel source): the large
+    // tile is 128 x 128 at 8 x 8 per thread; the small one 32 x 32 at 2 x 8 per thread, K split 8 ways.
+    internal const int LargeTileThreads = 256;
+    internal const int SmallTileThreads = 512;
+    internal static readonly int LargeTileSharedBytes = GemmSharedBytes(128, 128, 8, 1);
+    internal static readonly int SmallTileSharedBytes = GemmSharedBytes(32, 32, 2, 8);
     private const string KernelResource = "CharRnn.Inference.Cuda.Kernels.lstm_persistent.cu";
     // Floats of [x | h] staged per block for a chunk of streams (32 KB).
     private const int StageBudgetFloats = 8192;
@@ -46,6 +56,10 @@ public sealed class CudaInferenceEngine : InferenceEngine
             var module = LoadKernels();
             _owned.Add(module);
             Kernel = module.GetFunction(KernelName);
+            GemmLarge = module.GetFunction("lstm_gemm_large");
+            GemmSmall = module.GetFunction("lstm_gemm_small");
+            FcGemm = module.GetFunction("fc_gemm");
+            SampleBatch = module.GetFunction("sample_batch");
             UploadWeights(network);
             Configure();
             Log.EngineBuilt(_logger, DeviceName, Configuration);
@@ -77,6 +91,20 @@ public sealed class CudaInferenceEngine : InferenceEngine
     internal CudaContext Context => _context;
     internal Lock LaunchGate { get; } = new();
     internal CudaFunction Kernel { get; }
+    internal CudaFunction GemmLarge { get; }
+    internal CudaFunction GemmSmall { get; }
+    internal CudaFunction FcGemm { get; }
+    internal CudaFunction SampleBatch { get; }
+    internal BatchWeights Batch { get; private set; } = null!;
+
+    /// <summary>
+    /// Sessions of at least this many streams take the many-stream path (tiled launches per step); fewer take the
+    /// persistent kernel. Settable for benchmarks and tests that compare the two paths.
+    /// </summary>
+    internal int BatchMinStreams { get; set; } = DefaultBatchMinStreams;
+
+    /// <summary>Tile choice of the many-stream path: 0 by batch size, 1 small tiles, 2 large tiles (benchmarks).</summary>
+    internal int TileChoice { get; set; }
     internal ulong LayersPointer { get; private set; }
     internal ulong TablePointer { get; private set; }
     internal ulong FcWeightsPointer { get; private set; }
@@ -132,6 +160,15 @@ public sealed class CudaInferenceEngine : InferenceEngine
     }
 
     private static long RoundUp4(long n) => (n + 3) & ~3L;
+
+    // max(KS double-buffered padded tile pairs, the partial sums of slices 1..KS-1), as gemm_step lays them out.
+    private static int GemmSharedBytes(int bm, int bn, int tm, int ks)
+    {
+        const int k = BatchWeights.TileK;
+        int tiles = ks * 2 * k * (bm + 4 + bn + 4);
+        int partial = (ks - 1) * (bn / 8) * (bm / tm) * tm * 8;
+        return Math.Max(tiles, partial) * sizeof(float);
+    }
 
     private CudaModule LoadKernels()
     {
@@ -219,6 +256,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
         TablePointer = Upload(CpuInferenceEngine.BuildInputTable(network), stream);
         FcWeightsPointer = Upload(network.FcWeights.ToArray(), stream);
         FcBiasPointer = Upload(network.FcBias.ToArray(), stream);
+        Batch = new BatchWeights(network, data => Upload(data, stream));
     }
 
     private ulong Upload<T>(T[] data, CudaStream stream) where T : unmanaged
@@ -257,6 +295,16 @@ public sealed class CudaInferenceEngine : InferenceEngine
             throw new CudaException($"The CUDA kernel needs {shared} bytes of shared memory per block for this model but {Device.Name} allows {Device.MaxSharedMemoryPerBlockOptin}.");
         }
         Kernel.SetMaxDynamicSharedMemory(shared);
+        if (SmallTileSharedBytes <= Device.MaxSharedMemoryPerBlockOptin)
+        {
+            GemmSmall.SetMaxDynamicSharedMemory(SmallTileSharedBytes);
+            FcGemm.SetMaxDynamicSharedMemory(SmallTileSharedBytes);
+        }
+        else
+        {
+            // Devices with little shared memory per block keep the persistent kernel for every batch.
+            BatchMinStreams = int.MaxValue;
+        }
         int perSm = Kernel.MaxActiveBlocksPerMultiprocessor(BlockThreads, shared);
         if (perSm < 1 || (long)perSm * sms < Grid)
         {

@@ -52,3 +52,28 @@ internal struct LayerWeightsDescriptor
     public int Width;
     public int Pad;
 }
+
+/// <summary>
+/// Mirror of <c>struct GemmParams</c> in Kernels/lstm_persistent.cu (8 pointers, then 8 32-bit fields; 96 bytes, no
+/// padding): one layer (or the projection) of one step on the many-stream path.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct GemmParams
+{
+    public ulong X;
+    public ulong H;
+    public ulong W;
+    public ulong Base;
+    public ulong Tokens;
+    public ulong C;
+    public ulong Out;
+    public ulong Out2;
+    public int Streams;
+    public int InputWidth;
+    public int Hidden;
+    public int K;
+    public int PaddedK;
+    public int PaddedN;
+    public int N;
+    public int Aligned;
+}

@@ -188,6 +188,61 @@ public sealed class CudaEngineTests
         Assert.That(Math.Sqrt(diff / norm), Is.LessThan(1e-5));
     }
 
+    public static IEnumerable<TestCaseData> ManyStreamCases()
+    {
+        yield return new TestCaseData(3, 40, 24, 5, 12).SetArgDisplayNames("3x40 emb 24, 5 streams (unaligned widths)");
+        yield return new TestCaseData(2, 37, 0, 9, 6).SetArgDisplayNames("2x37 one-hot, 9 streams (scalar loads)");
+        yield return new TestCaseData(2, 128, 0, 200, 8).SetArgDisplayNames("2x128 one-hot, 200 streams (32-wide tiles)");
+        yield return new TestCaseData(2, 512, 512, 1030, 3).SetArgDisplayNames("2x512 emb 512, 1030 streams (128-wide tiles)");
+    }
+
+    [TestCaseSource(nameof(ManyStreamCases))]
+    public void The_many_stream_path_gives_the_cpu_engine_logits_and_greedy_text(int layers, int hidden, int embedding, int streams, int steps)
+    {
+        var (model, cpu, gpu) = Engines(layers, hidden, embedding);
+        var cuda = (CudaInferenceEngine)gpu;
+        int vocab = model.Dimensions.VocabularySize;
+        var random = new Random(streams);
+        var tokens = Enumerable.Range(0, steps * streams).Select(_ => random.Next(vocab)).ToArray();
+        var expected = new float[steps * streams * vocab];
+        var actual = new float[steps * streams * vocab];
+        int generated = 2 * steps;
+        var expectedText = new int[generated * streams];
+        var actualText = new int[generated * streams];
+        using (var c = cpu.CreateSession(streams))
+        {
+            c.Feed(tokens, steps, expected);
+            c.Generate(generated, SamplingOptions.Greedy, 0, 0, expectedText);
+        }
+        int saved = cuda.BatchMinStreams;
+        cuda.BatchMinStreams = streams;
+        try
+        {
+            using var g = gpu.CreateSession(streams);
+            Assert.That(((CudaEngineSession)g).ManyStreamPath, Is.True, "the many-stream path must really run");
+            g.Feed(tokens, steps, actual);
+            g.Generate(generated, SamplingOptions.Greedy, 0, 0, actualText);
+        }
+        finally
+        {
+            cuda.BatchMinStreams = saved;
+        }
+        double diff = 0, norm = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.That(float.IsFinite(actual[i]), $"logit {i} is {actual[i]}");
+            diff += (actual[i] - expected[i]) * (double)(actual[i] - expected[i]);
+            norm += expected[i] * (double)expected[i];
+        }
+        double relative = Math.Sqrt(diff / norm);
+        TestContext.Out.WriteLine($"{model.Dimensions}, {streams} streams: relative logit error {relative:E2}");
+        Assert.Multiple(() =>
+        {
+            Assert.That(relative, Is.LessThan(1e-5));
+            Assert.That(actualText, Is.EqualTo(expectedText), "greedy tokens");
+        });
+    }
+
     [Test]
     public void Save_and_restore_state_round_trip()
     {

@@ -55,11 +55,15 @@ public sealed class CudaBindingsTests
         {
             Assert.That(Unsafe.SizeOf<RunParams>(), Is.EqualTo(192));
             Assert.That(Unsafe.SizeOf<LayerWeightsDescriptor>(), Is.EqualTo(24));
+            Assert.That(Unsafe.SizeOf<GemmParams>(), Is.EqualTo(96));
         });
         string source = CudaInferenceEngine.ReadKernelSource();
-        var body = Regex.Match(source, @"struct RunParams\s*\{(?<body>[^}]*)\}").Groups["body"].Value;
-        var fields = Regex.Matches(body, @"^\s*[\w\s\*]+?\b(\w+);", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToArray();
-        Assert.That(fields, Has.Length.EqualTo(typeof(RunParams).GetFields().Length), string.Join(", ", fields));
+        foreach (var (name, type) in new[] { ("RunParams", typeof(RunParams)), ("GemmParams", typeof(GemmParams)) })
+        {
+            var body = Regex.Match(source, @"struct " + name + @"\s*\{(?<body>[^}]*)\}").Groups["body"].Value;
+            var fields = Regex.Matches(body, @"^\s*[\w\s\*]+?\b(\w+);", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToArray();
+            Assert.That(fields, Has.Length.EqualTo(type.GetFields().Length), $"{name}: {string.Join(", ", fields)}");
+        }
     }
 
     [Test]
