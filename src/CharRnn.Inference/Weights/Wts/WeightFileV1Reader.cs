@@ -43,12 +43,7 @@ internal static class WeightFileV1Reader
         for (int index = 0; index < count; index++)
         {
             long recordStart = reader.Offset;
-            string name = WtsSyntax.ReadName(reader, source, index, count);
-            if (!seen.Add(name))
-            {
-                throw new WeightFormatException(
-                    $"Duplicate tensor name '{name}': an earlier record has the same name.", source, index, name, recordStart);
-            }
+            string name = WtsSyntax.ReadUniqueName(reader, source, index, count, seen);
             WtsSyntax.ReadDecimal(reader, source, index, name, "type");
             long countStart = reader.Offset;
             long valueCount = ReadValueCount(reader, source, index, name);

@@ -52,13 +52,7 @@ internal static class WeightFileV2Reader
 
         for (int index = 0; index < count; index++)
         {
-            long recordStart = reader.Offset;
-            string name = WtsSyntax.ReadName(reader, source, index, count);
-            if (!seen.Add(name))
-            {
-                throw new WeightFormatException(
-                    $"Duplicate tensor name '{name}': an earlier record has the same name.", source, index, name, recordStart);
-            }
+            string name = WtsSyntax.ReadUniqueName(reader, source, index, count, seen);
             var type = ReadType(reader, source, index, name);
             int[] shape = ReadShape(reader, source, index, name);
             long elements = ElementCount(shape, source, index, name, reader.Offset);

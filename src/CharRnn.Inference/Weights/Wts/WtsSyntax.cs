@@ -62,6 +62,19 @@ internal static class WtsSyntax
         return (int)count;
     }
 
+    /// <summary>Reads a record's name and refuses one already in <paramref name="seen"/> (both formats forbid duplicates).</summary>
+    public static string ReadUniqueName(WtsByteReader reader, string source, int recordIndex, int recordCount, HashSet<string> seen)
+    {
+        long recordStart = reader.Offset;
+        string name = ReadName(reader, source, recordIndex, recordCount);
+        if (!seen.Add(name))
+        {
+            throw new WeightFormatException(
+                $"Duplicate tensor name '{name}': an earlier record has the same name.", source, recordIndex, name, recordStart);
+        }
+        return name;
+    }
+
     /// <summary>Reads a record's name up to the space after it. Detects a file that ends early (fewer records than the count).</summary>
     public static string ReadName(WtsByteReader reader, string source, int recordIndex, int recordCount)
     {
