@@ -19,6 +19,9 @@ internal static class CliOptions
     public static Option<bool> Verbose() =>
         new("--verbose", "-v") { Description = "Log progress (Information and above) and a timing summary to stderr." };
 
+    public static Option<bool> Progress() =>
+        new("--progress") { Description = "Show progress of long work (engine build, scoring) on stderr even when it is not a terminal." };
+
     public static Option<string> Backend()
     {
         var option = new Option<string>("--backend")

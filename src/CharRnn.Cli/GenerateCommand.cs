@@ -60,10 +60,11 @@ internal static class GenerateCommand
         var forgetBias = CliOptions.ForgetBias();
         var unknownChars = CliOptions.UnknownChars();
         var verbose = CliOptions.Verbose();
+        var showProgress = CliOptions.Progress();
 
         var command = new Command("generate", "Generate text after a prime; stdout holds exactly the prime followed by the generated characters.")
         {
-            model, vocab, prime, length, greedy, temperature, topK, topP, seed, backend, forgetBias, unknownChars, verbose,
+            model, vocab, prime, length, greedy, temperature, topK, topP, seed, backend, forgetBias, unknownChars, verbose, showProgress,
         };
         CliOptions.RequireModelForVocab(command, model, vocab);
         command.Validators.Add(r =>
@@ -92,7 +93,8 @@ internal static class GenerateCommand
                     Seed = parsed.GetValue(seed),
                     UnknownCharacters = CliOptions.ParseUnknownChars(parsed.GetRequiredValue(unknownChars)),
                 },
-                parsed.GetValue(verbose));
+                parsed.GetValue(verbose),
+                parsed.GetValue(showProgress));
             return RunAsync(console, request, cancellationToken);
         });
         return command;
@@ -104,7 +106,8 @@ internal static class GenerateCommand
         var logger = loggerFactory.CreateLogger(typeof(GenerateCommand));
         long start = Stopwatch.GetTimestamp();
         var model = ModelSource.Load(request.ModelPath, request.VocabPath, loggerFactory);
-        using var engine = ModelSource.CreateEngine(model, request.Backend, request.ForgetBias, loggerFactory);
+        var progress = new CliProgress(console.Err, CliProgress.ShouldShow(request.ShowProgress, console.Err));
+        using var engine = ModelSource.CreateEngine(model, request.Backend, request.ForgetBias, loggerFactory, progress);
         var ready = Stopwatch.GetElapsedTime(start);
 
         using var generator = engine.CreateGenerator(request.Options);
@@ -149,5 +152,5 @@ internal static class GenerateCommand
         return CliApplication.ExitOk;
     }
 
-    private sealed record Request(string? ModelPath, string? VocabPath, string Prime, int Length, Inference.Engine.Backend Backend, float ForgetBias, GeneratorOptions Options, bool Verbose);
+    private sealed record Request(string? ModelPath, string? VocabPath, string Prime, int Length, Inference.Engine.Backend Backend, float ForgetBias, GeneratorOptions Options, bool Verbose, bool ShowProgress);
 }

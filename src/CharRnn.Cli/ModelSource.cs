@@ -25,9 +25,11 @@ internal static class ModelSource
         return model;
     }
 
-    public static InferenceEngine CreateEngine(CharRnnModel model, Backend backend, float forgetBias, ILoggerFactory loggerFactory)
+    public static InferenceEngine CreateEngine(CharRnnModel model, Backend backend, float forgetBias, ILoggerFactory loggerFactory, CliProgress progress)
     {
         long start = Stopwatch.GetTimestamp();
+        // A GPU engine compiles its kernels here (seconds when the kernel cache is cold).
+        progress.Begin("building the engine");
         var engine = InferenceEngine.Create(model, new EngineOptions
         {
             Backend = backend,
@@ -35,6 +37,7 @@ internal static class ModelSource
             Providers = BackendProviders.All(),
             LoggerFactory = loggerFactory,
         });
+        progress.Done($"{engine.Backend} engine ready", Stopwatch.GetElapsedTime(start));
         CliLog.EngineReady(loggerFactory.CreateLogger(typeof(ModelSource)), engine.Backend, engine.DeviceName, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         return engine;
     }

@@ -21,9 +21,10 @@ internal static class ScoreCommand
         var forgetBias = CliOptions.ForgetBias();
         var unknownChars = CliOptions.UnknownChars();
         var verbose = CliOptions.Verbose();
+        var showProgress = CliOptions.Progress();
         var command = new Command("score", "Print the log-likelihood, bits per character and (last) the perplexity of a text file.")
         {
-            model, vocab, text, backend, forgetBias, unknownChars, verbose,
+            model, vocab, text, backend, forgetBias, unknownChars, verbose, showProgress,
         };
         CliOptions.RequireModelForVocab(command, model, vocab);
         command.SetAction(parsed =>
@@ -32,14 +33,16 @@ internal static class ScoreCommand
             // Read the text first: a missing file is reported before the model is loaded.
             string content = File.ReadAllText(parsed.GetRequiredValue(text));
             var loaded = ModelSource.Load(parsed.GetValue(model), parsed.GetValue(vocab), loggerFactory);
+            var progress = new CliProgress(console.Err, CliProgress.ShouldShow(parsed.GetValue(showProgress), console.Err));
             using var engine = ModelSource.CreateEngine(loaded, CliOptions.ParseBackend(parsed.GetRequiredValue(backend)),
-                parsed.GetValue(forgetBias), loggerFactory);
+                parsed.GetValue(forgetBias), loggerFactory, progress);
             using var generator = engine.CreateGenerator(new GeneratorOptions
             {
                 UnknownCharacters = CliOptions.ParseUnknownChars(parsed.GetRequiredValue(unknownChars)),
             });
             long start = Stopwatch.GetTimestamp();
-            var score = generator.Score(content);
+            var score = generator.Score(content, progress.Counter("scoring characters", Math.Max(0, content.Length - 1)));
+            progress.Done("scored", Stopwatch.GetElapsedTime(start));
             CliLog.Scored(loggerFactory.CreateLogger(typeof(ScoreCommand)), score.Predictions, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             if (score.Predictions == 0)
             {

@@ -113,9 +113,10 @@ public sealed class Generator : IDisposable
 
     /// <summary>
     /// Scores <paramref name="text"/> from a zero state, without touching this generator's state: the first character
-    /// is context and every later one is predicted from all before it.
+    /// is context and every later one is predicted from all before it. <paramref name="progress"/>, when given, receives
+    /// the number of characters predicted so far after every chunk of the text (for progress bars on large files).
     /// </summary>
-    public ScoreResult Score(string text)
+    public ScoreResult Score(string text, IProgress<long>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         using var _ = Enter();
@@ -139,6 +140,7 @@ public sealed class Generator : IDisposable
                 sum += LogSoftmaxAt(chunkLogits.Slice(t * _vocab, _vocab), ids[fed + t + 1]);
             }
             fed += steps;
+            progress?.Report(fed);
         }
         return new ScoreResult(sum, last);
     }

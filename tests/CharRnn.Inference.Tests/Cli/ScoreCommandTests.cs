@@ -27,6 +27,18 @@ public class ScoreCommandTests
         [.. Regex.Matches(stdout, @"-?\d+(\.\d+)?(E[-+]?\d+)?").Select(m => double.Parse(m.Value, CultureInfo.InvariantCulture))];
 
     [Test]
+    public async Task Progress_goes_to_stderr_only_and_reaches_every_character()
+    {
+        var plain = await CliRunner.RunAsync(["score", .. CliRunner.FixtureModel, "--text", _textFile]);
+        var withProgress = await CliRunner.RunAsync(["score", .. CliRunner.FixtureModel, "--text", _textFile, "--progress"]);
+        Assert.That(withProgress.ExitCode, Is.EqualTo(0), withProgress.ToString());
+        Assert.That(withProgress.Stdout, Is.EqualTo(plain.Stdout));
+        Assert.That(plain.Stderr, Does.Not.Contain("scoring"));
+        Assert.That(withProgress.Stderr, Does.Contain("building the engine").And.Contain("engine ready")
+            .And.Contain($"scoring characters {_text.Length - 1:N0}/{_text.Length - 1:N0} (100%)"));
+    }
+
+    [Test]
     public async Task Last_number_is_the_perplexity_the_generator_computes()
     {
         var result = await CliRunner.RunAsync(["score", .. CliRunner.FixtureModel, "--text", _textFile]);

@@ -149,6 +149,23 @@ public class GeneratorTests
     }
 
     [Test]
+    public void Score_reports_progress_up_to_every_prediction()
+    {
+        using var gen = _engine.CreateGenerator();
+        string text = string.Concat(Enumerable.Repeat("To be, or not to be, that is the question.\n", 60));
+        var reports = new List<long>();
+        var result = gen.Score(text, new SynchronousProgress(reports.Add));
+        Assert.That(reports, Is.Ordered.Ascending);
+        Assert.That(reports, Has.Count.GreaterThan(1), "a text longer than one chunk reports more than once");
+        Assert.That(reports[^1], Is.EqualTo(result.Predictions));
+    }
+
+    private sealed class SynchronousProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
+    }
+
+    [Test]
     public void Unknown_prime_characters_are_listed_skipped_or_replaced()
     {
         using var strict = _engine.CreateGenerator();
