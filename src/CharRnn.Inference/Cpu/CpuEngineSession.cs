@@ -138,16 +138,21 @@ internal sealed class CpuEngineSession : EngineSession
     private void GateRows(int from, int to)
     {
         var (m, width, x, initialize, b1, b2) = _job;
-        int rows = 4 * _hidden, streams = Streams;
+        int rows = 4 * _hidden;
         for (int r = from; r < to; r++)
         {
-            var row = m.AsSpan(r * width, width);
-            for (int s = 0; s < streams; s++)
-            {
-                float dot = TensorPrimitives.Dot(row, x.AsSpan(s * width, width));
-                ref float g = ref _gates[s * rows + r];
-                g = initialize ? b1![r] + b2![r] + dot : g + dot;
-            }
+            var store = new GateStore(_gates, rows, r, initialize ? b1![r] + b2![r] : 0f, initialize);
+            RowDot.Dots(m.AsSpan(r * width, width), x.AsSpan(0, Streams * width), Streams, ref store);
+        }
+    }
+
+    // gates[s][row] = bias + dot when initializing, else += dot.
+    private readonly struct GateStore(float[] gates, int rows, int row, float bias, bool initialize) : IDotStore
+    {
+        public void Store(int stream, float dot)
+        {
+            ref float g = ref gates[stream * rows + row];
+            g = initialize ? bias + dot : g + dot;
         }
     }
 
@@ -183,12 +188,14 @@ internal sealed class CpuEngineSession : EngineSession
         float[] fc = _network.FcWeightsArray, bias = _network.FcBiasArray, h = _h[^1];
         for (int v = from; v < to; v++)
         {
-            var row = fc.AsSpan(v * hidden, hidden);
-            for (int s = 0; s < streams; s++)
-            {
-                _logits[s * vocab + v] = TensorPrimitives.Dot(row, h.AsSpan(s * hidden, hidden)) + bias[v];
-            }
+            var store = new LogitStore(_logits, vocab, v, bias[v]);
+            RowDot.Dots(fc.AsSpan(v * hidden, hidden), h.AsSpan(0, streams * hidden), streams, ref store);
         }
+    }
+
+    private readonly struct LogitStore(float[] logits, int vocab, int v, float bias) : IDotStore
+    {
+        public void Store(int stream, float dot) => logits[stream * vocab + v] = dot + bias;
     }
 
     // Splits rows over the cores when the step is big enough; the delegates are cached so a step allocates nothing
