@@ -23,6 +23,8 @@ public sealed class Generator : IDisposable
     private readonly EngineSession _session;
     private readonly int _vocab;
     private readonly string _backendName;
+    private readonly int[] _chunkIds;
+    private readonly float[]? _savedState;
     private int _busy;
     private bool _disposed;
 
@@ -32,6 +34,10 @@ public sealed class Generator : IDisposable
         Options = options;
         _vocab = engine.Dimensions.VocabularySize;
         _session = engine.CreateSession(1);
+        // Allocated once: generation writes every chunk's ids here, and saves the state here before a chunk when
+        // stop strings may need to rewind it.
+        _chunkIds = new int[options.ChunkSize];
+        _savedState = options.StopStrings.Count > 0 ? new float[_session.StateLength] : null;
         // The metric tag, made once: formatting the enum per chunk would allocate on the generation path.
         _backendName = engine.Backend.ToString();
     }
@@ -190,21 +196,18 @@ public sealed class Generator : IDisposable
     // Generates up to n characters; if a stop string completes inside them, rewinds the state to just after it.
     private string NextChunk(int n, StringBuilder before)
     {
-        var stops = Options.StopStrings;
-        float[]? saved = null;
         bool savedHasLogits = _session.HasLogits;
-        if (stops.Count > 0)
+        if (_savedState is not null)
         {
-            saved = new float[_session.StateLength];
-            _session.SaveState(saved);
+            _session.SaveState(_savedState);
         }
-        var ids = new int[n];
+        var ids = _chunkIds.AsSpan(0, n);
         _session.Generate(n, Options.Sampling, Options.Seed, Position, ids);
         string chunk = _engine.Vocabulary.Decode(ids);
-        if (saved is not null && FindStop(before, chunk, out int end, out string? stop))
+        if (_savedState is not null && FindStop(before, chunk, out int end, out string? stop))
         {
-            _session.RestoreState(saved, savedHasLogits);
-            _session.Feed(ids.AsSpan(0, end), end);
+            _session.RestoreState(_savedState, savedHasLogits);
+            _session.Feed(ids[..end], end);
             chunk = chunk[..end];
             LastStopString = stop;
         }
