@@ -11,11 +11,13 @@ using CharRnn.Inference.Tests.Cuda;
 // median of several repeats. Usage: CharRnn.Benchmarks.Gpu [--shape LAYERSxHIDDENxEMB] [--greedy-only]
 // [--batch-min STREAMS] [batch ...] (default: the seed shape 2x512x512, batches 1 64 1024 4096, greedy and sampled;
 // --batch-min moves the engine's switch from the persistent kernel to the many-stream path, to compare the two;
-// --tiles 1|2 forces the many-stream path's small or large tiles).
+// --tiles 1|2 forces the many-stream path's small or large tiles; --resident-max STREAMS caps the streams that run the
+// resident kernel, 0 to measure the persistent kernel instead). Batch 1 is also measured through Generator.Generate.
 var shape = (Layers: 2, Hidden: 512, Embedding: 512);
 bool greedyOnly = false;
 int? batchMin = null;
 int tiles = 0;
+int? residentMax = null;
 var batchList = new List<int>();
 for (int i = 0; i < args.Length; i++)
 {
@@ -31,6 +33,10 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--tiles")
     {
         tiles = int.Parse(args[++i], CultureInfo.InvariantCulture);
+    }
+    else if (args[i] == "--resident-max")
+    {
+        residentMax = int.Parse(args[++i], CultureInfo.InvariantCulture);
     }
     else if (args[i] == "--greedy-only")
     {
@@ -54,6 +60,10 @@ engine.TileChoice = tiles;
 if (batchMin is int min)
 {
     engine.BatchMinStreams = min;
+}
+if (residentMax is int cap)
+{
+    engine.ResidentMaxStreams = cap;
 }
 Console.WriteLine($"# device: {engine.DeviceName}; model {model.Dimensions}; {engine.Configuration}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 Console.WriteLine("| engine | sampling | batch | steps | us/step | us/char | chars/s |");
@@ -91,7 +101,32 @@ foreach (int batch in batches)
         double perStep = median / steps;
         double charsPerSecond = (double)steps * batch / (median * 1e-6);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| CharRnn CUDA {(batch >= engine.BatchMinStreams ? "tiled" : "persistent")} | {name} | {batch} | {steps} | {perStep:F2} | {perStep / batch:F4} | {charsPerSecond:F0} |"));
+            $"| CharRnn CUDA {Path(batch)} | {name} | {batch} | {steps} | {perStep:F2} | {perStep / batch:F4} | {charsPerSecond:F0} |"));
     }
 }
+// The public API end to end at batch 1: Generator.Generate(n) returns the decoded string.
+foreach (var (name, sampling) in new[] { ("greedy", SamplingOptions.Greedy), ("T0.8 k20 p0.95", sampled) })
+{
+    if (greedyOnly && !sampling.IsGreedy)
+    {
+        continue;
+    }
+    const int length = 2000;
+    using var generator = engine.CreateGenerator(new CharRnn.Inference.Generation.GeneratorOptions { Sampling = sampling, Seed = 1, ChunkSize = length });
+    generator.Prime("ROMEO:");
+    generator.Generate(50);
+    var times = new List<double>();
+    for (int r = 0; r < 7; r++)
+    {
+        var watch = Stopwatch.StartNew();
+        generator.Generate(length);
+        times.Add(watch.Elapsed.TotalMicroseconds);
+    }
+    times.Sort();
+    double perChar = times[times.Count / 2] / length;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"| Generator.Generate({length}), {Path(1)} | {name} | 1 | {length} | {perChar:F2} | {perChar:F4} | {1e6 / perChar:F0} |"));
+}
 return 0;
+
+string Path(int batch) => batch >= engine.BatchMinStreams ? "tiled" : batch <= engine.ResidentMaxStreams ? "resident" : "persistent";

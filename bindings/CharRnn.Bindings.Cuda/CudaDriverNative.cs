@@ -133,6 +133,10 @@ internal static unsafe partial class CudaDriverNative
     [LibraryImport(LibraryName, EntryPoint = "cuFuncSetAttribute")]
     public static partial CuResult cuFuncSetAttribute(nint function, int attribute, int value);
 
+    // CUresult cuFuncGetAttribute(int* pi, CUfunction_attribute attrib, CUfunction hfunc);
+    [LibraryImport(LibraryName, EntryPoint = "cuFuncGetAttribute")]
+    public static partial CuResult cuFuncGetAttribute(int* value, int attribute, nint function);
+
     // CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int* numBlocks, CUfunction func, int blockSize, size_t dynamicSMemSize);
     [LibraryImport(LibraryName, EntryPoint = "cuOccupancyMaxActiveBlocksPerMultiprocessor")]
     public static partial CuResult cuOccupancyMaxActiveBlocksPerMultiprocessor(int* blocks, nint function, int blockSize, nuint dynamicSharedBytes);

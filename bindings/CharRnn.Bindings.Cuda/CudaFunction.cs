@@ -8,7 +8,9 @@ namespace CharRnn.Bindings.Cuda;
 /// </summary>
 public sealed unsafe class CudaFunction
 {
-    // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
+    // CUfunction_attribute values.
+    private const int LocalSizeBytes = 3;
+    private const int NumRegs = 4;
     private const int MaxDynamicSharedSizeBytes = 8;
 
     private readonly CudaModule _module;
@@ -23,6 +25,12 @@ public sealed unsafe class CudaFunction
 
     /// <summary>The kernel's name.</summary>
     public string Name { get; }
+
+    /// <summary>Registers each thread of this kernel uses.</summary>
+    public int RegistersPerThread => GetAttribute(NumRegs);
+
+    /// <summary>Local memory each thread of this kernel uses, in bytes (above zero: the compiler spilled registers).</summary>
+    public int LocalBytesPerThread => GetAttribute(LocalSizeBytes);
 
     /// <summary>Allows launches with up to <paramref name="bytes"/> of dynamic shared memory (needed above 48 KB).</summary>
     public void SetMaxDynamicSharedMemory(int bytes)
@@ -61,5 +69,13 @@ public sealed unsafe class CudaFunction
         TArgs copy = arguments;
         void* parameter = &copy;
         Check(CudaDriverNative.cuLaunchCooperativeKernel(_function, (uint)gridSize, 1, 1, (uint)blockSize, 1, 1, (uint)dynamicSharedBytes, stream.Handle, &parameter));
+    }
+
+    private int GetAttribute(int attribute)
+    {
+        _module.Context.MakeCurrent();
+        int value = 0;
+        Check(CudaDriverNative.cuFuncGetAttribute(&value, attribute, _function));
+        return value;
     }
 }

@@ -7,8 +7,10 @@ namespace CharRnn.Inference.Cuda;
 /// <summary>
 /// Streams whose h, c and logits live in device memory. A Feed or Generate call is one kernel launch per chunk of
 /// steps (chunks bound the token and logits buffers), one upload of the tokens and one download of the results: no
-/// host copy or synchronization per character. Sessions of many streams (<see cref="CudaInferenceEngine.BatchMinStreams"/>)
-/// instead queue a few tiled launches per step on the session's stream, still without host synchronization inside a call.
+/// host copy or synchronization per character. The launch runs the resident kernel when the model fits on chip and the
+/// session has few streams (<see cref="CudaInferenceEngine.ResidentMaxStreams"/>), else the persistent kernel. Sessions
+/// of many streams (<see cref="CudaInferenceEngine.BatchMinStreams"/>) instead queue a few tiled launches per step on
+/// the session's stream, still without host synchronization inside a call.
 /// Not thread-safe.
 /// </summary>
 internal sealed class CudaEngineSession : EngineSession
@@ -26,12 +28,17 @@ internal sealed class CudaEngineSession : EngineSession
     private readonly DeviceBuffer<int> _currentTokens;
     private readonly DeviceBuffer<float> _scratch;
     private readonly DeviceBuffer<uint> _barrier;
+    private readonly DeviceBuffer<ulong>? _exchange;
     private readonly long _stateFloats;
     private readonly bool _batched;
+    private readonly bool _resident;
     private DeviceBuffer<int>? _tokensIn;
     private DeviceBuffer<int>? _tokensOut;
     private DeviceBuffer<float>? _logitsOut;
     private int _parity;
+    // The resident kernel tags each exchanged h with its step's epoch; epochs only grow (modulo 2^32) over the session,
+    // so a word left by an earlier launch never carries the epoch a later launch waits for.
+    private uint _epoch = 1;
 
     public CudaEngineSession(CudaInferenceEngine engine, int streams) : base(engine.Dimensions, streams)
     {
@@ -39,6 +46,7 @@ internal sealed class CudaEngineSession : EngineSession
         var dims = engine.Dimensions;
         _stateFloats = (long)dims.LayerCount * streams * dims.HiddenSize;
         _batched = streams >= engine.BatchMinStreams;
+        _resident = !_batched && streams <= engine.ResidentMaxStreams;
         var context = engine.Context;
         _stream = context.CreateStream();
         try
@@ -52,6 +60,11 @@ internal sealed class CudaEngineSession : EngineSession
                 : 3L * dims.VocabularySize * (_batched ? streams : (long)engine.Grid * CudaInferenceEngine.Warps);
             _scratch = Own(context.Allocate<float>(scratch));
             _barrier = Own(context.Allocate<uint>(1));
+            if (_resident)
+            {
+                _exchange = Own(context.Allocate<ulong>(_stateFloats));
+                _exchange.ClearAsync(_stream);
+            }
             ClearState();
         }
         catch
@@ -62,8 +75,11 @@ internal sealed class CudaEngineSession : EngineSession
         }
     }
 
-    /// <summary>Whether this session runs the many-stream path (tiled launches per step) rather than the persistent kernel.</summary>
+    /// <summary>Whether this session runs the many-stream path (tiled launches per step) rather than one launch per call.</summary>
     internal bool ManyStreamPath => _batched;
+
+    /// <summary>Whether this session's launches run the resident kernel rather than the persistent one.</summary>
+    internal bool ResidentPath => _resident;
 
     protected override void ResetCore() => ClearState();
 
@@ -227,9 +243,23 @@ internal sealed class CudaEngineSession : EngineSession
     private void Launch(in RunParams p)
     {
         _engine.ThrowIfDisposed();
-        // The grid barrier counts arrivals from zero in every launch.
-        _barrier.ClearAsync(_stream);
-        _engine.Kernel.LaunchCooperative(_engine.Grid, CudaInferenceEngine.BlockThreads, _engine.SharedBytes(p.StageStreams), _stream, p);
+        if (_resident)
+        {
+            var layout = _engine.Resident!;
+            var q = p;
+            q.Exchange = _exchange!.Pointer;
+            q.Epoch = _epoch;
+            // Cooperative: every block must be resident, since each waits for words the others publish.
+            var kernel = Streams == 1 ? _engine.ResidentSingle! : _engine.ResidentKernel!;
+            kernel.LaunchCooperative(layout.Grid, layout.Threads, layout.SharedBytes(Streams), _stream, q);
+            _epoch = unchecked(_epoch + (uint)p.Steps);
+        }
+        else
+        {
+            // The grid barrier counts arrivals from zero in every launch.
+            _barrier.ClearAsync(_stream);
+            _engine.Kernel.LaunchCooperative(_engine.Grid, CudaInferenceEngine.BlockThreads, _engine.SharedBytes(p.StageStreams), _stream, p);
+        }
         _parity ^= p.Steps & 1;
     }
 

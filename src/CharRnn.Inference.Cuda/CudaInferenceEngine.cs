@@ -13,7 +13,9 @@ namespace CharRnn.Inference.Cuda;
 /// The CUDA engine: the weights live in device memory, and one persistent cooperative kernel runs a whole Feed or
 /// Generate call (every step, every layer, the output projection and the sampling) without returning to the host.
 /// Kernels are compiled by NVRTC for the device's architecture when the engine is built and cached on disk.
-/// Sessions of many streams instead run a few tiled matrix-matrix launches per step (<see cref="BatchWeights"/>).
+/// Sessions of a few streams of a model that fits on chip run the resident kernel instead (<see cref="ResidentLayout"/>:
+/// weights in registers, no grid barrier); sessions of many streams run a few tiled matrix-matrix launches per step
+/// (<see cref="BatchWeights"/>).
 /// Immutable and thread-safe: share it and give each thread its own session or generator. Kernel launches of all
 /// sessions of one engine are serialized (each launch occupies the whole device).
 /// </summary>
@@ -33,7 +35,8 @@ public sealed class CudaInferenceEngine : InferenceEngine
     internal const int SmallTileThreads = 512;
     internal static readonly int LargeTileSharedBytes = GemmSharedBytes(128, 128, 8, 1);
     internal static readonly int SmallTileSharedBytes = GemmSharedBytes(32, 32, 2, 8);
-    private const string KernelResource = "CharRnn.Inference.Cuda.Kernels.lstm_persistent.cu";
+    // Compiled as one source, in this order (the resident kernel uses the persistent kernel's helpers).
+    private static readonly string[] KernelFiles = ["lstm_persistent.cu", "lstm_resident.cu"];
     // Floats of [x | h] staged per block for a chunk of streams (32 KB).
     private const int StageBudgetFloats = 8192;
     // Streams per staged chunk: the kernel's register blocking (SBMAX) and layer limit (MAX_LAYERS).
@@ -44,6 +47,8 @@ public sealed class CudaInferenceEngine : InferenceEngine
     private readonly CudaContext _context;
     private readonly List<IDisposable> _owned = [];
     private readonly ILogger _logger;
+    private string _residentUnavailable = "";
+    private int _residentMaxStreams = ResidentLayout.StreamLimit;
 
     internal CudaInferenceEngine(NetworkWeights network, Vocabulary vocabulary, int deviceOrdinal, ILoggerFactory? loggerFactory)
         : base(network, vocabulary)
@@ -53,6 +58,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
         _context = CudaContext.RetainPrimary(Device);
         try
         {
+            Resident = ResidentLayout.TryCreate(network.Dimensions, Device.MultiprocessorCount, Device.MaxSharedMemoryPerBlockOptin, out _residentUnavailable);
             var module = LoadKernels();
             _owned.Add(module);
             Kernel = module.GetFunction(KernelName);
@@ -60,9 +66,15 @@ public sealed class CudaInferenceEngine : InferenceEngine
             GemmSmall = module.GetFunction("lstm_gemm_small");
             FcGemm = module.GetFunction("fc_gemm");
             SampleBatch = module.GetFunction("sample_batch");
+            ResidentSingle = Resident is null ? null : module.GetFunction("lstm_resident1");
+            ResidentKernel = Resident is null ? null : module.GetFunction("lstm_resident8");
             UploadWeights(network);
             Configure();
             Log.EngineBuilt(_logger, DeviceName, Configuration);
+            if (Resident is null)
+            {
+                Log.ResidentUnavailable(_logger, _residentUnavailable);
+            }
         }
         catch
         {
@@ -81,9 +93,10 @@ public sealed class CudaInferenceEngine : InferenceEngine
     /// <summary>The device computing.</summary>
     public CudaDevice Device { get; }
 
-    /// <summary>How the persistent kernel is laid out on the device, in words (for logs and benchmarks).</summary>
+    /// <summary>How the kernels are laid out on the device, in words (for logs and benchmarks).</summary>
     public string Configuration =>
-        $"{Grid} blocks x {BlockThreads} threads, {UnitsPerBlock} units/block, {VocabPerBlock} vocab rows/block, weights in {(WeightsInSharedMemory ? "shared memory" : "global memory (L2)")}, {SharedBytes(StageStreams)} B shared";
+        (Resident is null ? "" : $"{Resident} ({ResidentSingle!.RegistersPerThread}/{ResidentKernel!.RegistersPerThread} registers/thread for 1/more streams); persistent kernel: ")
+        + $"{Grid} blocks x {BlockThreads} threads, {UnitsPerBlock} units/block, {VocabPerBlock} vocab rows/block, weights in {(WeightsInSharedMemory ? "shared memory" : "global memory (L2)")}, {SharedBytes(StageStreams)} B shared";
 
     /// <summary>Free and total device memory in bytes.</summary>
     public (long Free, long Total) GetMemoryInfo() => _context.GetMemoryInfo();
@@ -95,6 +108,22 @@ public sealed class CudaInferenceEngine : InferenceEngine
     internal CudaFunction GemmSmall { get; }
     internal CudaFunction FcGemm { get; }
     internal CudaFunction SampleBatch { get; }
+    // The resident kernel built for exactly one stream, and for up to ResidentLayout.StreamLimit.
+    internal CudaFunction? ResidentSingle { get; }
+    internal CudaFunction? ResidentKernel { get; }
+
+    /// <summary>The resident kernel's layout, or null when this model does not fit on chip (then see the log).</summary>
+    internal ResidentLayout? Resident { get; private set; }
+
+    /// <summary>
+    /// Sessions of at most this many streams run the resident kernel (0 when there is none). Settable for benchmarks
+    /// and tests that compare the paths; values above <see cref="ResidentLayout.MaxStreams"/> are clamped.
+    /// </summary>
+    internal int ResidentMaxStreams
+    {
+        get => Math.Min(_residentMaxStreams, Resident?.MaxStreams ?? 0);
+        set => _residentMaxStreams = value;
+    }
     internal BatchWeights Batch { get; private set; } = null!;
 
     /// <summary>
@@ -174,7 +203,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
     {
         string source = ReadKernelSource();
         string arch = Device.Architecture;
-        string[] options = [$"--gpu-architecture={arch}"];
+        string[] options = [$"--gpu-architecture={arch}", .. Resident?.CompilerDefines ?? []];
         string key = CubinCache.ComputeKey(source, arch, Nvrtc.Version, CudaDriver.DriverVersion, options);
         string path = Path.Combine(CubinCache.DefaultDirectory(), key + ".cubin");
         if (CubinCache.TryRead(path, out byte[] cached, out string reason))
@@ -207,10 +236,13 @@ public sealed class CudaInferenceEngine : InferenceEngine
         return loaded;
     }
 
-    internal static string ReadKernelSource()
+    internal static string ReadKernelSource() => string.Join("\n", KernelFiles.Select(ReadKernelFile));
+
+    private static string ReadKernelFile(string file)
     {
-        using var stream = typeof(CudaInferenceEngine).Assembly.GetManifestResourceStream(KernelResource)
-            ?? throw new InvalidOperationException($"The kernel resource {KernelResource} is missing from {typeof(CudaInferenceEngine).Assembly.GetName().Name}.");
+        string resource = "CharRnn.Inference.Cuda.Kernels." + file;
+        using var stream = typeof(CudaInferenceEngine).Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"The kernel resource {resource} is missing from {typeof(CudaInferenceEngine).Assembly.GetName().Name}.");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }
@@ -309,6 +341,24 @@ public sealed class CudaInferenceEngine : InferenceEngine
         if (perSm < 1 || (long)perSm * sms < Grid)
         {
             throw new CudaException($"The persistent kernel cannot keep {Grid} blocks resident on {Device.Name} ({perSm} per multiprocessor).");
+        }
+        if (Resident is not null)
+        {
+            foreach (var (kernel, streams) in new[] { (ResidentSingle!, 1), (ResidentKernel!, Resident.MaxStreams) })
+            {
+                int residentShared = Resident.SharedBytes(streams);
+                kernel.SetMaxDynamicSharedMemory(residentShared);
+                if (kernel.MaxActiveBlocksPerMultiprocessor(Resident.Threads, residentShared) < 1)
+                {
+                    _residentUnavailable = $"a block of {Resident.Threads} threads using {kernel.RegistersPerThread} registers each and {residentShared} bytes of shared memory does not fit on a multiprocessor";
+                    Resident = null;
+                    break;
+                }
+                if (kernel.LocalBytesPerThread > 0)
+                {
+                    Log.ResidentSpills(_logger, kernel.Name, kernel.LocalBytesPerThread);
+                }
+            }
         }
     }
 

@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace CharRnn.Inference.Cuda;
 
 /// <summary>
-/// Mirror of <c>struct RunParams</c> in Kernels/lstm_persistent.cu, field for field (x86-64 / CUDA layout: 13 pointers,
-/// two 64-bit integers, then 32-bit fields; 192 bytes with the tail padding). Passed by value as the kernel's only parameter.
+/// Mirror of <c>struct RunParams</c> in Kernels/lstm_persistent.cu, field for field (x86-64 / CUDA layout: 14 pointers,
+/// two 64-bit integers, then 18 32-bit fields; 200 bytes, no padding). Passed by value as the kernel's only parameter.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct RunParams
@@ -22,6 +22,7 @@ internal struct RunParams
     public ulong CurrentTokens;
     public ulong Scratch;
     public ulong Barrier;
+    public ulong Exchange;
     public ulong Seed;
     public long Counter;
     public float Temperature;
@@ -41,6 +42,7 @@ internal struct RunParams
     public int RedundantSampling;
     public int StageFloats;
     public int ScratchInSharedMemory;
+    public uint Epoch;
 }
 
 /// <summary>Mirror of <c>struct LayerWeights</c> in Kernels/lstm_persistent.cu (24 bytes).</summary>

@@ -19,4 +19,10 @@ internal static partial class Log
 
     [LoggerMessage(2004, LogLevel.Warning, "Could not write the cubin cache {Path}: {Reason}")]
     public static partial void CubinCacheWriteFailed(ILogger logger, string path, string reason);
+
+    [LoggerMessage(2005, LogLevel.Information, "Few-stream sessions run the persistent kernel, not the resident one, because {Reason}")]
+    public static partial void ResidentUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(2006, LogLevel.Warning, "Kernel {Kernel} spills {Bytes} bytes per thread to local memory; it runs, but slower than it should")]
+    public static partial void ResidentSpills(ILogger logger, string kernel, int bytes);
 }

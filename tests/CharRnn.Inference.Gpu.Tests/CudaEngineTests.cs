@@ -243,10 +243,75 @@ public sealed class CudaEngineTests
         });
     }
 
-    [Test]
-    public void Save_and_restore_state_round_trip()
+    public static IEnumerable<TestCaseData> FewStreamCases()
     {
-        var (model, _, gpu) = Engines(3, 40, 24);
+        yield return new TestCaseData(2, 512, 512, 1, true).SetArgDisplayNames("2x512 emb 512, 1 stream, resident");
+        yield return new TestCaseData(2, 512, 512, 8, true).SetArgDisplayNames("2x512 emb 512, 8 streams, resident");
+        yield return new TestCaseData(2, 512, 512, 3, false).SetArgDisplayNames("2x512 emb 512, 3 streams, persistent");
+        yield return new TestCaseData(2, 128, 0, 3, true).SetArgDisplayNames("2x128 one-hot, 3 streams, resident");
+        yield return new TestCaseData(1, 64, 16, 2, true).SetArgDisplayNames("1x64 emb 16, 2 streams, resident (one layer)");
+        yield return new TestCaseData(3, 96, 8, 5, true).SetArgDisplayNames("3x96 emb 8, 5 streams, resident (three layers)");
+    }
+
+    [TestCaseSource(nameof(FewStreamCases))]
+    public void Each_few_stream_kernel_gives_the_cpu_engine_logits_and_greedy_text(int layers, int hidden, int embedding, int streams, bool resident)
+    {
+        var (model, cpu, gpu) = Engines(layers, hidden, embedding);
+        var cuda = (CudaInferenceEngine)gpu;
+        int vocab = model.Dimensions.VocabularySize;
+        const int steps = 30, generated = 120;
+        var random = new Random(streams * 31 + hidden);
+        var tokens = Enumerable.Range(0, steps * streams).Select(_ => random.Next(vocab)).ToArray();
+        var expected = new float[steps * streams * vocab];
+        var actual = new float[steps * streams * vocab];
+        var expectedText = new int[generated * streams];
+        var actualText = new int[generated * streams];
+        var expectedLast = new float[streams * vocab];
+        var actualLast = new float[streams * vocab];
+        using (var c = cpu.CreateSession(streams))
+        {
+            c.Feed(tokens, steps, expected);
+            c.Generate(generated, SamplingOptions.Greedy, 0, 0, expectedText);
+            c.ReadLogits(expectedLast);
+        }
+        int saved = cuda.ResidentMaxStreams;
+        cuda.ResidentMaxStreams = resident ? streams : 0;
+        try
+        {
+            using var g = gpu.CreateSession(streams);
+            Assert.That(((CudaEngineSession)g).ResidentPath, Is.EqualTo(resident), $"the {(resident ? "resident" : "persistent")} kernel must really run ({cuda.Configuration})");
+            // The prime in two calls: the second launch starts from the state the first one left.
+            g.Feed(tokens.AsSpan(0, 10 * streams), 10, actual.AsSpan(0, 10 * streams * vocab));
+            g.Feed(tokens.AsSpan(10 * streams), steps - 10, actual.AsSpan(10 * streams * vocab));
+            // Generation in chunks of odd lengths: the h buffer parity and the exchange epochs carry over between launches.
+            for (int done = 0; done < generated; done += 37)
+            {
+                int n = Math.Min(37, generated - done);
+                var chunk = new int[n * streams];
+                g.Generate(n, SamplingOptions.Greedy, 0, done, chunk);
+                chunk.CopyTo(actualText, done * streams);
+            }
+            g.ReadLogits(actualLast);
+        }
+        finally
+        {
+            cuda.ResidentMaxStreams = saved;
+        }
+        double relative = RelativeError(expected, actual), lastRelative = RelativeError(expectedLast, actualLast);
+        TestContext.Out.WriteLine($"{model.Dimensions}, {streams} streams: relative logit error {relative:E2} after the prime, {lastRelative:E2} after generating");
+        Assert.Multiple(() =>
+        {
+            Assert.That(relative, Is.LessThan(1e-5));
+            Assert.That(actualText, Is.EqualTo(expectedText), "greedy tokens");
+            Assert.That(lastRelative, Is.LessThan(1e-5), "logits after the last generated step");
+        });
+    }
+
+    [TestCase(3, 40, 24)]
+    [TestCase(2, 128, 0)]
+    public void Save_and_restore_state_round_trip(int layers, int hidden, int embedding)
+    {
+        var (model, _, gpu) = Engines(layers, hidden, embedding);
         using var generator = gpu.CreateGenerator(new GeneratorOptions { Sampling = Sampled, Seed = 9 });
         generator.Prime("JULIET:\n");
         var snapshot = generator.Snapshot();
@@ -362,6 +427,18 @@ public sealed class CudaEngineTests
             _engines[key] = entry;
         }
         return entry;
+    }
+
+    private static double RelativeError(float[] expected, float[] actual)
+    {
+        double diff = 0, norm = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.That(float.IsFinite(actual[i]), $"value {i} is {actual[i]}");
+            diff += (actual[i] - expected[i]) * (double)(actual[i] - expected[i]);
+            norm += expected[i] * (double)expected[i];
+        }
+        return Math.Sqrt(diff / norm);
     }
 
     private static string GenerateText(InferenceEngine engine, SamplingOptions sampling, ulong seed, int length, int chunkSize = 64)

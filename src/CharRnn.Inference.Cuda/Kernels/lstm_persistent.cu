@@ -43,6 +43,7 @@ struct RunParams
     int* cur_tokens;          // [B]
     float* scratch;           // [grid][WARPS][3V] sampling scratch when it does not fit in shared memory
     unsigned int* barrier;    // [1]: arrivals since the launch began (zeroed by the host before each launch)
+    u64* exchange;            // resident kernel: [L][B][H] h values tagged with their step's epoch (lstm_resident.cu)
     u64 seed;
     i64 counter;
     float temperature;
@@ -62,6 +63,7 @@ struct RunParams
     int redundant_sampling;
     int stage_floats;           // floats of the stage region (>= stage_streams * max_width and >= 3V per warp)
     int scratch_in_smem;        // sampling scratch in the stage region (else in global scratch)
+    unsigned int epoch;         // resident kernel: epoch of this launch's first step (the session's step count + 1)
 };
 
 __device__ __forceinline__ unsigned int ld_acquire(const unsigned int* p)
@@ -115,9 +117,14 @@ __device__ __forceinline__ float warp_sum(float v)
 
 __device__ __forceinline__ float sigmoidf_(float x) { return 1.0f / (1.0f + expf(-x)); }
 
+// Logits written by other blocks are read through L2 (__ldcg); the resident kernel's own copy lives in shared memory.
+template <bool SharedLogits>
+__device__ __forceinline__ float load_logit(const float* lg, int i) { return SharedLogits ? lg[i] : __ldcg(lg + i); }
+
 // TokenSampler.Sample for one stream, by one warp. Sums that the CPU does sequentially are done sequentially by lane 0
 // in the same order, so the float results match the rule bit for bit (up to expf's rounding). Scratch: weights [V],
 // weights sorted by rank [V], rank of each index [V].
+template <bool SharedLogits>
 __device__ int sample_stream(const RunParams& p, const float* lg, int s, int t, float* ws, int lane)
 {
     const int V = p.vocab;
@@ -127,7 +134,7 @@ __device__ int sample_stream(const RunParams& p, const float* lg, int s, int t, 
         int bi = 0x7fffffff;
         for (int i = lane; i < V; i += 32)
         {
-            float v = __ldcg(lg + i);
+            float v = load_logit<SharedLogits>(lg, i);
             if (v > best || (v == best && i < bi)) { best = v; bi = i; }
         }
         for (int o = 16; o > 0; o >>= 1)
@@ -141,10 +148,10 @@ __device__ int sample_stream(const RunParams& p, const float* lg, int s, int t, 
     float* sorted = ws + V;
     int* rank = reinterpret_cast<int*>(ws + 2 * V);
     float mx = __int_as_float(0xff800000);
-    for (int i = lane; i < V; i += 32) mx = fmaxf(mx, __ldcg(lg + i));
+    for (int i = lane; i < V; i += 32) mx = fmaxf(mx, load_logit<SharedLogits>(lg, i));
     for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(FULL_MASK, mx, o));
     const float invT = 1.0f / p.temperature;
-    for (int i = lane; i < V; i += 32) ws[i] = expf((__ldcg(lg + i) - mx) * invT);
+    for (int i = lane; i < V; i += 32) ws[i] = expf((load_logit<SharedLogits>(lg, i) - mx) * invT);
     __syncwarp();
     const bool cutK = p.top_k > 0 && p.top_k < V;
     const bool cutP = p.top_p < 1.0f;
@@ -421,7 +428,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
                 // Few streams: every block samples every stream itself (identical results), saving a grid barrier.
                 for (int s = warp; s < B; s += WARPS)
                 {
-                    int tok = sample_stream(p, p.logits + (i64)s * V, s, t, ws, lane);
+                    int tok = sample_stream<false>(p, p.logits + (i64)s * V, s, t, ws, lane);
                     if (lane == 0)
                     {
                         stok[s] = tok;
@@ -434,7 +441,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
             {
                 for (int s = blk * WARPS + warp; s < B; s += G * WARPS)
                 {
-                    int tok = sample_stream(p, p.logits + (i64)s * V, s, t, ws, lane);
+                    int tok = sample_stream<false>(p, p.logits + (i64)s * V, s, t, ws, lane);
                     if (lane == 0)
                     {
                         p.cur_tokens[s] = tok;
@@ -812,7 +819,7 @@ extern "C" __global__ void __launch_bounds__(THREADS) sample_batch(const RunPara
     const int s = blockIdx.x * WARPS + warp;
     if (s >= p.streams) return;
     float* ws = p.scratch_in_smem ? smem + warp * 3 * p.vocab : p.scratch + (i64)s * 3 * p.vocab;
-    const int tok = sample_stream(p, p.logits + (i64)s * p.vocab, s, 0, ws, lane);
+    const int tok = sample_stream<false>(p, p.logits + (i64)s * p.vocab, s, 0, ws, lane);
     if (lane == 0)
     {
         p.cur_tokens[s] = tok;
