@@ -12,12 +12,14 @@ using CharRnn.Inference.Tests.Cuda;
 // [--batch-min STREAMS] [batch ...] (default: the seed shape 2x512x512, batches 1 64 1024 4096, greedy and sampled;
 // --batch-min moves the engine's switch from the persistent kernel to the many-stream path, to compare the two;
 // --tiles 1|2 forces the many-stream path's small or large tiles; --resident-max STREAMS caps the streams that run the
-// resident kernel, 0 to measure the persistent kernel instead). Batch 1 is also measured through Generator.Generate.
+// resident kernel, 0 to measure the persistent kernel instead; --profile builds the resident kernel with cycle counters
+// and prints block 0's cycles per step by phase). Batch 1 is also measured through Generator.Generate.
 var shape = (Layers: 2, Hidden: 512, Embedding: 512);
 bool greedyOnly = false;
 int? batchMin = null;
 int tiles = 0;
 int? residentMax = null;
+bool profile = false;
 var batchList = new List<int>();
 for (int i = 0; i < args.Length; i++)
 {
@@ -38,6 +40,10 @@ for (int i = 0; i < args.Length; i++)
     {
         residentMax = int.Parse(args[++i], CultureInfo.InvariantCulture);
     }
+    else if (args[i] == "--profile")
+    {
+        profile = true;
+    }
     else if (args[i] == "--greedy-only")
     {
         greedyOnly = true;
@@ -53,6 +59,11 @@ if (!provider.IsAvailable(out string reason, out var diagnostics))
 {
     Console.Error.WriteLine($"CUDA unavailable: {reason} ({string.Join("; ", diagnostics)})");
     return 1;
+}
+if (profile)
+{
+    // Block 0 of the resident kernel counts its cycles per phase (Kernels/lstm_resident.cu, RES_PROFILE).
+    CudaInferenceEngine.ExtraCompilerDefines = ["-DRES_PROFILE"];
 }
 var model = SeededModels.Create(shape.Layers, shape.Hidden, shape.Embedding, seed: 42, scale: 0.08f);
 using var engine = (CudaInferenceEngine)InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cuda, Providers = [provider] });
@@ -100,6 +111,12 @@ foreach (int batch in batches)
         double median = times[times.Count / 2];
         double perStep = median / steps;
         double charsPerSecond = (double)steps * batch / (median * 1e-6);
+        if (profile && session is CudaEngineSession { ResidentPath: true } resident)
+        {
+            long[] cycles = resident.ReadResidentProfile();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"#   block 0 cycles per step by phase [sample+layer0 cell, gather0, layer1 cell, gather1, .., projection]: {string.Join(" ", cycles.Select(c => (c / (double)steps).ToString("F0", CultureInfo.InvariantCulture)))}; total {cycles.Sum() / (double)steps:F0}"));
+        }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| CharRnn CUDA {Path(batch)} | {name} | {batch} | {steps} | {perStep:F2} | {perStep / batch:F4} | {charsPerSecond:F0} |"));
     }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using CharRnn.Bindings.Cuda;
 using CharRnn.Inference.Engine;
 using CharRnn.Inference.Sampling;
@@ -56,7 +57,8 @@ internal sealed class CudaEngineSession : EngineSession
             _logits = Own(context.Allocate<float>(checked((long)streams * dims.VocabularySize)));
             _currentTokens = Own(context.Allocate<int>(streams));
             // Sampling scratch in global memory (large vocabularies): per warp of the persistent grid, or per stream.
-            long scratch = engine.ScratchInSharedMemory ? 1
+            // At least 16 floats: the resident kernel's cycle counters when built with RES_PROFILE (benchmarks).
+            long scratch = engine.ScratchInSharedMemory ? 16
                 : 3L * dims.VocabularySize * (_batched ? streams : (long)engine.Grid * CudaInferenceEngine.Warps);
             _scratch = Own(context.Allocate<float>(scratch));
             _barrier = Own(context.Allocate<uint>(1));
@@ -80,6 +82,17 @@ internal sealed class CudaEngineSession : EngineSession
 
     /// <summary>Whether this session's launches run the resident kernel rather than the persistent one.</summary>
     internal bool ResidentPath => _resident;
+
+    /// <summary>
+    /// Block 0's cycles per phase of the last resident launch, summed over its steps, when the engine was built with
+    /// RES_PROFILE (benchmarks; see Kernels/lstm_resident.cu).
+    /// </summary>
+    internal long[] ReadResidentProfile()
+    {
+        var floats = new float[16];
+        _scratch.CopyTo(floats, _stream);
+        return MemoryMarshal.Cast<float, long>(floats).ToArray();
+    }
 
     protected override void ResetCore() => ClearState();
 
@@ -250,7 +263,7 @@ internal sealed class CudaEngineSession : EngineSession
             q.Exchange = _exchange!.Pointer;
             q.Epoch = _epoch;
             // Cooperative: every block must be resident, since each waits for words the others publish.
-            var kernel = Streams == 1 ? _engine.ResidentSingle! : _engine.ResidentKernel!;
+            var kernel = Streams == 1 ? _engine.ResidentSingle! : _engine.ResidentMany!;
             kernel.LaunchCooperative(layout.Grid, layout.Threads, layout.SharedBytes(Streams), _stream, q);
             _epoch = unchecked(_epoch + (uint)p.Steps);
         }

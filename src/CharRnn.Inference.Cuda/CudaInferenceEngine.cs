@@ -67,7 +67,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
             FcGemm = module.GetFunction("fc_gemm");
             SampleBatch = module.GetFunction("sample_batch");
             ResidentSingle = Resident is null ? null : module.GetFunction("lstm_resident1");
-            ResidentKernel = Resident is null ? null : module.GetFunction("lstm_resident8");
+            ResidentMany = Resident is null ? null : module.GetFunction("lstm_resident4");
             UploadWeights(network);
             Configure();
             Log.EngineBuilt(_logger, DeviceName, Configuration);
@@ -95,7 +95,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
 
     /// <summary>How the kernels are laid out on the device, in words (for logs and benchmarks).</summary>
     public string Configuration =>
-        (Resident is null ? "" : $"{Resident} ({ResidentSingle!.RegistersPerThread}/{ResidentKernel!.RegistersPerThread} registers/thread for 1/more streams); persistent kernel: ")
+        (Resident is null ? "" : $"{Resident} ({ResidentSingle!.RegistersPerThread}/{ResidentMany!.RegistersPerThread} registers/thread for 1/more streams); persistent kernel: ")
         + $"{Grid} blocks x {BlockThreads} threads, {UnitsPerBlock} units/block, {VocabPerBlock} vocab rows/block, weights in {(WeightsInSharedMemory ? "shared memory" : "global memory (L2)")}, {SharedBytes(StageStreams)} B shared";
 
     /// <summary>Free and total device memory in bytes.</summary>
@@ -110,7 +110,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
     internal CudaFunction SampleBatch { get; }
     // The resident kernel built for exactly one stream, and for up to ResidentLayout.StreamLimit.
     internal CudaFunction? ResidentSingle { get; }
-    internal CudaFunction? ResidentKernel { get; }
+    internal CudaFunction? ResidentMany { get; }
 
     /// <summary>The resident kernel's layout, or null when this model does not fit on chip (then see the log).</summary>
     internal ResidentLayout? Resident { get; private set; }
@@ -125,6 +125,9 @@ public sealed class CudaInferenceEngine : InferenceEngine
         set => _residentMaxStreams = value;
     }
     internal BatchWeights Batch { get; private set; } = null!;
+
+    /// <summary>Extra NVRTC options for engines built after it is set (benchmarks: -DRES_PROFILE).</summary>
+    internal static IReadOnlyList<string> ExtraCompilerDefines { get; set; } = [];
 
     /// <summary>
     /// Sessions of at least this many streams take the many-stream path (tiled launches per step); fewer take the
@@ -203,7 +206,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
     {
         string source = ReadKernelSource();
         string arch = Device.Architecture;
-        string[] options = [$"--gpu-architecture={arch}", .. Resident?.CompilerDefines ?? []];
+        string[] options = [$"--gpu-architecture={arch}", .. Resident?.CompilerDefines ?? [], .. ExtraCompilerDefines];
         string key = CubinCache.ComputeKey(source, arch, Nvrtc.Version, CudaDriver.DriverVersion, options);
         string path = Path.Combine(CubinCache.DefaultDirectory(), key + ".cubin");
         if (CubinCache.TryRead(path, out byte[] cached, out string reason))
@@ -344,7 +347,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
         }
         if (Resident is not null)
         {
-            foreach (var (kernel, streams) in new[] { (ResidentSingle!, 1), (ResidentKernel!, Resident.MaxStreams) })
+            foreach (var (kernel, streams) in new[] { (ResidentSingle!, 1), (ResidentMany!, Resident.MaxStreams) })
             {
                 int residentShared = Resident.SharedBytes(streams);
                 kernel.SetMaxDynamicSharedMemory(residentShared);

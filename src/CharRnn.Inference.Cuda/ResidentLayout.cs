@@ -10,8 +10,11 @@ namespace CharRnn.Inference.Cuda;
 /// </summary>
 internal sealed class ResidentLayout
 {
-    /// <summary>Streams one launch can carry (RES_MAXB in the kernel: its per-stream accumulators are unrolled).</summary>
-    internal const int StreamLimit = 8;
+    /// <summary>
+    /// Streams one launch can carry (the kernel's lstm_resident4 unrolls its per-stream accumulators; 8 would spill
+    /// registers at 512 threads per block, and the persistent kernel is as fast there).
+    /// </summary>
+    internal const int StreamLimit = 4;
 
     // Weights per thread beyond which the rows would not stay in registers next to the kernel's own (at most 128 per
     // thread at 512 threads per block; 64 of them for weights leaves the rest for the accumulators and addresses).
@@ -42,7 +45,7 @@ internal sealed class ResidentLayout
 
     /// <summary>The preprocessor definitions that compile the kernel for this model's shape.</summary>
     public IReadOnlyList<string> CompilerDefines =>
-        [$"-DRES_H={_dims.HiddenSize}", $"-DRES_L={_dims.LayerCount}", $"-DRES_U={UnitsPerBlock}"];
+        [$"-DRES_H={_dims.HiddenSize}", $"-DRES_L={_dims.LayerCount}", $"-DRES_U={UnitsPerBlock}", $"-DRES_V={_dims.VocabularySize}"];
 
     private int Rows => 4 * UnitsPerBlock;
 
@@ -92,8 +95,9 @@ internal sealed class ResidentLayout
             + layers * streams * h                   // every layer's h
             + streams * rows                         // gate pre-activations
             + RoundUp4(streams * v)                  // logits
-            + Math.Min(streams, rows) * 3 * v        // sampling scratch, one per sampling warp
-            + streams;                               // tokens
+            + (streams == 1 ? rows : Math.Min(streams, rows)) * 3 * v   // sampling scratch: every warp samples one stream itself
+            + streams                                // tokens
+            + 2 * rows;                              // argmax candidates of one stream: a value and an index per warp
         return (int)Math.Min(int.MaxValue, floats * sizeof(float));
     }
 

@@ -246,11 +246,12 @@ public sealed class CudaEngineTests
     public static IEnumerable<TestCaseData> FewStreamCases()
     {
         yield return new TestCaseData(2, 512, 512, 1, true).SetArgDisplayNames("2x512 emb 512, 1 stream, resident");
-        yield return new TestCaseData(2, 512, 512, 8, true).SetArgDisplayNames("2x512 emb 512, 8 streams, resident");
+        yield return new TestCaseData(2, 512, 512, 4, true).SetArgDisplayNames("2x512 emb 512, 4 streams, resident");
         yield return new TestCaseData(2, 512, 512, 3, false).SetArgDisplayNames("2x512 emb 512, 3 streams, persistent");
         yield return new TestCaseData(2, 128, 0, 3, true).SetArgDisplayNames("2x128 one-hot, 3 streams, resident");
         yield return new TestCaseData(1, 64, 16, 2, true).SetArgDisplayNames("1x64 emb 16, 2 streams, resident (one layer)");
-        yield return new TestCaseData(3, 96, 8, 5, true).SetArgDisplayNames("3x96 emb 8, 5 streams, resident (three layers)");
+        yield return new TestCaseData(1, 64, 16, 1, true).SetArgDisplayNames("1x64 emb 16, 1 stream, resident (one layer)");
+        yield return new TestCaseData(3, 96, 8, 3, true).SetArgDisplayNames("3x96 emb 8, 3 streams, resident (three layers)");
     }
 
     [TestCaseSource(nameof(FewStreamCases))]

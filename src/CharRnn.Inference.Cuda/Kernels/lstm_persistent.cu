@@ -163,6 +163,7 @@ __device__ int sample_stream(const RunParams& p, const float* lg, int s, int t, 
         {
             float wi = ws[i];
             int r = 0;
+#pragma unroll 8
             for (int j = 0; j < V; ++j)
             {
                 float wj = ws[j];
@@ -176,9 +177,11 @@ __device__ int sample_stream(const RunParams& p, const float* lg, int s, int t, 
         if (lane == 0)
         {
             float total = 0.0f;
+#pragma unroll 8
             for (int r = 0; r < k; ++r) total += sorted[r];
             float threshold = pp * total;
             float acc = 0.0f;
+#pragma unroll 8
             for (int r = 0; r < k; ++r)
             {
                 acc += sorted[r];
@@ -197,6 +200,7 @@ __device__ int sample_stream(const RunParams& p, const float* lg, int s, int t, 
     {
         float total = 0.0f;
         int last = -1;
+#pragma unroll 8
         for (int i = 0; i < V; ++i)
         {
             float w = ws[i];
@@ -206,6 +210,7 @@ __device__ int sample_stream(const RunParams& p, const float* lg, int s, int t, 
         float target = __fmul_rn(u, total);
         float acc = 0.0f;
         pick = last;
+#pragma unroll 8
         for (int i = 0; i < V; ++i)
         {
             float w = ws[i];

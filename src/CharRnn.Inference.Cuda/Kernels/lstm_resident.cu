@@ -1,6 +1,7 @@
 // Resident kernel: few streams of a model whose weights fit on chip. Appended to lstm_persistent.cu (it uses RunParams,
 // warp_sum, sigmoidf_ and sample_stream from there) and compiled only when the host defines the model's shape:
-// RES_H (hidden units, a multiple of 32), RES_L (layers), RES_U (units per block). One cooperative launch runs a whole
+// RES_H (hidden units, a multiple of 32), RES_L (layers), RES_U (units per block), RES_V (vocabulary). One cooperative
+// launch runs a whole
 // Feed or Generate call, like lstm_run, but with no grid barrier:
 // - every weight of the LSTM stays in registers for the whole launch: block b owns units [b*U, b*U + U) of every layer,
 //   warp j holds gate row j of them (gate j / U of unit j % U), lane l the row's columns l, l + 32, ...;
@@ -13,15 +14,18 @@
 // Why one buffer per layer suffices: a block publishes layer k of step t + 1 only after reading layer L - 1 of step t
 // from every block, and each block read layer k of step t before publishing layer k + 1 (or L - 1) of step t; so no
 // word is overwritten before every block has read it.
-// Arithmetic is the persistent kernel's: fmaf dot products (lane-strided, then a butterfly), base + dot, IEEE expf/tanhf,
-// the cell update rounded as the CPU engine rounds.
+// - the critical path of a step is: gather h of layer k -> W_k+1 x (the input half of the next layer's dot) -> cell
+//   update -> publish -> ... -> gather the top layer -> projection -> sampling -> layer 0's cell update. The recurrent
+//   halves R_k h_k are computed while an exchange is in flight (right after the block publishes the layer above, or
+//   layer 0 of the next step), from the h every block already holds; layer 0's input half is the table entry.
+// Arithmetic as the persistent kernel's, but each gate is base + (input dot + recurrent dot), each dot a fmaf chain per
+// lane and a butterfly, IEEE expf/tanhf, the cell update rounded as the CPU engine rounds.
 #ifdef RES_H
 
 #define RES_ROWS (4 * RES_U)
 #define RES_WARPS RES_ROWS
 #define RES_THREADS (32 * RES_ROWS)
-#define RES_C0 (RES_H / 32)                 // weights per lane of a layer-0 row (R only: W x is in the input table)
-#define RES_C1 (2 * RES_H / 32)             // weights per lane of a row above ([W | R])
+#define RES_C0 (RES_H / 32)                 // weights per lane of a row half (W or R) of one layer
 
 #if RES_H % 32 != 0 || RES_H % RES_U != 0
 #error "RES_H must be a multiple of 32 and of RES_U (ResidentLayout.TryCreate)"
@@ -72,15 +76,32 @@ __device__ __forceinline__ float pick_lane(const float (&acc)[MB], int lane)
     return mine;
 }
 
-// Shared memory, in floats (CudaInferenceEngine.ResidentSharedBytes): projection weights [V][H], its bias [V] (rounded
-// up to 4), the block's rows of the input table [V][ROWS], the block's biases of the layers above [L-1][ROWS], every
-// layer's h [L][B][H], gate pre-activations [B][ROWS], logits [B][V] (rounded up to 4), sampling scratch
-// [min(B, WARPS)][3V], tokens [B]. MB bounds the streams (B <= MB): the per-stream accumulators are unrolled.
+// The argmax of one stream's logits from the projection's per-warp candidates (each the best of its warp's rows, the
+// lowest index among equals): TokenSampler's greedy rule, the lowest index among the largest values.
+__device__ __forceinline__ int best_candidate(const float* cand, const int* cand_idx, int lane)
+{
+    float best = lane < RES_WARPS ? cand[lane] : __int_as_float(0xff800000);
+    int bi = lane < RES_WARPS ? cand_idx[lane] : 0x7fffffff;
+    for (int o = 16; o > 0; o >>= 1)
+    {
+        const float ob = __shfl_xor_sync(FULL_MASK, best, o);
+        const int oi = __shfl_xor_sync(FULL_MASK, bi, o);
+        if (ob > best || (ob == best && oi < bi)) { best = ob; bi = oi; }
+    }
+    return bi == 0x7fffffff ? 0 : bi;
+}
+
+// Shared memory, in floats (ResidentLayout.SharedBytes): projection weights [V][H], its bias [V] (rounded up to 4),
+// the block's rows of layer 0's input table [V][ROWS], the block's biases of the layers above [L-1][ROWS], every layer's
+// h [L][B][H], gate pre-activations [B][ROWS], logits [B][V] (rounded up to 4), sampling scratch [sampling warps][3V]
+// (every warp samples when MB == 1, else warp s samples stream s), tokens [B], argmax candidates [WARPS] x 2. MB bounds the streams (B <= MB): the
+// per-stream accumulators are unrolled.
 template <int MB>
 __device__ __forceinline__ void resident_run(const RunParams& p)
 {
     extern __shared__ __align__(16) float smem[];
-    const int B = p.streams, V = p.vocab;
+    constexpr int V = RES_V;
+    const int B = MB == 1 ? 1 : p.streams;
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
     const int u0 = blockIdx.x * RES_U;
     float* fcw = smem;
@@ -91,19 +112,25 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
     float* gates = hs + RES_L * B * RES_H;
     float* lg = gates + B * RES_ROWS;
     float* ws = lg + ((B * V + 3) & ~3);
-    int* tok = reinterpret_cast<int*>(ws + min(B, RES_WARPS) * 3 * V);
+    int* tok = reinterpret_cast<int*>(ws + (MB == 1 ? RES_WARPS : min(B, RES_WARPS)) * 3 * V);
+    float* cand = reinterpret_cast<float*>(tok + B);    // [WARPS] best logit of each warp's rows (one stream)
+    int* cand_idx = reinterpret_cast<int*>(cand + RES_WARPS);
 
-    // This warp's gate row in every layer.
+    // This warp's gate row in every layer: its input half (layers above 0) and its recurrent half.
     const int gate = warp / RES_U;
     const int row = gate * RES_H + u0 + (warp - gate * RES_U);
-    float w0[RES_C0];
+    float wr[RES_L][RES_C0];
+    float wx[RES_L > 1 ? RES_L - 1 : 1][RES_C0];
 #pragma unroll
-    for (int i = 0; i < RES_C0; ++i) w0[i] = p.layers[0].wr[(i64)row * RES_H + lane + 32 * i];
-    float wk[RES_L > 1 ? RES_L - 1 : 1][RES_C1];
+    for (int i = 0; i < RES_C0; ++i) wr[0][i] = p.layers[0].wr[(i64)row * RES_H + lane + 32 * i];
 #pragma unroll
     for (int k = 1; k < RES_L; ++k)
 #pragma unroll
-        for (int i = 0; i < RES_C1; ++i) wk[k - 1][i] = p.layers[k].wr[(i64)row * 2 * RES_H + lane + 32 * i];
+        for (int i = 0; i < RES_C0; ++i)
+        {
+            wx[k - 1][i] = p.layers[k].wr[(i64)row * 2 * RES_H + lane + 32 * i];
+            wr[k][i] = p.layers[k].wr[(i64)row * 2 * RES_H + RES_H + lane + 32 * i];
+        }
 
     for (int i = tid; i < V * RES_H; i += RES_THREADS) fcw[i] = p.fc_w[i];
     for (int i = tid; i < V; i += RES_THREADS) fcb[i] = p.fc_b[i];
@@ -131,112 +158,181 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
     for (int k = 0; k < RES_L; ++k) creg[k] = owner ? p.c[((i64)k * B + cq) * RES_H + u0 + cu] : 0.0f;
     __syncthreads();
 
+    // Dot of this warp's row half w with the staged vectors v of every stream; lane q keeps stream q's sum.
+    auto dot = [&](const float (&w)[RES_C0], const float* v) -> float
+    {
+        float acc[MB];
+#pragma unroll
+        for (int q = 0; q < MB; ++q)
+        {
+            acc[q] = 0.0f;
+            if (q < B)
+            {
+                // Two chains (even and odd columns) halve the dependent fmaf latency.
+                float a0 = 0.0f, a1 = 0.0f;
+#pragma unroll
+                for (int i = 0; i < RES_C0; i += 2)
+                {
+                    a0 = fmaf(w[i], v[q * RES_H + lane + 32 * i], a0);
+                    if (i + 1 < RES_C0) a1 = fmaf(w[i + 1], v[q * RES_H + lane + 32 * (i + 1)], a1);
+                }
+                acc[q] = warp_sum(a0 + a1);
+            }
+        }
+        return pick_lane<MB>(acc, lane);
+    };
+    // The recurrent halves R_k h_k (lane q: stream q), from the h the block holds.
+    float rpart[RES_L];
+#pragma unroll
+    for (int k = 0; k < RES_L; ++k) rpart[k] = dot(wr[k], hs + k * B * RES_H);
+
+    // Each warp activates its own gate row (tanh for j, the sigmoid for i, f, o) so that the cell update that follows
+    // the barrier has only its own arithmetic left.
+    const bool tanh_gate = gate == 1;
+    auto set_gate = [&](int q, float pre) { gates[q * RES_ROWS + warp] = tanh_gate ? tanhf(pre) : sigmoidf_(pre); };
+    // The cell update of layer k from the activated gates, then publishing its h.
+    auto update = [&](int k, unsigned int epoch)
+    {
+        if (owner)
+        {
+            const float* gs = gates + cq * RES_ROWS;
+            const float ig = gs[cu];
+            const float cg = gs[RES_U + cu];
+            const float fg = gs[2 * RES_U + cu];
+            const float og = gs[3 * RES_U + cu];
+            // c' = c * f + i * j; h' = tanh(c') * o, rounded as the CPU engine rounds (no contraction).
+            const float cv = __fadd_rn(__fmul_rn(creg[k], fg), __fmul_rn(ig, cg));
+            creg[k] = cv;
+            const float hv = __fmul_rn(tanhf(cv), og);
+            st_relaxed_u64(p.exchange + ((i64)k * B + cq) * RES_H + u0 + cu, ((u64)epoch << 32) | __float_as_uint(hv));
+        }
+    };
+
+#ifdef RES_PROFILE
+    // Benchmarks only (CharRnn.Benchmarks.Gpu --profile): block 0's cycles per phase, summed over the launch's steps.
+    long long prof[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    long long mark = clock64();
+#define RES_MARK(i) if (tid == 0) { const long long now = clock64(); prof[i] += now - mark; mark = now; }
+#else
+#define RES_MARK(i)
+#endif
+
     for (int t = 0; t < p.steps; ++t)
     {
         const unsigned int epoch = p.epoch + (unsigned int)t;
+        // Layer 0's gates: the table entry of the step's token plus the recurrent half. When generating, the token
+        // comes from the logits the block computed: with one stream every warp samples it itself (no barrier).
         if (generating)
         {
-            for (int s = warp; s < B; s += RES_WARPS)
+            if (MB == 1)
             {
-                const int picked = sample_stream<true>(p, lg + s * V, s, t, ws + warp * 3 * V, lane);
-                if (lane == 0)
+                const int picked = p.temperature == 0.0f && t > 0 ? best_candidate(cand, cand_idx, lane)
+                    : sample_stream<true>(p, lg, 0, t, ws + warp * 3 * V, lane);
+                if (tid == 0 && blockIdx.x == 0) p.tokens_out[t] = picked;
+                if (lane == 0) set_gate(0, tab[picked * RES_ROWS + warp] + rpart[0]);
+            }
+            else
+            {
+                for (int s = warp; s < B; s += RES_WARPS)
                 {
-                    tok[s] = picked;
-                    if (blockIdx.x == 0) p.tokens_out[(i64)t * B + s] = picked;
+                    const int picked = sample_stream<true>(p, lg + s * V, s, t, ws + warp * 3 * V, lane);
+                    if (lane == 0)
+                    {
+                        tok[s] = picked;
+                        if (blockIdx.x == 0) p.tokens_out[(i64)t * B + s] = picked;
+                    }
                 }
+                __syncthreads();
+                if (lane < B) set_gate(lane, tab[tok[lane] * RES_ROWS + warp] + rpart[0]);
             }
         }
-        else if (tid < B)
+        else if (lane < B)
         {
-            tok[tid] = p.tokens_in[(i64)t * B + tid];
+            set_gate(lane, tab[p.tokens_in[(i64)t * B + lane] * RES_ROWS + warp] + rpart[0]);
         }
         __syncthreads();
+        update(0, epoch);
+        RES_MARK(0)
 
 #pragma unroll
         for (int k = 0; k < RES_L; ++k)
         {
-            float acc[MB];
-#pragma unroll
-            for (int q = 0; q < MB; ++q)
-            {
-                acc[q] = 0.0f;
-                if (q < B)
-                {
-                    float a = 0.0f;
-                    if (k == 0)
-                    {
-                        const float* hq = hs + q * RES_H;
-#pragma unroll
-                        for (int i = 0; i < RES_C0; ++i) a = fmaf(w0[i], hq[lane + 32 * i], a);
-                    }
-                    else
-                    {
-                        // [x | h]: the layer below's new h, then this layer's old h.
-                        const float* xq = hs + ((k - 1) * B + q) * RES_H;
-                        const float* hq = hs + (k * B + q) * RES_H;
-#pragma unroll
-                        for (int i = 0; i < RES_C0; ++i) a = fmaf(wk[k > 0 ? k - 1 : 0][i], xq[lane + 32 * i], a);
-#pragma unroll
-                        for (int i = 0; i < RES_C0; ++i) a = fmaf(wk[k > 0 ? k - 1 : 0][RES_C0 + i], hq[lane + 32 * i], a);
-                    }
-                    acc[q] = warp_sum(a);
-                }
-            }
-            if (lane < B)
-            {
-                const float base = k == 0 ? tab[tok[lane] * RES_ROWS + warp] : bias[(k - 1) * RES_ROWS + warp];
-                gates[lane * RES_ROWS + warp] = base + pick_lane(acc, lane);
-            }
-            __syncthreads();
-            if (owner)
-            {
-                const float* gs = gates + cq * RES_ROWS;
-                const float ig = sigmoidf_(gs[cu]);
-                const float cg = tanhf(gs[RES_U + cu]);
-                const float fg = sigmoidf_(gs[2 * RES_U + cu]);
-                const float og = sigmoidf_(gs[3 * RES_U + cu]);
-                // c' = c * f + i * j; h' = tanh(c') * o, rounded as the CPU engine rounds (no contraction).
-                const float cv = __fadd_rn(__fmul_rn(creg[k], fg), __fmul_rn(ig, cg));
-                creg[k] = cv;
-                const float hv = __fmul_rn(tanhf(cv), og);
-                st_relaxed_u64(p.exchange + ((i64)k * B + cq) * RES_H + u0 + cu, ((u64)epoch << 32) | __float_as_uint(hv));
-            }
+            // While layer k's words travel: the recurrent half that waits longest for its next use.
+            if (k > 0) rpart[k - 1] = dot(wr[k - 1], hs + (k - 1) * B * RES_H);
+            else if (RES_L > 1) rpart[RES_L - 1] = dot(wr[RES_L - 1], hs + (RES_L - 1) * B * RES_H);
             gather_layer<MB>(p.exchange + (i64)k * B * RES_H, hs + k * B * RES_H, B * RES_H, epoch);
             __syncthreads();
+            RES_MARK(1 + 2 * k)
+            if (k + 1 < RES_L)
+            {
+                // Layer k + 1: bias + (W x + R h), x = the h just gathered.
+                const float xpart = dot(wx[k], hs + k * B * RES_H);
+                if (lane < B) set_gate(lane, bias[k * RES_ROWS + warp] + (xpart + rpart[k + 1]));
+                __syncthreads();
+                update(k + 1, epoch);
+                RES_MARK(2 + 2 * k)
+            }
         }
+        if (RES_L == 1) rpart[0] = dot(wr[0], hs);
 
         // Projection: every block computes every logit (needed every step when generating or when logits are
-        // requested per step; a plain Feed needs it only after its last step).
+        // requested per step; a plain Feed needs it only after its last step). Each lane holds the top layer's h of
+        // one stream in registers while its warp computes its rows (warp, warp + WARPS, ...) side by side. With one
+        // stream and greedy sampling, lane 0 of each warp also leaves its rows' best logit as a candidate, so that the
+        // next step's argmax reads WARPS candidates instead of V logits.
         if (generating || p.logits_out != 0 || t + 1 == p.steps)
         {
+            constexpr int FR = (V + RES_WARPS - 1) / RES_WARPS;
             const float* hl = hs + (RES_L - 1) * B * RES_H;
-            for (int v = warp; v < V; v += RES_WARPS)
+            for (int q = 0; q < B; ++q)
             {
-                const float* fr = fcw + v * RES_H;
-                float acc[MB];
+                float a[FR];
 #pragma unroll
-                for (int q = 0; q < MB; ++q)
+                for (int m = 0; m < FR; ++m) a[m] = 0.0f;
+#pragma unroll
+                for (int i = 0; i < RES_C0; ++i)
                 {
-                    acc[q] = 0.0f;
-                    if (q < B)
-                    {
-                        float a = 0.0f;
+                    const float hv = hl[q * RES_H + lane + 32 * i];
 #pragma unroll
-                        for (int i = 0; i < RES_C0; ++i) a = fmaf(fr[lane + 32 * i], hl[q * RES_H + lane + 32 * i], a);
-                        acc[q] = warp_sum(a);
-                    }
+                    for (int m = 0; m < FR; ++m)
+                        if (warp + m * RES_WARPS < V) a[m] = fmaf(fcw[(warp + m * RES_WARPS) * RES_H + lane + 32 * i], hv, a[m]);
                 }
-                if (lane < B)
+#pragma unroll
+                for (int o = 16; o > 0; o >>= 1)
+#pragma unroll
+                    for (int m = 0; m < FR; ++m) a[m] += __shfl_xor_sync(FULL_MASK, a[m], o);
+                if (lane == 0)
                 {
-                    // CPU order: dot + bias.
-                    const float val = pick_lane(acc, lane) + fcb[v];
-                    lg[lane * V + v] = val;
-                    if (blockIdx.x == 0 && p.logits_out) p.logits_out[((i64)t * B + lane) * V + v] = val;
+                    float best = __int_as_float(0xff800000);
+                    int bi = 0x7fffffff;
+#pragma unroll
+                    for (int m = 0; m < FR; ++m)
+                    {
+                        const int v = warp + m * RES_WARPS;
+                        if (v < V)
+                        {
+                            // CPU order: dot + bias.
+                            const float val = a[m] + fcb[v];
+                            lg[q * V + v] = val;
+                            if (blockIdx.x == 0 && p.logits_out) p.logits_out[((i64)t * B + q) * V + v] = val;
+                            if (val > best) { best = val; bi = v; }
+                        }
+                    }
+                    if (MB == 1)
+                    {
+                        cand[warp] = best;
+                        cand_idx[warp] = bi;
+                    }
                 }
             }
             __syncthreads();
         }
+        RES_MARK(7)
     }
+#ifdef RES_PROFILE
+    if (blockIdx.x == 0 && tid == 0)
+        for (int i = 0; i < 8; ++i) reinterpret_cast<long long*>(p.scratch)[i] = prof[i];
+#endif
 
     // The state leaves the chip: each block its units' h and c, block 0 the logits. h goes to the buffer of the
     // parity after these steps; every block has read the launch's initial h and logits before any block gets here.
@@ -257,6 +353,6 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
 
 // One stream (the latency case) gets its own build so that nothing is unrolled for streams it does not have.
 extern "C" __global__ void __launch_bounds__(RES_THREADS, 1) lstm_resident1(const RunParams p) { resident_run<1>(p); }
-extern "C" __global__ void __launch_bounds__(RES_THREADS, 1) lstm_resident8(const RunParams p) { resident_run<8>(p); }   // ResidentLayout.StreamLimit
+extern "C" __global__ void __launch_bounds__(RES_THREADS, 1) lstm_resident4(const RunParams p) { resident_run<4>(p); }   // ResidentLayout.StreamLimit
 
 #endif
