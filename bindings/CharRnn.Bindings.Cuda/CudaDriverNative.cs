@@ -81,6 +81,10 @@ internal static unsafe partial class CudaDriverNative
     [LibraryImport(LibraryName, EntryPoint = "cuMemcpyDtoHAsync_v2")]
     public static partial CuResult cuMemcpyDtoHAsync(void* destination, ulong source, nuint bytes, nint stream);
 
+    // CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dstDevice, CUdeviceptr srcDevice, size_t ByteCount, CUstream hStream);
+    [LibraryImport(LibraryName, EntryPoint = "cuMemcpyDtoDAsync_v2")]
+    public static partial CuResult cuMemcpyDtoDAsync(ulong destination, ulong source, nuint bytes, nint stream);
+
     // CUresult cuMemsetD32Async(CUdeviceptr dstDevice, unsigned int ui, size_t N, CUstream hStream);
     [LibraryImport(LibraryName, EntryPoint = "cuMemsetD32Async")]
     public static partial CuResult cuMemsetD32Async(ulong destination, uint value, nuint count, nint stream);

@@ -29,6 +29,12 @@ public sealed unsafe class CudaStream : IDisposable
         }
     }
 
+    /// <summary>
+    /// The <c>CUstream</c>, for libraries that queue their own work on it (TensorRT's <c>enqueueV3</c> takes it as a
+    /// <c>cudaStream_t</c>). Valid while this object is alive; never destroy it yourself.
+    /// </summary>
+    public nint NativeHandle => Handle;
+
     /// <summary>Blocks until all work queued on the stream is done; throws if any of it failed.</summary>
     public void Synchronize()
     {

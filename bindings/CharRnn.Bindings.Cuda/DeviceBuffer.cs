@@ -77,6 +77,26 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
         }
     }
 
+    /// <summary>
+    /// Queues a device-to-device copy of <paramref name="count"/> elements of <paramref name="source"/>, starting at
+    /// <paramref name="sourceOffset"/>, to this buffer's elements starting at <paramref name="offset"/>. Both buffers
+    /// must belong to the stream's context.
+    /// </summary>
+    public void CopyFromAsync(DeviceBuffer<T> source, long sourceOffset, long count, CudaStream stream, long offset)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        source.CheckRange(sourceOffset, count);
+        CheckRange(offset, count);
+        if (count == 0)
+        {
+            return;
+        }
+        _context.MakeCurrent();
+        Check(CudaDriverNative.cuMemcpyDtoDAsync(PointerAt(offset), source.PointerAt(sourceOffset), (nuint)(count * sizeof(T)), stream.Handle));
+    }
+
     /// <summary>Copies elements starting at <paramref name="offset"/> to the host and waits for the copy.</summary>
     public void CopyTo(Span<T> destination, CudaStream stream, long offset = 0)
     {
@@ -109,7 +129,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
     /// <inheritdoc />
     public void Dispose() => _handle.Dispose();
 
-    private void CheckRange(long offset, int count)
+    private void CheckRange(long offset, long count)
     {
         if (offset < 0 || offset + count > Length)
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using CharRnn.Bindings.Cuda;
 using CharRnn.Inference.Conversion;
 using CharRnn.Inference.Cpu;
@@ -59,7 +58,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
         try
         {
             Resident = ResidentLayout.TryCreate(network.Dimensions, Device.MultiprocessorCount, Device.MaxSharedMemoryPerBlockOptin, out _residentUnavailable);
-            var module = LoadKernels();
+            var module = KernelModule.Load(_context, _logger, [.. Resident?.CompilerDefines ?? [], .. ExtraCompilerDefines]);
             _owned.Add(module);
             Kernel = module.GetFunction(KernelName);
             GemmLarge = module.GetFunction("lstm_gemm_large");
@@ -180,7 +179,10 @@ public sealed class CudaInferenceEngine : InferenceEngine
         (long)stageStreams * MaxWidth, ScratchInSharedMemory ? 3L * Warps * Dimensions.VocabularySize : 0));
 
     /// <summary>Whether each warp's sampling scratch lives in shared memory (small vocabularies) or global memory.</summary>
-    internal bool ScratchInSharedMemory => 3L * Warps * Dimensions.VocabularySize <= MaxSharedScratchFloats;
+    internal bool ScratchInSharedMemory => SamplingScratchFitsSharedMemory(Dimensions.VocabularySize);
+
+    /// <summary>Whether the sampling scratch of a block's warps (3 x vocab floats each) goes in shared memory.</summary>
+    internal static bool SamplingScratchFitsSharedMemory(int vocabularySize) => 3L * Warps * vocabularySize <= MaxSharedScratchFloats;
 
     private int SharedBytes(int stageStreams, bool weightsInShared)
     {
@@ -200,43 +202,6 @@ public sealed class CudaInferenceEngine : InferenceEngine
         int tiles = ks * 2 * k * (bm + 4 + bn + 4);
         int partial = (ks - 1) * (bn / 8) * (bm / tm) * tm * 8;
         return Math.Max(tiles, partial) * sizeof(float);
-    }
-
-    private CudaModule LoadKernels()
-    {
-        string source = ReadKernelSource();
-        string arch = Device.Architecture;
-        string[] options = [$"--gpu-architecture={arch}", .. Resident?.CompilerDefines ?? [], .. ExtraCompilerDefines];
-        string key = CubinCache.ComputeKey(source, arch, Nvrtc.Version, CudaDriver.DriverVersion, options);
-        string path = Path.Combine(CubinCache.DefaultDirectory(), key + ".cubin");
-        if (CubinCache.TryRead(path, out byte[] cached, out string reason))
-        {
-            try
-            {
-                var module = _context.LoadModule(cached);
-                Log.CubinCacheHit(_logger, path);
-                return module;
-            }
-            catch (CudaException e)
-            {
-                reason = e.Message;
-            }
-            Log.CubinCacheRebuilt(_logger, path, reason);
-            CubinCache.Delete(path);
-        }
-        else if (reason != "missing")
-        {
-            Log.CubinCacheRebuilt(_logger, path, reason);
-        }
-        var watch = Stopwatch.StartNew();
-        byte[] cubin = Nvrtc.CompileToCubin(source, "lstm_persistent.cu", options);
-        Log.KernelsCompiled(_logger, arch, watch.ElapsedMilliseconds);
-        var loaded = _context.LoadModule(cubin);
-        if (!CubinCache.TryWrite(path, cubin, out string writeFailure))
-        {
-            Log.CubinCacheWriteFailed(_logger, path, writeFailure);
-        }
-        return loaded;
     }
 
     internal static string ReadKernelSource() => string.Join("\n", KernelFiles.Select(ReadKernelFile));

@@ -1,14 +1,16 @@
+using CharRnn.Bindings.Cuda;
 using CharRnn.Bindings.TensorRT;
 using CharRnn.Inference.Conversion;
+using CharRnn.Inference.Cuda;
 using CharRnn.Inference.Engine;
 using CharRnn.Inference.Model;
-using CharRnn.Inference.TensorRT.Cuda;
 
 namespace CharRnn.Inference.TensorRT;
 
 /// <summary>
 /// Creates <see cref="TensorRtInferenceEngine"/>s. Available when TensorRT 10 (libnvinfer.so.10 / nvinfer_10.dll), the
-/// charrnn_trt shim of the same major version, and the CUDA driver (libcuda.so.1) with a device load here. Pass it in
+/// charrnn_trt shim of the same major version, the CUDA driver (libcuda.so.1) with the configured device, and NVRTC
+/// (which compiles the device sampler, <see cref="CudaTokenSampler"/>) load here. Pass it in
 /// <see cref="EngineOptions.Providers"/>.
 /// </summary>
 public sealed class TensorRtBackendProvider : IBackendProvider, IBackendDiagnostics
@@ -37,7 +39,26 @@ public sealed class TensorRtBackendProvider : IBackendProvider, IBackendDiagnost
         trace.AddRange(cudaTrace);
         if (!cuda)
         {
-            reason = $"TensorRT loaded but the CUDA driver is not usable ({string.Join(", ", CudaDriver.LibraryNames)}): {cudaTrace[^1]}";
+            reason = $"TensorRT loaded but the CUDA driver is not usable: {CudaDriver.FailureReason}";
+            diagnostics = trace;
+            return false;
+        }
+        int devices = CudaDevice.Count;
+        trace.Add($"{devices} CUDA device(s)");
+        if (devices <= _options.Device)
+        {
+            reason = devices == 0
+                ? "TensorRT loaded but the NVIDIA driver reports no CUDA device."
+                : $"TensorRT loaded but CUDA device {_options.Device} does not exist ({devices} device(s)).";
+            diagnostics = trace;
+            return false;
+        }
+        bool nvrtc = Nvrtc.TryInitialize(out var nvrtcTrace);
+        trace.AddRange(nvrtcTrace);
+        if (!nvrtc)
+        {
+            reason = "TensorRT and the CUDA driver loaded but NVRTC could not be loaded; the TensorRT engine samples on the device "
+                + "with a kernel NVRTC compiles: install the CUDA toolkit's NVRTC or set CUDA_PATH.";
             diagnostics = trace;
             return false;
         }
@@ -57,8 +78,8 @@ public sealed class TensorRtBackendProvider : IBackendProvider, IBackendDiagnost
             ? new("TensorRT version", version.ToString())
             : new("TensorRT version", "not loaded"));
         details.AddRange(TensorRtRuntime.Warnings.Select(w => new KeyValuePair<string, string>("TensorRT warning", w)));
-        details.Add(new("CUDA driver libraries tried", string.Join(", ", CudaDriver.LibraryNames)));
-        CudaDriver.Describe(details);
+        // The driver, GPUs and NVRTC as the CUDA backend reports them (the same bindings load them).
+        details.AddRange(new CudaBackendProvider(_options.Device).Describe());
         details.Add(new("precision", _options.Precision.ToString()));
         details.Add(new("plan cache", _options.PlanCacheDirectory ?? "off"));
         return details;

@@ -1,67 +1,74 @@
+using CharRnn.Bindings.Cuda;
 using CharRnn.Bindings.TensorRT;
+using CharRnn.Inference.Cuda;
 using CharRnn.Inference.Engine;
 using CharRnn.Inference.Sampling;
 using CharRnn.Inference.TensorRT.Conversion;
-using CharRnn.Inference.TensorRT.Cuda;
 
 namespace CharRnn.Inference.TensorRT;
 
 /// <summary>
 /// State of TensorRT streams in device memory: two copies of h and c per layer (read one, write the other, swap),
-/// the last logits and the last argmax. Not thread-safe; may move between threads (the context is made current on
-/// every call).
+/// the last logits and the last argmax. Tokens are generated on the device (TopK for greedy, <see cref="CudaTokenSampler"/>
+/// otherwise) and fed straight back; the host sees them once per chunk. Not thread-safe; may move between threads (the
+/// context is made current on every call).
 /// </summary>
 internal sealed class TensorRtEngineSession : EngineSession
 {
     // Steps whose tokens (and, when asked, logits) are staged on the device at once.
     private const int ChunkSteps = 256;
 
-    private readonly CudaDevice _device;
-    private readonly TensorRtExecutionContext _context;
+    private readonly TensorRtInferenceEngine _owner;
+    private readonly CudaContext _context;
+    private readonly TensorRtExecutionContext _execution;
     private readonly CudaStream _stream;
-    private readonly DeviceMemory<float>[][] _h;
-    private readonly DeviceMemory<float>[][] _c;
-    private readonly DeviceMemory<float> _logits;
-    private readonly DeviceMemory<int> _tokens;
-    private readonly DeviceMemory<int> _nextToken;
+    private readonly DeviceBuffer<float>[][] _h;
+    private readonly DeviceBuffer<float>[][] _c;
+    private readonly DeviceBuffer<float> _logits;
+    private readonly DeviceBuffer<int> _tokens;
+    private readonly DeviceBuffer<int> _nextToken;
     private readonly int[] _hostTokens;
-    private readonly float[] _hostLogits;
     private readonly float[] _scratch;
     private readonly int _layers;
     private readonly string[][] _stateNames;
     private readonly int _perStep;
-    private DeviceMemory<float>? _logitsChunk;
+    private DeviceBuffer<float>? _logitsChunk;
+    private CudaTokenSampler? _sampler;
     private int _current;
 
     public TensorRtEngineSession(TensorRtInferenceEngine owner, TensorRtEngine engine, int streams) : base(owner.Dimensions, streams)
     {
-        // The session retains the primary context itself, so its memory stays valid if the engine is disposed first.
-        _device = new CudaDevice(owner.Device.Ordinal);
+        _owner = owner;
+        // The session retains the primary context itself, so that it can still make it current (and free its memory)
+        // if the engine is disposed first.
+        _context = CudaContext.RetainPrimary(owner.Device);
         _layers = Dimensions.LayerCount;
         // Encoded once: the per-step address swaps must not allocate.
         _stateNames = [.. Enumerable.Range(0, _layers).Select(k => new[] { TrtTensorNames.HiddenIn(k), TrtTensorNames.CellIn(k), TrtTensorNames.HiddenOut(k), TrtTensorNames.CellOut(k) })];
         _perStep = streams * Dimensions.VocabularySize;
         long state = (long)streams * Dimensions.HiddenSize;
         _hostTokens = new int[ChunkSteps * streams];
-        _hostLogits = new float[_perStep];
         _scratch = new float[2 * Dimensions.VocabularySize];
-        _h = [new DeviceMemory<float>[_layers], new DeviceMemory<float>[_layers]];
-        _c = [new DeviceMemory<float>[_layers], new DeviceMemory<float>[_layers]];
+        _h = [new DeviceBuffer<float>[_layers], new DeviceBuffer<float>[_layers]];
+        _c = [new DeviceBuffer<float>[_layers], new DeviceBuffer<float>[_layers]];
         try
         {
             for (int copy = 0; copy < 2; copy++)
             {
                 for (int k = 0; k < _layers; k++)
                 {
-                    _h[copy][k] = new DeviceMemory<float>(state);
-                    _c[copy][k] = new DeviceMemory<float>(state);
+                    _h[copy][k] = _context.Allocate<float>(state);
+                    _c[copy][k] = _context.Allocate<float>(state);
                 }
             }
-            _logits = new DeviceMemory<float>(_perStep);
-            _tokens = new DeviceMemory<int>((ChunkSteps + 1L) * streams);
-            _nextToken = new DeviceMemory<int>(streams);
-            _stream = new CudaStream();
-            _context = engine.CreateExecutionContext();
+            _logits = _context.Allocate<float>(_perStep);
+            // Slot t is step t's input; slot t + 1 receives the token generated from step t's logits.
+            _tokens = _context.Allocate<int>((ChunkSteps + 1L) * streams);
+            _nextToken = _context.Allocate<int>(streams);
+            _stream = _context.CreateStream();
+            // TensorRT allocates the context's memory in the current context.
+            _context.MakeCurrent();
+            _execution = engine.CreateExecutionContext();
             ResetCore();
         }
         catch (TensorRtException e)
@@ -78,37 +85,36 @@ internal sealed class TensorRtEngineSession : EngineSession
 
     protected override void ResetCore()
     {
-        _device.MakeCurrent();
         foreach (var buffer in _h.SelectMany(b => b).Concat(_c.SelectMany(b => b)))
         {
-            buffer.Clear(_stream.Handle);
+            buffer.ClearAsync(_stream);
         }
-        _logits.Clear(_stream.Handle);
-        _nextToken.Clear(_stream.Handle);
+        _logits.ClearAsync(_stream);
+        _nextToken.ClearAsync(_stream);
         _stream.Synchronize();
     }
 
     protected override void FeedCore(ReadOnlySpan<int> tokens, int steps, Span<float> logitsPerStep)
     {
-        _device.MakeCurrent();
+        _context.MakeCurrent();
         bool keepAll = !logitsPerStep.IsEmpty;
         if (keepAll)
         {
-            _logitsChunk ??= new DeviceMemory<float>((long)ChunkSteps * _perStep);
+            _logitsChunk ??= _context.Allocate<float>((long)ChunkSteps * _perStep);
         }
         for (int done = 0; done < steps; done += ChunkSteps)
         {
             int n = Math.Min(ChunkSteps, steps - done);
-            _tokens.CopyFromHost(tokens.Slice(done * Streams, n * Streams), 0, _stream.Handle);
+            _tokens.CopyFromAsync(tokens.Slice(done * Streams, n * Streams), _stream);
             for (int t = 0; t < n; t++)
             {
-                nint logits = keepAll ? _logitsChunk!.At((long)t * _perStep) : _logits.At(0);
-                Step(_tokens.At((long)t * Streams), logits, _nextToken.At(0));
+                ulong logits = keepAll ? _logitsChunk!.PointerAt((long)t * _perStep) : _logits.Pointer;
+                Step(_tokens.PointerAt((long)t * Streams), logits, _nextToken.Pointer);
             }
             if (keepAll)
             {
-                _logitsChunk!.CopyToHost(logitsPerStep.Slice(done * _perStep, n * _perStep), 0, _stream.Handle);
-                _logits.CopyFromDevice(_logitsChunk.At((long)(n - 1) * _perStep), 0, _perStep, _stream.Handle);
+                _logitsChunk!.CopyTo(logitsPerStep.Slice(done * _perStep, n * _perStep), _stream);
+                _logits.CopyFromAsync(_logitsChunk, (long)(n - 1) * _perStep, _perStep, _stream, offset: 0);
             }
             // The host token span may be reused by the caller once this returns.
             _stream.Synchronize();
@@ -117,28 +123,25 @@ internal sealed class TensorRtEngineSession : EngineSession
 
     protected override void GenerateCore(int steps, SamplingOptions sampling, ulong seed, long counter, Span<int> output)
     {
-        _device.MakeCurrent();
+        _context.MakeCurrent();
         if (sampling.IsGreedy)
         {
             GenerateGreedy(steps, output);
             return;
         }
-        // Temperature / top-k / top-p: one logits copy and one token upload per character (the stated limitation).
-        var step = _hostTokens.AsSpan(0, Streams);
-        for (int t = 0; t < steps; t++)
+        // Created on the first sampled call: greedy and scoring sessions never load the kernel.
+        _sampler ??= CudaTokenSampler.Create(_context, Dimensions.VocabularySize, Streams, _owner.LoggerFactory);
+        for (int done = 0; done < steps; done += ChunkSteps)
         {
-            _logits.CopyToHost(_hostLogits, 0, _stream.Handle);
-            _stream.Synchronize();
-            for (int s = 0; s < Streams; s++)
+            int n = Math.Min(ChunkSteps, steps - done);
+            for (int t = 0; t < n; t++)
             {
-                float u = CounterRng.Uniform(seed, s, counter + t);
-                step[s] = TokenSampler.Sample(_hostLogits.AsSpan(s * Dimensions.VocabularySize, Dimensions.VocabularySize), sampling, u, _scratch);
+                // The token sampled from the current logits is this step's output and the next enqueue's input.
+                _sampler.SampleAsync(_logits, 0, _tokens, (long)t * Streams, Streams, sampling, seed, counter + done + t, _stream);
+                Step(_tokens.PointerAt((long)t * Streams), _logits.Pointer, _nextToken.Pointer);
             }
-            step.CopyTo(output.Slice(t * Streams, Streams));
-            _tokens.CopyFromHost(step, 0, _stream.Handle);
-            Step(_tokens.At(0), _logits.At(0), _nextToken.At(0));
+            CopyTokensOut(n, output.Slice(done * Streams, n * Streams));
         }
-        _stream.Synchronize();
     }
 
     // Argmax on the device, fed straight back: slot t of the token buffer is both step t's output and step t + 1's
@@ -148,79 +151,78 @@ internal sealed class TensorRtEngineSession : EngineSession
         for (int done = 0; done < steps; done += ChunkSteps)
         {
             int n = Math.Min(ChunkSteps, steps - done);
-            _tokens.CopyFromDevice(_nextToken.At(0), 0, Streams, _stream.Handle);
+            _tokens.CopyFromAsync(_nextToken, 0, Streams, _stream, offset: 0);
             for (int t = 0; t < n; t++)
             {
-                Step(_tokens.At((long)t * Streams), _logits.At(0), _tokens.At((long)(t + 1) * Streams));
+                Step(_tokens.PointerAt((long)t * Streams), _logits.Pointer, _tokens.PointerAt((long)(t + 1) * Streams));
             }
-            _nextToken.CopyFromDevice(_tokens.At((long)n * Streams), 0, Streams, _stream.Handle);
-            _tokens.CopyToHost(_hostTokens.AsSpan(0, n * Streams), 0, _stream.Handle);
-            _stream.Synchronize();
-            _hostTokens.AsSpan(0, n * Streams).CopyTo(output.Slice(done * Streams, n * Streams));
+            _nextToken.CopyFromAsync(_tokens, (long)n * Streams, Streams, _stream, offset: 0);
+            CopyTokensOut(n, output.Slice(done * Streams, n * Streams));
         }
     }
 
-    protected override void ReadLogitsCore(Span<float> destination)
+    // Copies the chunk's n steps of tokens (slots 0 to n - 1) to the host, waiting for the chunk, and into output.
+    private void CopyTokensOut(int n, Span<int> output)
     {
-        _device.MakeCurrent();
-        _logits.CopyToHost(destination, 0, _stream.Handle);
-        _stream.Synchronize();
+        var chunk = _hostTokens.AsSpan(0, n * Streams);
+        _tokens.CopyTo(chunk, _stream);
+        chunk.CopyTo(output);
     }
+
+    protected override void ReadLogitsCore(Span<float> destination) => _logits.CopyTo(destination, _stream);
 
     protected override void SaveStateCore(Span<float> destination)
     {
-        _device.MakeCurrent();
         int n = Streams * Dimensions.HiddenSize, offset = 0;
         for (int k = 0; k < _layers; k++)
         {
-            _h[_current][k].CopyToHost(destination.Slice(offset, n), 0, _stream.Handle);
-            _c[_current][k].CopyToHost(destination.Slice(offset + n, n), 0, _stream.Handle);
+            _h[_current][k].CopyTo(destination.Slice(offset, n), _stream);
+            _c[_current][k].CopyTo(destination.Slice(offset + n, n), _stream);
             offset += 2 * n;
         }
-        _logits.CopyToHost(destination[offset..], 0, _stream.Handle);
-        _stream.Synchronize();
+        _logits.CopyTo(destination[offset..], _stream);
     }
 
     protected override void RestoreStateCore(ReadOnlySpan<float> source)
     {
-        _device.MakeCurrent();
         int n = Streams * Dimensions.HiddenSize, offset = 0;
         for (int k = 0; k < _layers; k++)
         {
-            _h[_current][k].CopyFromHost(source.Slice(offset, n), 0, _stream.Handle);
-            _c[_current][k].CopyFromHost(source.Slice(offset + n, n), 0, _stream.Handle);
+            _h[_current][k].CopyFromAsync(source.Slice(offset, n), _stream);
+            _c[_current][k].CopyFromAsync(source.Slice(offset + n, n), _stream);
             offset += 2 * n;
         }
         var logits = source[offset..];
-        _logits.CopyFromHost(logits, 0, _stream.Handle);
-        // The device argmax belongs to the restored logits, not to whatever ran last.
+        _logits.CopyFromAsync(logits, _stream);
+        // The device argmax belongs to the restored logits, not to whatever ran last. They are on the host already, so
+        // the argmax is taken here rather than by loading the sampling kernel into a possibly greedy-only session.
         var next = _hostTokens.AsSpan(0, Streams);
         for (int s = 0; s < Streams; s++)
         {
             next[s] = TokenSampler.Sample(logits.Slice(s * Dimensions.VocabularySize, Dimensions.VocabularySize), SamplingOptions.Greedy, 0f, _scratch);
         }
-        _nextToken.CopyFromHost(next, 0, _stream.Handle);
+        _nextToken.CopyFromAsync(next, _stream);
         _stream.Synchronize();
     }
 
     // One enqueue: state is read from the current copy and written to the other, then the copies swap.
-    private void Step(nint tokens, nint logits, nint nextToken)
+    private void Step(ulong tokens, ulong logits, ulong nextToken)
     {
         try
         {
-            _context.SetTensorAddress(TrtTensorNames.Tokens, tokens);
-            _context.SetTensorAddress(TrtTensorNames.Logits, logits);
-            _context.SetTensorAddress(TrtTensorNames.NextToken, nextToken);
+            _execution.SetTensorAddress(TrtTensorNames.Tokens, (nint)tokens);
+            _execution.SetTensorAddress(TrtTensorNames.Logits, (nint)logits);
+            _execution.SetTensorAddress(TrtTensorNames.NextToken, (nint)nextToken);
             int next = 1 - _current;
             for (int k = 0; k < _layers; k++)
             {
                 var names = _stateNames[k];
-                _context.SetTensorAddress(names[0], _h[_current][k].At(0));
-                _context.SetTensorAddress(names[1], _c[_current][k].At(0));
-                _context.SetTensorAddress(names[2], _h[next][k].At(0));
-                _context.SetTensorAddress(names[3], _c[next][k].At(0));
+                _execution.SetTensorAddress(names[0], (nint)_h[_current][k].Pointer);
+                _execution.SetTensorAddress(names[1], (nint)_c[_current][k].Pointer);
+                _execution.SetTensorAddress(names[2], (nint)_h[next][k].Pointer);
+                _execution.SetTensorAddress(names[3], (nint)_c[next][k].Pointer);
             }
-            _context.EnqueueV3(_stream.Handle);
+            _execution.EnqueueV3(_stream.NativeHandle);
             _current = next;
         }
         catch (TensorRtException e)
@@ -240,12 +242,18 @@ internal sealed class TensorRtEngineSession : EngineSession
     // Frees whatever exists (also from a failed constructor); never throws.
     private void Release()
     {
-        _ = CudaDriverMethods.cuCtxSetCurrent(_device.Context);
-        if (_stream is not null)
+        try
         {
-            _ = CudaDriverMethods.cuStreamSynchronize(_stream.Handle);
+            // TensorRT releases its context's resources in the primary context, after the queued work is done.
+            _context.MakeCurrent();
+            _stream?.Synchronize();
         }
-        _context?.Dispose();
+        catch (CudaException)
+        {
+            // A failed launch leaves the context in error; everything below is still released.
+        }
+        _sampler?.Dispose();
+        _execution?.Dispose();
         _stream?.Dispose();
         foreach (var buffer in _h.SelectMany(b => b).Concat(_c.SelectMany(b => b)))
         {
@@ -255,6 +263,6 @@ internal sealed class TensorRtEngineSession : EngineSession
         _logitsChunk?.Dispose();
         _tokens?.Dispose();
         _nextToken?.Dispose();
-        _device.Dispose();
+        _context.Dispose();
     }
 }

@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using CharRnn.Bindings.Cuda;
 using CharRnn.Bindings.TensorRT;
 using CharRnn.Inference.Conversion;
+using CharRnn.Inference.Cuda;
 using CharRnn.Inference.Engine;
 using CharRnn.Inference.Model;
 using CharRnn.Inference.TensorRT.Conversion;
-using CharRnn.Inference.TensorRT.Cuda;
 using CharRnn.Inference.TensorRT.Plans;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -18,9 +19,10 @@ namespace CharRnn.Inference.TensorRT;
 /// </summary>
 /// <remarks>
 /// Each engine runs one time step per enqueue (the seed's shape); state stays in device memory and moves between
-/// steps by swapping tensor addresses. Greedy generation feeds the TopK output straight back on the device;
-/// temperature/top-k/top-p sampling copies each step's logits to the host and samples with
-/// <see cref="Sampling.TokenSampler"/>, one host round trip per character.
+/// steps by swapping tensor addresses. Greedy generation feeds the network's TopK output straight back on the device;
+/// temperature/top-k/top-p sampling runs <see cref="CudaTokenSampler"/> (the CUDA engine's sampling kernel) on the
+/// logits in device memory and feeds its tokens back, so no logits reach the host while generating. Device memory,
+/// streams and the primary context come from CharRnn.Bindings.Cuda.
 /// </remarks>
 public sealed class TensorRtInferenceEngine : InferenceEngine
 {
@@ -46,7 +48,11 @@ public sealed class TensorRtInferenceEngine : InferenceEngine
             Log.LoadWarning(_logger, warning);
         }
         Version = TensorRtRuntime.LibraryVersion ?? throw new InvalidOperationException("TensorRT is not initialized.");
-        Device = new CudaDevice(options.Device);
+        LoggerFactory = factory;
+        Device = CudaDevice.Get(options.Device);
+        // TensorRT works in the runtime API's context, which is the device's primary context: retained here, so that
+        // driver-API memory and streams made in it are usable by TensorRT.
+        Context = CudaContext.RetainPrimary(Device);
         try
         {
             _tensorRtLogger = new TensorRtLogger(factory.CreateLogger("CharRnn.Inference.TensorRT.Native"));
@@ -54,7 +60,7 @@ public sealed class TensorRtInferenceEngine : InferenceEngine
         }
         catch (TensorRtException e)
         {
-            Device.Dispose();
+            Context.Dispose();
             throw new TensorRtBackendException($"Could not start TensorRT {Version}: {e.Message}", e);
         }
         _cache = options.ResolvedPlanCacheDirectory is { } directory ? new PlanCache(directory) : null;
@@ -71,6 +77,10 @@ public sealed class TensorRtInferenceEngine : InferenceEngine
     public TensorRtVersion Version { get; }
 
     internal CudaDevice Device { get; }
+
+    internal CudaContext Context { get; }
+
+    internal ILoggerFactory LoggerFactory { get; }
 
     /// <inheritdoc />
     protected override EngineSession CreateSessionCore(int streams)
@@ -91,11 +101,11 @@ public sealed class TensorRtInferenceEngine : InferenceEngine
     }
 
     internal PlanCacheKey KeyFor(int streams) =>
-        new(_weightsDigest, Version.ToString(), Device.ComputeCapability, _options.Precision, streams, StepsPerEnqueue);
+        new(_weightsDigest, Version.ToString(), Device.ComputeCapability.ToString(), _options.Precision, streams, StepsPerEnqueue);
 
     private TensorRtEngine LoadOrBuild(int streams)
     {
-        Device.MakeCurrent();
+        Context.MakeCurrent();
         var key = KeyFor(streams);
         if (_cache?.TryRead(key) is { } cached)
         {
@@ -158,7 +168,7 @@ public sealed class TensorRtInferenceEngine : InferenceEngine
             }
             _runtime.Dispose();
             _tensorRtLogger.Dispose();
-            Device.Dispose();
+            Context.Dispose();
         }
     }
 }

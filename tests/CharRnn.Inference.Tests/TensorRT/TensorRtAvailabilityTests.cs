@@ -1,3 +1,4 @@
+using System.Reflection;
 using CharRnn.Bindings.TensorRT;
 using CharRnn.Inference.Engine;
 using CharRnn.Inference.Sampling;
@@ -78,6 +79,44 @@ public class TensorRtAvailabilityTests
         Assert.That(e.Backend, Is.EqualTo(Backend.TensorRT));
         Assert.That(e.Message, Does.Contain(InferName));
         Assert.That(e.Diagnostics, Has.Some.Contains(InferName + ": not found"));
+    }
+
+    [Test]
+    public void The_refusal_carries_exactly_what_was_probed_and_stops_at_TensorRT()
+    {
+        IgnoreIfTensorRtPresent();
+        TensorRtRuntime.TryInitialize(out var probed);
+        var model = RandomModels.Model(1, 4, 6, null, seed: 1);
+        var options = new EngineOptions { Backend = Backend.TensorRT, Providers = [new TensorRtBackendProvider()] };
+        var e = Assert.Throws<BackendUnavailableException>(() => InferenceEngine.Create(model, options))!;
+        Assert.That(e.Diagnostics, Is.EqualTo(probed), "TensorRT's probe trace, and no CUDA or NVRTC probing after it fails");
+        Assert.That(e.Message, Does.Contain(TensorRtRuntime.InferLibraryNames[0]).And.Contain(probed[^1]));
+    }
+
+    [Test]
+    public void Describe_reports_TensorRT_not_loaded_and_the_CUDA_driver_without_throwing()
+    {
+        IgnoreIfTensorRtPresent();
+        var details = new TensorRtBackendProvider().Describe();
+        Assert.That(details, Has.Some.EqualTo(new KeyValuePair<string, string>("TensorRT version", "not loaded")));
+        Assert.That(details, Has.Some.EqualTo(new KeyValuePair<string, string>("TensorRT libraries tried", string.Join(", ", TensorRtRuntime.InferLibraryNames))));
+        // The driver as CharRnn.Bindings.Cuda sees it: its failure reason here, its version on a GPU machine.
+        Assert.That(details.Select(d => d.Key), Has.Some.Matches<string>(key => key is "CUDA driver" or "CUDA driver API version"));
+    }
+
+    [Test]
+    public void The_TensorRT_engine_has_no_native_imports_of_its_own()
+    {
+        // CUDA goes through CharRnn.Bindings.Cuda and TensorRT through CharRnn.Bindings.TensorRT; a P/Invoke here would
+        // be a second, private interop layer.
+        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly;
+        var imports = typeof(TensorRtBackendProvider).Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods(all))
+            .Where(m => m.Attributes.HasFlag(MethodAttributes.PinvokeImpl))
+            .Select(m => $"{m.DeclaringType}.{m.Name}")
+            .ToArray();
+        Assert.That(imports, Is.Empty);
+        Assert.That(typeof(TensorRtBackendProvider).Assembly.GetTypes().Select(t => t.Namespace), Has.None.EqualTo("CharRnn.Inference.TensorRT.Cuda"));
     }
 
     [Test]
