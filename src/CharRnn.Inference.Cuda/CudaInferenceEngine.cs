@@ -33,7 +33,6 @@ public sealed class CudaInferenceEngine : InferenceEngine
     internal const int SmallTileThreads = 512;
     internal static readonly int LargeTileSharedBytes = GemmSharedBytes(128, 128, 8, 1);
     internal static readonly int SmallTileSharedBytes = GemmSharedBytes(32, 32, 2, 8);
-    private const string KernelResource = "CharRnn.Inference.Cuda.Kernels.lstm_persistent.cu";
     // Floats of [x | h] staged per block for a chunk of streams (32 KB).
     private const int StageBudgetFloats = 8192;
     // Streams per staged chunk: the kernel's register blocking (SBMAX) and layer limit (MAX_LAYERS).
@@ -45,16 +44,19 @@ public sealed class CudaInferenceEngine : InferenceEngine
     private readonly List<IDisposable> _owned = [];
     private readonly ILogger _logger;
 
-    internal CudaInferenceEngine(NetworkWeights network, Vocabulary vocabulary, int deviceOrdinal, ILoggerFactory? loggerFactory)
+    internal CudaInferenceEngine(NetworkWeights network, Vocabulary vocabulary, int deviceOrdinal, ILoggerFactory? loggerFactory,
+        CudaPrecision precision = CudaPrecision.Float32)
         : base(network, vocabulary)
     {
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CudaInferenceEngine>();
         Device = CudaDevice.Get(deviceOrdinal);
         _context = CudaContext.RetainPrimary(Device);
+        Precision = EffectivePrecision(precision);
         try
         {
             var module = LoadKernels();
             _owned.Add(module);
+            TensorCores = Precision == CudaPrecision.Tf32 ? new TensorCoreKernels(module, Device) : null;
             Kernel = module.GetFunction(KernelName);
             GemmLarge = module.GetFunction("lstm_gemm_large");
             GemmSmall = module.GetFunction("lstm_gemm_small");
@@ -85,6 +87,12 @@ public sealed class CudaInferenceEngine : InferenceEngine
     public string Configuration =>
         $"{Grid} blocks x {BlockThreads} threads, {UnitsPerBlock} units/block, {VocabPerBlock} vocab rows/block, weights in {(WeightsInSharedMemory ? "shared memory" : "global memory (L2)")}, {SharedBytes(StageStreams)} B shared";
 
+    /// <summary>
+    /// The arithmetic of the many-stream path: as asked for, except <see cref="CudaPrecision.Float32"/> where
+    /// <see cref="CudaPrecision.Tf32"/> was asked for on a device without TF32 tensor cores (a warning is logged).
+    /// </summary>
+    public CudaPrecision Precision { get; }
+
     /// <summary>Free and total device memory in bytes.</summary>
     public (long Free, long Total) GetMemoryInfo() => _context.GetMemoryInfo();
 
@@ -96,6 +104,9 @@ public sealed class CudaInferenceEngine : InferenceEngine
     internal CudaFunction FcGemm { get; }
     internal CudaFunction SampleBatch { get; }
     internal BatchWeights Batch { get; private set; } = null!;
+
+    /// <summary>The many-stream path's tensor-core kernels, or null when it computes in float32.</summary>
+    internal TensorCoreKernels? TensorCores { get; }
 
     /// <summary>
     /// Sessions of at least this many streams take the many-stream path (tiled launches per step); fewer take the
@@ -172,7 +183,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
 
     private CudaModule LoadKernels()
     {
-        string source = ReadKernelSource();
+        string source = ReadKernelSource() + (Precision == CudaPrecision.Tf32 ? "\n" + ReadKernelFile(TensorCoreKernels.SourceFile) : "");
         string arch = Device.Architecture;
         string[] options = [$"--gpu-architecture={arch}"];
         string key = CubinCache.ComputeKey(source, arch, Nvrtc.Version, CudaDriver.DriverVersion, options);
@@ -207,12 +218,27 @@ public sealed class CudaInferenceEngine : InferenceEngine
         return loaded;
     }
 
-    internal static string ReadKernelSource()
+    internal static string ReadKernelSource() => ReadKernelFile("lstm_persistent.cu");
+
+    private static string ReadKernelFile(string file)
     {
-        using var stream = typeof(CudaInferenceEngine).Assembly.GetManifestResourceStream(KernelResource)
-            ?? throw new InvalidOperationException($"The kernel resource {KernelResource} is missing from {typeof(CudaInferenceEngine).Assembly.GetName().Name}.");
+        string resource = "CharRnn.Inference.Cuda.Kernels." + file;
+        using var stream = typeof(CudaInferenceEngine).Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"The kernel resource {resource} is missing from {typeof(CudaInferenceEngine).Assembly.GetName().Name}.");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
+    }
+
+    // TF32 needs cp.async and mma.sync with tf32 operands (compute capability 8.0); older devices compute in float32,
+    // which gives the same results more slowly, rather than failing an engine that would otherwise work.
+    private CudaPrecision EffectivePrecision(CudaPrecision requested)
+    {
+        if (requested == CudaPrecision.Tf32 && Device.ComputeCapability.Major < TensorCoreKernels.MinimumMajorVersion)
+        {
+            Log.Tf32Unsupported(_logger, DeviceName);
+            return CudaPrecision.Float32;
+        }
+        return requested;
     }
 
     private void UploadWeights(NetworkWeights network)
@@ -256,7 +282,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
         TablePointer = Upload(CpuInferenceEngine.BuildInputTable(network), stream);
         FcWeightsPointer = Upload(network.FcWeights.ToArray(), stream);
         FcBiasPointer = Upload(network.FcBias.ToArray(), stream);
-        Batch = new BatchWeights(network, data => Upload(data, stream));
+        Batch = new BatchWeights(network, data => Upload(data, stream), roundToTf32: Precision == CudaPrecision.Tf32);
     }
 
     private ulong Upload<T>(T[] data, CudaStream stream) where T : unmanaged

@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(2004, LogLevel.Warning, "Could not write the cubin cache {Path}: {Reason}")]
     public static partial void CubinCacheWriteFailed(ILogger logger, string path, string reason);
+
+    [LoggerMessage(2010, LogLevel.Warning, "CudaPrecision.Tf32 needs compute capability 8.0 or newer; {Device} computes in Float32 instead")]
+    public static partial void Tf32Unsupported(ILogger logger, string device);
 }
