@@ -7,7 +7,9 @@ namespace CharRnn.Inference.Cuda;
 /// Device weights of the many-stream path, laid out for its tiled kernels: each layer's [W | R] rows reordered unit by
 /// unit (row r is gate r % 4 of unit r / 4, so the kernel's epilogue finds a unit's four gates in one thread and
 /// updates its cell from registers), zero-padded to a multiple of <see cref="TileColumns"/> rows and of
-/// <see cref="TileK"/> columns; the input table and biases permuted the same way; the projection zero-padded.
+/// <see cref="TileK"/> columns; the input table and biases permuted the same way; the projection zero-padded. For
+/// <see cref="CudaPrecision.Tf32"/> the layer and projection weights are stored rounded to TF32, as the tensor cores
+/// read them (the table and the biases, added in float32, are not).
 /// </summary>
 internal sealed class BatchWeights
 {
@@ -17,7 +19,7 @@ internal sealed class BatchWeights
     // The projection kernel's column tile.
     internal const int FcTileColumns = 32;
 
-    public BatchWeights(NetworkWeights network, Func<float[], ulong> upload)
+    public BatchWeights(NetworkWeights network, Func<float[], ulong> upload, bool roundToTf32)
     {
         var dims = network.Dimensions;
         int hidden = dims.HiddenSize, vocab = dims.VocabularySize;
@@ -45,6 +47,10 @@ internal sealed class BatchWeights
                 layer.RecurrentWeights.Slice(original * hidden, hidden).CopyTo(destination[input..]);
                 bias[row] = layer.InputBias[original] + layer.RecurrentBias[original];
             }
+            if (roundToTf32)
+            {
+                RoundToTf32(w);
+            }
             layers[k] = new BatchLayer(upload(w), upload(bias), input, width, paddedK);
         }
         Layers = layers;
@@ -69,6 +75,10 @@ internal sealed class BatchWeights
         {
             network.FcWeights.Slice(v * hidden, hidden).CopyTo(fc.AsSpan(v * FcPaddedK, hidden));
         }
+        if (roundToTf32)
+        {
+            RoundToTf32(fc);
+        }
         FcWeightsPointer = upload(fc);
     }
 
@@ -85,6 +95,29 @@ internal sealed class BatchWeights
     public int FcPaddedN { get; }
 
     public int FcPaddedK { get; }
+
+    /// <summary>
+    /// Rounds to the nearest TF32 value (10 explicit mantissa bits), ties away from zero: what the device's
+    /// cvt.rna.tf32.f32 does to the other operand, so both are rounded alike. Infinities and NaNs are left as they are.
+    /// </summary>
+    internal static float RoundToTf32(float value)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(value);
+        if ((bits & 0x7F800000u) == 0x7F800000u)
+        {
+            return value;
+        }
+        // Half a TF32 unit in the last place added to the magnitude, then the 13 low mantissa bits dropped.
+        return BitConverter.UInt32BitsToSingle((bits + 0x1000u) & 0xFFFFE000u);
+    }
+
+    private static void RoundToTf32(float[] values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = RoundToTf32(values[i]);
+        }
+    }
 
     private static int RoundUp(int n, int multiple) => (n + multiple - 1) / multiple * multiple;
 

@@ -22,6 +22,12 @@ public sealed class CudaBackendProvider : IBackendProvider, IBackendDiagnostics
     /// <summary>The device engines are built on.</summary>
     public int DeviceOrdinal { get; }
 
+    /// <summary>
+    /// The arithmetic of the engines' many-stream path; <see cref="CudaPrecision.Float32"/> (strict, the default) or
+    /// the faster <see cref="CudaPrecision.Tf32"/> tensor cores.
+    /// </summary>
+    public CudaPrecision Precision { get; init; } = CudaPrecision.Float32;
+
     /// <inheritdoc />
     public Backend Backend => Backend.Cuda;
 
@@ -116,6 +122,10 @@ public sealed class CudaBackendProvider : IBackendProvider, IBackendDiagnostics
         {
             throw new BackendUnavailableException(Backend.Cuda, $"Backend Cuda cannot run here: {reason}", diagnostics);
         }
-        return new CudaInferenceEngine(network, vocabulary, DeviceOrdinal, options.LoggerFactory);
+        if (!Enum.IsDefined(Precision))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Precision), Precision, "Use CudaPrecision.Float32 or CudaPrecision.Tf32.");
+        }
+        return new CudaInferenceEngine(network, vocabulary, DeviceOrdinal, options.LoggerFactory, Precision);
     }
 }

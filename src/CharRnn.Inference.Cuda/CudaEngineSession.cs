@@ -331,6 +331,11 @@ internal sealed class CudaEngineSession : EngineSession
         int blocks = large ? largeTiles : (Streams + 31) / 32 * (batch.PaddedN / 32);
         int threads = large ? CudaInferenceEngine.LargeTileThreads : CudaInferenceEngine.SmallTileThreads;
         int shared = large ? CudaInferenceEngine.LargeTileSharedBytes : CudaInferenceEngine.SmallTileSharedBytes;
+        if (e.TensorCores is { } tensorCores)
+        {
+            var tile = tensorCores.LayerTile(Streams, batch.PaddedN);
+            (kernel, blocks, threads, shared) = (tile.Function, tile.Blocks(Streams, batch.PaddedN), tile.Threads, tile.SharedBytes);
+        }
         for (int k = 0; k < layers; k++)
         {
             var layer = batch.Layers[k];
@@ -377,6 +382,12 @@ internal sealed class CudaEngineSession : EngineSession
             N = dims.VocabularySize,
             Aligned = dims.HiddenSize % 4 == 0 ? 1 : 0,
         };
+        if (e.TensorCores is { } tensorCores)
+        {
+            var tile = tensorCores.Projection;
+            tile.Function.Launch(tile.Blocks(Streams, batch.FcPaddedN), tile.Threads, tile.SharedBytes, _stream, g);
+            return;
+        }
         e.FcGemm.Launch((Streams + 31) / 32 * (batch.FcPaddedN / BatchWeights.FcTileColumns), CudaInferenceEngine.SmallTileThreads,
             CudaInferenceEngine.SmallTileSharedBytes, _stream, g);
     }

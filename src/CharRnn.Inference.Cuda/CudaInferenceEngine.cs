@@ -49,17 +49,22 @@ public sealed class CudaInferenceEngine : InferenceEngine
     private string _residentUnavailable = "";
     private int _residentMaxStreams = ResidentLayout.StreamLimit;
 
-    internal CudaInferenceEngine(NetworkWeights network, Vocabulary vocabulary, int deviceOrdinal, ILoggerFactory? loggerFactory)
+    internal CudaInferenceEngine(NetworkWeights network, Vocabulary vocabulary, int deviceOrdinal, ILoggerFactory? loggerFactory,
+        CudaPrecision precision = CudaPrecision.Float32)
         : base(network, vocabulary)
     {
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CudaInferenceEngine>();
         Device = CudaDevice.Get(deviceOrdinal);
         _context = CudaContext.RetainPrimary(Device);
+        Precision = EffectivePrecision(precision);
         try
         {
             Resident = ResidentLayout.TryCreate(network.Dimensions, Device.MultiprocessorCount, Device.MaxSharedMemoryPerBlockOptin, out _residentUnavailable);
-            var module = KernelModule.Load(_context, _logger, [.. Resident?.CompilerDefines ?? [], .. ExtraCompilerDefines]);
+            // The tensor-core kernels (after the persistent kernel's file, whose helpers they use) only when asked for.
+            var module = KernelModule.Load(_context, _logger, [.. Resident?.CompilerDefines ?? [], .. ExtraCompilerDefines],
+                Precision == CudaPrecision.Tf32 ? [TensorCoreKernels.SourceFile] : []);
             _owned.Add(module);
+            TensorCores = Precision == CudaPrecision.Tf32 ? new TensorCoreKernels(module, Device) : null;
             Kernel = module.GetFunction(KernelName);
             GemmLarge = module.GetFunction("lstm_gemm_large");
             GemmSmall = module.GetFunction("lstm_gemm_small");
@@ -97,6 +102,12 @@ public sealed class CudaInferenceEngine : InferenceEngine
         (Resident is null ? "" : $"{Resident} ({ResidentSingle!.RegistersPerThread}/{ResidentMany!.RegistersPerThread} registers/thread for 1/more streams); persistent kernel: ")
         + $"{Grid} blocks x {BlockThreads} threads, {UnitsPerBlock} units/block, {VocabPerBlock} vocab rows/block, weights in {(WeightsInSharedMemory ? "shared memory" : "global memory (L2)")}, {SharedBytes(StageStreams)} B shared";
 
+    /// <summary>
+    /// The arithmetic of the many-stream path: as asked for, except <see cref="CudaPrecision.Float32"/> where
+    /// <see cref="CudaPrecision.Tf32"/> was asked for on a device without TF32 tensor cores (a warning is logged).
+    /// </summary>
+    public CudaPrecision Precision { get; }
+
     /// <summary>Free and total device memory in bytes.</summary>
     public (long Free, long Total) GetMemoryInfo() => _context.GetMemoryInfo();
 
@@ -127,6 +138,9 @@ public sealed class CudaInferenceEngine : InferenceEngine
 
     /// <summary>Extra NVRTC options for engines built after it is set (benchmarks: -DRES_PROFILE).</summary>
     internal static IReadOnlyList<string> ExtraCompilerDefines { get; set; } = [];
+
+    /// <summary>The many-stream path's tensor-core kernels, or null when it computes in float32.</summary>
+    internal TensorCoreKernels? TensorCores { get; }
 
     /// <summary>
     /// Sessions of at least this many streams take the many-stream path (tiled launches per step); fewer take the
@@ -204,7 +218,8 @@ public sealed class CudaInferenceEngine : InferenceEngine
         return Math.Max(tiles, partial) * sizeof(float);
     }
 
-    internal static string ReadKernelSource() => string.Join("\n", KernelFiles.Select(ReadKernelFile));
+    internal static string ReadKernelSource(IReadOnlyList<string>? extraFiles = null) =>
+        string.Join("\n", KernelFiles.Concat(extraFiles ?? []).Select(ReadKernelFile));
 
     private static string ReadKernelFile(string file)
     {
@@ -213,6 +228,18 @@ public sealed class CudaInferenceEngine : InferenceEngine
             ?? throw new InvalidOperationException($"The kernel resource {resource} is missing from {typeof(CudaInferenceEngine).Assembly.GetName().Name}.");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
+    }
+
+    // TF32 needs cp.async and mma.sync with tf32 operands (compute capability 8.0); older devices compute in float32,
+    // which gives the same results more slowly, rather than failing an engine that would otherwise work.
+    private CudaPrecision EffectivePrecision(CudaPrecision requested)
+    {
+        if (requested == CudaPrecision.Tf32 && Device.ComputeCapability.Major < TensorCoreKernels.MinimumMajorVersion)
+        {
+            Log.Tf32Unsupported(_logger, DeviceName);
+            return CudaPrecision.Float32;
+        }
+        return requested;
     }
 
     private void UploadWeights(NetworkWeights network)
@@ -256,7 +283,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
         TablePointer = Upload(CpuInferenceEngine.BuildInputTable(network), stream);
         FcWeightsPointer = Upload(network.FcWeights.ToArray(), stream);
         FcBiasPointer = Upload(network.FcBias.ToArray(), stream);
-        Batch = new BatchWeights(network, data => Upload(data, stream));
+        Batch = new BatchWeights(network, data => Upload(data, stream), roundToTf32: Precision == CudaPrecision.Tf32);
     }
 
     private ulong Upload<T>(T[] data, CudaStream stream) where T : unmanaged

@@ -14,12 +14,12 @@ internal static class KernelModule
 {
     private const string SourceName = "lstm_persistent.cu";
 
-    public static CudaModule Load(CudaContext context, ILogger logger, IReadOnlyList<string> defines)
+    public static CudaModule Load(CudaContext context, ILogger logger, IReadOnlyList<string> defines, IReadOnlyList<string>? extraFiles = null)
     {
         // The cache key includes NVRTC's version, which is known only once NVRTC is loaded (a failure to load surfaces
         // below, from CompileToCubin, with the probe trace).
         Nvrtc.TryInitialize(out _);
-        string source = CudaInferenceEngine.ReadKernelSource();
+        string source = CudaInferenceEngine.ReadKernelSource(extraFiles ?? []);
         string arch = context.Device.Architecture;
         string[] options = [$"--gpu-architecture={arch}", .. defines];
         string key = CubinCache.ComputeKey(source, arch, Nvrtc.Version, CudaDriver.DriverVersion, options);

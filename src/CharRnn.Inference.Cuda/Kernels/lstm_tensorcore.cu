@@ -1,0 +1,251 @@
+// Tensor-core (TF32) variant of the many-stream path, opted into with CudaPrecision.Tf32. CudaInferenceEngine appends
+// this file to lstm_persistent.cu before NVRTC compiles them as one unit: it uses that file's GemmParams, sigmoidf_,
+// FULL_MASK and i64. Needs sm_80 or newer (cp.async, mma.sync with tf32 operands); the host compiles it only there.
+//
+// gates[B][np] = base + [x | h] W^T as warp-level mma.sync.m16n8k8 TF32 products with float32 accumulation: A = [x | h]
+// (streams x K, row-major), B = W's permuted rows (np x kp, one row per gate column, i.e. "col" for the mma). The host
+// stores W already rounded to TF32 (BatchWeights, round to nearest, ties away); [x | h] is rounded with cvt.rna as it
+// leaves shared memory. Tiles of K are copied global -> shared with cp.async into a STAGES-deep ring, so the copies of
+// the next tiles overlap the products of this one. Every output is one warp's accumulation over K in a fixed order:
+// results do not depend on the batch, the tile or timing.
+//
+// Within each group of 8 K columns the mma's k index t (t < 4) is fed physical column 2t and index t + 4 physical
+// column 2t + 1, the same for both operands: the products summed are unchanged, and a lane's two values of a row are
+// adjacent, so each fragment pair is one 64-bit shared load. Shared rows are padded to BK + 8 floats, which puts the
+// four rows of a half-warp's 64-bit loads on distinct banks.
+//
+// Fused epilogue: in an m16n8 accumulator, lane (group g = lane / 4, t = lane % 4) holds columns 2t and 2t + 1 of rows
+// g and g + 8. With the host's unit-major rows (column 4u + gate), lanes t = 0, 1 hold the first unit's (i, j) and
+// (f, o), lanes t = 2, 3 the second unit's. One shuffle with the neighbouring lane gives the even lane all four gates
+// of row g and the odd lane all four gates of row g + 8, so each lane updates one cell from registers.
+
+__device__ __forceinline__ unsigned int tc_smem_address(const void* p)
+{
+    unsigned int r;
+    asm("{ .reg .u64 a; cvta.to.shared.u64 a, %1; cvt.u32.u64 %0, a; }" : "=r"(r) : "l"(p));
+    return r;
+}
+
+// Copies 16 bytes, or writes 16 zero bytes when !valid (src-size 0: nothing is read).
+__device__ __forceinline__ void tc_copy16(unsigned int dst, const void* src, bool valid)
+{
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" :: "r"(dst), "l"(src), "r"(valid ? 16 : 0) : "memory");
+}
+
+__device__ __forceinline__ void tc_copy4(unsigned int dst, const void* src, bool valid)
+{
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;" :: "r"(dst), "l"(src), "r"(valid ? 4 : 0) : "memory");
+}
+
+__device__ __forceinline__ void tc_commit() { asm volatile("cp.async.commit_group;" ::: "memory"); }
+
+template <int N>
+__device__ __forceinline__ void tc_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N) : "memory"); }
+
+__device__ __forceinline__ unsigned int tc_tf32(float x)
+{
+    unsigned int r;
+    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
+    return r;
+}
+
+__device__ __forceinline__ void tc_mma(float (&d)[4], const unsigned int (&a)[4], unsigned int b0, unsigned int b1)
+{
+    asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// BM x BN output tile per block, WM x WN per warp, BK columns of K per stage. Dynamic shared memory:
+// STAGES * (BM + BN) * (BK + 8) floats (CudaInferenceEngine.TensorCoreSharedBytes). np must be a multiple of BN.
+template <int BM, int BN, int WM, int WN, int BK, int STAGES, bool LSTM>
+__device__ __forceinline__ void tc_gemm(const GemmParams& g)
+{
+    constexpr int WARPS_N = BN / WN, THREADS_ = (BM / WM) * WARPS_N * 32;
+    constexpr int MT = WM / 16, NT = WN / 8;
+    constexpr int LD = BK + 8;
+    constexpr int CHUNKS = BK / 4;   // 16-byte chunks per tile row
+    constexpr int LA = BM * CHUNKS / THREADS_, LB = BN * CHUNKS / THREADS_;
+    static_assert(LA * THREADS_ == BM * CHUNKS && LB * THREADS_ == BN * CHUNKS, "tile copies must divide evenly");
+    constexpr int STAGE_FLOATS = (BM + BN) * LD;
+    extern __shared__ __align__(16) float sm[];
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int grp = lane >> 2, tig = lane & 3;
+    const int wm0 = (warp / WARPS_N) * WM, wn0 = (warp % WARPS_N) * WN;
+    const int tilesN = g.np / BN;
+    const int n0 = (blockIdx.x % tilesN) * BN, m0 = (blockIdx.x / tilesN) * BM;
+    const int B = g.streams, H = g.hidden, xw = g.xw, K = g.k, kp = g.kp;
+    const unsigned int base_address = tc_smem_address(sm);
+
+    // Each thread copies the same rows and columns of every K tile: their addresses are computed once.
+    const float* a_x[LA];
+    const float* a_h[LA];
+    int a_kc[LA];
+    bool a_ok[LA];
+#pragma unroll
+    for (int l = 0; l < LA; ++l)
+    {
+        const int f = tid + l * THREADS_, row = f / CHUNKS;
+        const i64 s = m0 + row;
+        a_kc[l] = (f % CHUNKS) * 4;
+        a_ok[l] = s < B;
+        a_x[l] = g.x + s * xw + a_kc[l];
+        a_h[l] = g.h + s * H + a_kc[l] - xw;
+    }
+    const float* b_w[LB];
+#pragma unroll
+    for (int l = 0; l < LB; ++l)
+    {
+        const int f = tid + l * THREADS_;
+        b_w[l] = g.w + (i64)(n0 + f / CHUNKS) * kp + (f % CHUNKS) * 4;
+    }
+    auto load = [&](int stage, int k0)
+    {
+        const unsigned int a_dst = base_address + stage * STAGE_FLOATS * 4;
+        const unsigned int b_dst = a_dst + BM * LD * 4;
+#pragma unroll
+        for (int l = 0; l < LA; ++l)
+        {
+            const int f = tid + l * THREADS_, row = f / CHUNKS;
+            const int kg = k0 + a_kc[l];
+            const unsigned int dst = a_dst + (row * LD + a_kc[l]) * 4;
+            if (g.aligned)
+            {
+                // xw and H are multiples of 4: a chunk lies wholly in x or in h, and wholly below or above K.
+                const bool ok = a_ok[l] && kg < K;
+                tc_copy16(dst, !ok ? g.h : kg < xw ? a_x[l] + k0 : a_h[l] + k0, ok);
+            }
+            else
+            {
+#pragma unroll
+                for (int q = 0; q < 4; ++q)
+                {
+                    const int kq = kg + q;
+                    const bool ok = a_ok[l] && kq < K;
+                    tc_copy4(dst + q * 4, !ok ? g.h : kq < xw ? a_x[l] + k0 + q : a_h[l] + k0 + q, ok);
+                }
+            }
+        }
+#pragma unroll
+        for (int l = 0; l < LB; ++l)
+        {
+            const int f = tid + l * THREADS_, row = f / CHUNKS, kc = (f % CHUNKS) * 4;
+            const bool ok = k0 + kc < kp;
+            tc_copy16(b_dst + (row * LD + kc) * 4, ok ? b_w[l] + k0 : g.w, ok);
+        }
+    };
+
+    float acc[MT][NT][4];
+#pragma unroll
+    for (int i = 0; i < MT; ++i)
+#pragma unroll
+        for (int j = 0; j < NT; ++j)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) acc[i][j][e] = 0.0f;
+
+    const int tiles = (kp + BK - 1) / BK;
+#pragma unroll
+    for (int st = 0; st < STAGES - 1; ++st)
+    {
+        if (st < tiles) load(st, st * BK);
+        tc_commit();
+    }
+    for (int kt = 0; kt < tiles; ++kt)
+    {
+        tc_wait<STAGES - 2>();
+        // Tile kt has landed for every thread, and every warp is done with tile kt - 1, whose stage is refilled next.
+        __syncthreads();
+        const int next = kt + STAGES - 1;
+        if (next < tiles) load(next % STAGES, next * BK);
+        tc_commit();
+        const float* as = sm + (kt % STAGES) * STAGE_FLOATS;
+        const float* bs = as + BM * LD;
+#pragma unroll
+        for (int kk = 0; kk < BK; kk += 8)
+        {
+            unsigned int a[MT][4], b[NT][2];
+#pragma unroll
+            for (int i = 0; i < MT; ++i)
+            {
+                const float* p = as + (wm0 + i * 16 + grp) * LD + kk + 2 * tig;
+                const float2 lo = *reinterpret_cast<const float2*>(p);
+                const float2 hi = *reinterpret_cast<const float2*>(p + 8 * LD);
+                a[i][0] = tc_tf32(lo.x);
+                a[i][1] = tc_tf32(hi.x);
+                a[i][2] = tc_tf32(lo.y);
+                a[i][3] = tc_tf32(hi.y);
+            }
+#pragma unroll
+            for (int j = 0; j < NT; ++j)
+            {
+                // Already TF32 values (rounded on the host).
+                const float2 w = *reinterpret_cast<const float2*>(bs + (wn0 + j * 8 + grp) * LD + kk + 2 * tig);
+                b[j][0] = __float_as_uint(w.x);
+                b[j][1] = __float_as_uint(w.y);
+            }
+#pragma unroll
+            for (int i = 0; i < MT; ++i)
+#pragma unroll
+                for (int j = 0; j < NT; ++j) tc_mma(acc[i][j], a[i], b[j][0], b[j][1]);
+        }
+    }
+
+    const bool odd = (tig & 1) != 0;
+#pragma unroll
+    for (int i = 0; i < MT; ++i)
+    {
+#pragma unroll
+        for (int j = 0; j < NT; ++j)
+        {
+            const float* d = acc[i][j];
+            if (LSTM)
+            {
+                // Even lane: keeps (i, j) of row g, receives (f, o) of row g; odd lane: keeps (f, o) of row g + 8,
+                // receives (i, j) of row g + 8.
+                const float r0 = __shfl_xor_sync(FULL_MASK, odd ? d[0] : d[2], 1);
+                const float r1 = __shfl_xor_sync(FULL_MASK, odd ? d[1] : d[3], 1);
+                const i64 s = m0 + wm0 + i * 16 + grp + (odd ? 8 : 0);
+                const int col = n0 + wn0 + j * 8 + (tig >> 1) * 4;
+                const int u = col >> 2;
+                if (s < B && u < H)
+                {
+                    const float* base = g.tokens ? g.base + (i64)g.tokens[s] * g.np : g.base;
+                    const float ig = sigmoidf_(base[col] + (odd ? r0 : d[0]));
+                    const float cg = tanhf(base[col + 1] + (odd ? r1 : d[1]));
+                    const float fg = sigmoidf_(base[col + 2] + (odd ? d[2] : r0));
+                    const float og = sigmoidf_(base[col + 3] + (odd ? d[3] : r1));
+                    const i64 at = s * H + u;
+                    const float cv = __fadd_rn(__fmul_rn(g.c[at], fg), __fmul_rn(ig, cg));
+                    g.c[at] = cv;
+                    g.out[at] = __fmul_rn(tanhf(cv), og);
+                }
+            }
+            else
+            {
+#pragma unroll
+                for (int e = 0; e < 4; ++e)
+                {
+                    const i64 s = m0 + wm0 + i * 16 + grp + (e >> 1) * 8;
+                    const int col = n0 + wn0 + j * 8 + tig * 2 + (e & 1);
+                    if (s < B && col < g.n)
+                    {
+                        const float val = d[e] + g.base[col];
+                        g.out[s * g.n + col] = val;
+                        if (g.out2) g.out2[s * g.n + col] = val;
+                    }
+                }
+            }
+        }
+    }
+}
+
+// Tiles (CudaInferenceEngine picks by batch: TensorCoreKernels.LayerTile; its table mirrors these template arguments).
+// 128 x 128, 8 warps of 64 x 32, K tiles of 16 in a ring of 4 (98 KB), two blocks per multiprocessor: 4096 streams.
+extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_large(const GemmParams g) { tc_gemm<128, 128, 64, 32, 16, 4, true>(g); }
+// 64 x 128, 4 warps of 32 x 64 (72 KB): about 1024 streams.
+extern "C" __global__ void __launch_bounds__(128, 3) lstm_tc_medium(const GemmParams g) { tc_gemm<64, 128, 32, 64, 16, 4, true>(g); }
+// 32 x 64 and 32 x 32, 4 warps, K tiles of 32 in a ring of 6 for the latency-bound K loop: a few hundred streams and fewer.
+extern "C" __global__ void __launch_bounds__(128) lstm_tc_narrow(const GemmParams g) { tc_gemm<32, 64, 16, 32, 32, 6, true>(g); }
+extern "C" __global__ void __launch_bounds__(128) lstm_tc_small(const GemmParams g) { tc_gemm<32, 32, 16, 16, 32, 6, true>(g); }
+// The projection: 32 x 32 tiles (the padded vocabulary is a multiple of 32).
+extern "C" __global__ void __launch_bounds__(128) fc_tc(const GemmParams g) { tc_gemm<32, 32, 16, 16, 32, 6, false>(g); }

@@ -1,0 +1,329 @@
+using CharRnn.Inference.Cuda;
+using CharRnn.Inference.DefaultModel;
+using CharRnn.Inference.Engine;
+using CharRnn.Inference.Model;
+using CharRnn.Inference.Sampling;
+using CharRnn.Inference.Tests;
+using CharRnn.Inference.Tests.Cuda;
+
+namespace CharRnn.Inference.Gpu.Tests;
+
+/// <summary>
+/// <see cref="CudaPrecision.Tf32"/> (the many-stream path on TF32 tensor cores) against the CPU engine, the float32
+/// reference. Only P distinct streams are computed on the CPU; GPU stream s is given the input of CPU stream s % P, so
+/// every one of thousands of GPU streams (every tile position) is checked at a small CPU cost, and replicas must agree
+/// bit for bit (each output is one fixed-order accumulation, whatever its tile).
+/// </summary>
+[TestFixture]
+[Category("Gpu")]
+[NonParallelizable]
+public sealed class TensorCoreTests
+{
+    /// <summary>
+    /// Bound on the relative logit error ||gpu - cpu|| / ||cpu||. TF32 keeps 10 explicit mantissa bits, so rounding an
+    /// operand to nearest moves it by at most u = 2^-11 (4.9e-4) of itself and a product by at most 2u; the K rounding
+    /// errors of a dot product have random signs, so its error is about u * sqrt(2/3) * sqrt(sum of squared products),
+    /// about 0.8u (4e-4) of a pre-activation whose terms have random signs. Sigmoid and tanh (slopes at most 1) and
+    /// the forget-gated cell do not amplify it, and each layer and the projection add a similar share: about 1e-3 on
+    /// the logits (the kernel harness measured 2-5e-4 on one layer's h and 1.8e-4 on the projection). 5e-3 = 10u is a
+    /// few times that estimate, and 500 times float32's 1e-5 bound, so a wrong fragment mapping or a lost K tile
+    /// (errors of order 1) still fails.
+    /// </summary>
+    private const double Tf32Tolerance = 5e-3;
+
+    /// <summary>Distinct streams computed on the CPU.</summary>
+    private const int DistinctStreams = 64;
+
+    private readonly CudaBackendProvider _float32 = new();
+    private readonly CudaBackendProvider _tf32 = new() { Precision = CudaPrecision.Tf32 };
+    private readonly List<InferenceEngine> _engines = [];
+    private readonly Dictionary<string, (InferenceEngine Cpu, CudaInferenceEngine Gpu)> _byModel = [];
+    private readonly Dictionary<string, CpuGreedyReference> _greedy = [];
+
+    [OneTimeSetUp]
+    public void RequireGpu()
+    {
+        if (!_tf32.IsAvailable(out string reason, out var diagnostics))
+        {
+            Assert.Ignore($"CUDA backend unavailable: {reason} ({string.Join("; ", diagnostics)})");
+        }
+    }
+
+    [OneTimeTearDown]
+    public void DisposeEngines() => _engines.ForEach(e => e.Dispose());
+
+    [Test]
+    public void Float32_is_the_default_precision()
+    {
+        Assert.That(_float32.Precision, Is.EqualTo(CudaPrecision.Float32));
+        var model = SeededModels.Create(1, 16, 8, seed: 4);
+        using var engine = (CudaInferenceEngine)InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cuda, Providers = [_float32] });
+        Assert.Multiple(() =>
+        {
+            Assert.That(engine.Precision, Is.EqualTo(CudaPrecision.Float32));
+            Assert.That(engine.TensorCores, Is.Null, "a float32 engine compiles and launches no tensor-core kernel");
+        });
+    }
+
+    [Test]
+    public void An_undefined_precision_is_rejected()
+    {
+        var provider = new CudaBackendProvider { Precision = (CudaPrecision)7 };
+        var model = SeededModels.Create(1, 16, 8, seed: 4);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cuda, Providers = [provider] }).Dispose());
+        Assert.That(error!.Message, Does.Contain("Tf32"));
+    }
+
+    public static IEnumerable<TestCaseData> LogitCases()
+    {
+        yield return new TestCaseData(3, 40, 24, 5, 12).SetArgDisplayNames("3x40 emb 24, 5 streams");
+        yield return new TestCaseData(2, 37, 0, 9, 6).SetArgDisplayNames("2x37 one-hot, 9 streams (unaligned widths: 4-byte copies)");
+        yield return new TestCaseData(2, 512, 512, 64, 8).SetArgDisplayNames("2x512 emb 512, 64 streams");
+        yield return new TestCaseData(2, 512, 512, 1000, 6).SetArgDisplayNames("2x512 emb 512, 1000 streams");
+        yield return new TestCaseData(2, 512, 512, 4096, 4).SetArgDisplayNames("2x512 emb 512, 4096 streams");
+    }
+
+    [TestCaseSource(nameof(LogitCases))]
+    public void Tf32_logits_are_close_to_the_cpu_engine(int layers, int hidden, int embedding, int streams, int steps)
+    {
+        var model = SeededModels.Create(layers, hidden, embedding, seed: layers * 1000 + hidden + embedding);
+        var (cpu, gpu) = Engines($"seeded {layers}x{hidden}x{embedding}", model);
+        Assert.That(gpu.Precision, Is.EqualTo(CudaPrecision.Tf32), "the device must have TF32 tensor cores (sm_80+)");
+        int vocab = model.Dimensions.VocabularySize, distinct = Math.Min(streams, DistinctStreams);
+        var random = new Random(streams);
+        var cpuTokens = Enumerable.Range(0, steps * distinct).Select(_ => random.Next(vocab)).ToArray();
+        var expected = new float[steps * distinct * vocab];
+        using (var c = cpu.CreateSession(distinct))
+        {
+            c.Feed(cpuTokens, steps, expected);
+        }
+        var actual = new float[(long)steps * streams * vocab];
+        using (var g = ManyStreamSession(gpu, streams))
+        {
+            g.Feed(Replicate(cpuTokens, steps, distinct, streams), steps, actual);
+        }
+        double diff = 0, norm = 0;
+        for (int t = 0; t < steps; t++)
+        {
+            for (int s = 0; s < streams; s++)
+            {
+                var a = actual.AsSpan((int)(((long)t * streams + s) * vocab), vocab);
+                var e = expected.AsSpan((t * distinct + s % distinct) * vocab, vocab);
+                if (s >= distinct)
+                {
+                    var first = actual.AsSpan((t * streams + s % distinct) * vocab, vocab);
+                    Assert.That(a.SequenceEqual(first), $"step {t}: stream {s} differs from stream {s % distinct}, which has the same input");
+                    continue;
+                }
+                for (int v = 0; v < vocab; v++)
+                {
+                    Assert.That(float.IsFinite(a[v]), $"step {t} stream {s} logit {v} is {a[v]}");
+                    diff += (a[v] - e[v]) * (double)(a[v] - e[v]);
+                    norm += e[v] * (double)e[v];
+                }
+            }
+        }
+        double relative = Math.Sqrt(diff / norm);
+        TestContext.Out.WriteLine($"{model.Dimensions}, {streams} streams, TF32: relative logit error {relative:E2} (bound {Tf32Tolerance:E0})");
+        Assert.Multiple(() =>
+        {
+            Assert.That(relative, Is.LessThan(Tf32Tolerance));
+            Assert.That(relative, Is.GreaterThan(1e-5), "TF32 rounding must show: an error at float32's level means the float32 kernels ran");
+        });
+    }
+
+    public static IEnumerable<TestCaseData> GreedyCases()
+    {
+        foreach (string model in new[] { "checkpoint", "default" })
+        {
+            foreach (int streams in new[] { 64, 1000, 4096 })
+            {
+                yield return new TestCaseData(model, streams).SetArgDisplayNames($"{model} model, {streams} streams");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Greedy text of the real tensorflow-char-rnn checkpoint (2 x 128) and of the default model (2 x 512) from 64
+    /// different primes. TF32 moves logits by about 1e-3 relative, so where the CPU's best two characters are that close
+    /// the GPU may pick the other one, after which the texts differ. The test reports how many streams agree over the
+    /// whole length and where the others part, and requires that every parting happens at such a near tie: the CPU's
+    /// logit gap between its pick and the GPU's pick is at most twice the error bound times the step's RMS logit.
+    /// </summary>
+    [TestCaseSource(nameof(GreedyCases))]
+    public void Tf32_greedy_text_parts_from_the_cpu_engine_only_at_near_ties(string which, int streams)
+    {
+        const int primeLength = 24, length = 200;
+        var model = which == "checkpoint" ? RealCheckpoint() : TinyShakespeareModel.Instance;
+        var (cpu, gpu) = Engines(which, model);
+        int vocab = model.Dimensions.VocabularySize;
+        if (!_greedy.TryGetValue(which, out var reference))
+        {
+            reference = CpuGreedyReference.Compute(cpu, model.Vocabulary, primeLength, length);
+            _greedy[which] = reference;
+        }
+        var output = new int[length * streams];
+        using (var g = ManyStreamSession(gpu, streams))
+        {
+            g.Feed(Replicate(reference.Prime, primeLength, DistinctStreams, streams), primeLength);
+            g.Generate(length, SamplingOptions.Greedy, 0, 0, output);
+        }
+        var partings = new List<(int Stream, int Step, double Gap, double Bound)>();
+        for (int s = 0; s < streams; s++)
+        {
+            int r = s % DistinctStreams;
+            for (int t = 0; t < length; t++)
+            {
+                int got = output[t * streams + s];
+                if (s >= DistinctStreams)
+                {
+                    Assert.That(got, Is.EqualTo(output[t * streams + r]), $"stream {s} step {t} differs from stream {r}, which has the same input");
+                    continue;
+                }
+                int want = reference.Tokens[t * DistinctStreams + r];
+                if (got != want)
+                {
+                    var logits = reference.LogitsBefore(t, r);
+                    double rms = Math.Sqrt(logits.ToArray().Sum(v => (double)v * v) / vocab);
+                    partings.Add((s, t, logits[want] - (double)logits[got], 2 * Tf32Tolerance * rms));
+                    break;
+                }
+            }
+        }
+        TestContext.Out.WriteLine($"{which} model, {streams} streams, TF32: {DistinctStreams - partings.Count}/{DistinctStreams} distinct streams "
+            + $"equal the CPU engine for all {length} characters");
+        foreach (var (stream, step, gap, bound) in partings)
+        {
+            TestContext.Out.WriteLine($"  stream {stream} parts at character {step}: CPU logit gap {gap:E2} (near-tie bound {bound:E2})");
+        }
+        Assert.That(partings.Where(p => p.Gap > p.Bound).Select(p => $"stream {p.Stream} at {p.Step}: gap {p.Gap:E2} > {p.Bound:E2}"), Is.Empty,
+            "the GPU's greedy text may part from the CPU's only at near ties");
+    }
+
+    private static CharRnnModel RealCheckpoint()
+    {
+        string dir = TestData.SharedData("tf-char-rnn-shakespeare-128");
+        return CharRnnModel.Load(Path.Combine(dir, "model-85340.wts2"), new ModelLoadOptions { VocabularyPath = Path.Combine(dir, "vocab.json") });
+    }
+
+    // GPU stream s gets the tokens of stream s % distinct: [steps][distinct] -> [steps][streams].
+    private static int[] Replicate(int[] tokens, int steps, int distinct, int streams)
+    {
+        var result = new int[steps * streams];
+        for (int t = 0; t < steps; t++)
+        {
+            for (int s = 0; s < streams; s++)
+            {
+                result[t * streams + s] = tokens[t * distinct + s % distinct];
+            }
+        }
+        return result;
+    }
+
+    // A session on the many-stream path, whatever the batch: TF32 applies only there.
+    private static EngineSession ManyStreamSession(CudaInferenceEngine gpu, int streams)
+    {
+        int saved = gpu.BatchMinStreams;
+        gpu.BatchMinStreams = Math.Min(saved, streams);
+        try
+        {
+            var session = gpu.CreateSession(streams);
+            Assert.That(((CudaEngineSession)session).ManyStreamPath, Is.True, "the many-stream path must really run");
+            return session;
+        }
+        finally
+        {
+            gpu.BatchMinStreams = saved;
+        }
+    }
+
+    private (InferenceEngine Cpu, CudaInferenceEngine Gpu) Engines(string key, CharRnnModel model)
+    {
+        if (!_byModel.TryGetValue(key, out var pair))
+        {
+            var cpu = InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cpu });
+            _engines.Add(cpu);
+            var gpu = (CudaInferenceEngine)InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cuda, Providers = [_tf32] });
+            _engines.Add(gpu);
+            pair = (cpu, gpu);
+            _byModel[key] = pair;
+        }
+        return pair;
+    }
+
+    /// <summary>
+    /// The CPU engine's greedy continuation of <see cref="DistinctStreams"/> primes (24-character slices of
+    /// tinyshakespeare.txt), and the logits each character was picked from.
+    /// </summary>
+    private sealed class CpuGreedyReference
+    {
+        private readonly float[] _logits;
+        private readonly int _vocab;
+        private readonly int _primeLength;
+
+        private CpuGreedyReference(int[] prime, int[] tokens, float[] logits, int vocab, int primeLength)
+        {
+            Prime = prime;
+            Tokens = tokens;
+            _logits = logits;
+            _vocab = vocab;
+            _primeLength = primeLength;
+        }
+
+        /// <summary>[primeLength][streams] prime tokens.</summary>
+        public int[] Prime { get; }
+
+        /// <summary>[length][streams] greedy tokens.</summary>
+        public int[] Tokens { get; }
+
+        public static CpuGreedyReference Compute(InferenceEngine cpu, Vocabulary vocabulary, int primeLength, int length)
+        {
+            const int streams = DistinctStreams;
+            string text = File.ReadAllText(TestData.SharedData("tinyshakespeare.txt"));
+            var prime = new int[primeLength * streams];
+            for (int s = 0; s < streams; s++)
+            {
+                int[] ids = vocabulary.Encode(text.Substring(s * 9973 % (text.Length - primeLength), primeLength));
+                for (int t = 0; t < primeLength; t++)
+                {
+                    prime[t * streams + s] = ids[t];
+                }
+            }
+            var tokens = new int[length * streams];
+            using (var session = cpu.CreateSession(streams))
+            {
+                session.Feed(prime, primeLength);
+                session.Generate(length, SamplingOptions.Greedy, 0, 0, tokens);
+            }
+            // Replaying prime + text with per-step logits gives the logits each greedy character was picked from.
+            int steps = primeLength + length - 1, vocab = cpu.Dimensions.VocabularySize;
+            var sequence = prime.Concat(tokens.Take((length - 1) * streams)).ToArray();
+            var logits = new float[(long)steps * streams * vocab];
+            using (var session = cpu.CreateSession(streams))
+            {
+                session.Feed(sequence, steps, logits);
+            }
+            var reference = new CpuGreedyReference(prime, tokens, logits, vocab, primeLength);
+            for (int s = 0; s < streams; s++)
+            {
+                var first = reference.LogitsBefore(0, s);
+                Assert.That(tokens[s], Is.EqualTo(first.IndexOf(Max(first))), "the replayed logits are the ones greedy picked from");
+            }
+            return reference;
+        }
+
+        /// <summary>The CPU logits character <paramref name="t"/> of stream <paramref name="s"/> was picked from.</summary>
+        public ReadOnlySpan<float> LogitsBefore(int t, int s) =>
+            _logits.AsSpan(((_primeLength - 1 + t) * DistinctStreams + s) * _vocab, _vocab);
+
+        private static float Max(ReadOnlySpan<float> values)
+        {
+            float best = float.NegativeInfinity;
+            foreach (float v in values)
+            {
+                best = Math.Max(best, v);
+            }
+            return best;
+        }
+    }
+}
