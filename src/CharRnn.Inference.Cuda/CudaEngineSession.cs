@@ -64,7 +64,7 @@ internal sealed class CudaEngineSession : EngineSession
             _barrier = Own(context.Allocate<uint>(1));
             if (_resident)
             {
-                _exchange = Own(context.Allocate<ulong>(_stateFloats));
+                _exchange = Own(context.Allocate<ulong>(engine.Resident!.ExchangeWords(streams)));
                 _exchange.ClearAsync(_stream);
             }
             ClearState();

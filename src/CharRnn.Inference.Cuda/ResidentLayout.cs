@@ -4,9 +4,9 @@ namespace CharRnn.Inference.Cuda;
 
 /// <summary>
 /// How the resident kernel (Kernels/lstm_resident.cu) spreads a model over the device: <see cref="UnitsPerBlock"/>
-/// hidden units of every layer per block, one warp per gate row holding that row's weights in registers, the output
-/// projection in every block's shared memory. Only models that fit get one (<see cref="TryCreate"/>); the others run
-/// the persistent kernel.
+/// hidden units of every layer per block, one warp per gate row holding that row's weights in registers, projection row
+/// v in the shared memory of block v % <see cref="Grid"/> (at most one per warp). Only models that fit get one
+/// (<see cref="TryCreate"/>); the others run the persistent kernel.
 /// </summary>
 internal sealed class ResidentLayout
 {
@@ -73,23 +73,33 @@ internal sealed class ResidentLayout
             reason = $"{hidden} hidden units do not divide over {multiprocessors} multiprocessors in blocks of at most {MaxUnitsPerBlock}";
             return null;
         }
+        int grid = hidden / units;
+        if ((dims.VocabularySize + grid - 1) / grid > 4 * units)
+        {
+            reason = $"the vocabulary of {dims.VocabularySize} needs more than one projection row per warp over {grid} blocks of {4 * units} warps";
+            return null;
+        }
         var layout = new ResidentLayout(dims, units, 0);
         int streams = Enumerable.Range(1, StreamLimit).LastOrDefault(b => layout.SharedBytes(b) <= maxSharedBytes);
         if (streams == 0)
         {
-            reason = $"the output projection ({dims.VocabularySize} x {hidden}) does not fit in {maxSharedBytes} bytes of shared memory per block";
+            reason = $"one stream's state does not fit in {maxSharedBytes} bytes of shared memory per block";
             return null;
         }
         reason = "";
         return new ResidentLayout(dims, units, streams);
     }
 
+    /// <summary>Words of the exchange buffer of a session of <paramref name="streams"/> streams: every layer's h, then the logits.</summary>
+    public long ExchangeWords(int streams) => ((long)_dims.LayerCount * _dims.HiddenSize + _dims.VocabularySize) * streams;
+
     /// <summary>Dynamic shared memory of one block for <paramref name="streams"/> streams, as the kernel lays it out.</summary>
     public int SharedBytes(int streams)
     {
         long h = _dims.HiddenSize, v = _dims.VocabularySize, layers = _dims.LayerCount, rows = Rows;
-        long floats = v * h                          // projection weights
-            + RoundUp4(v)                            // projection bias
+        long projectionRows = (v + Grid - 1) / Grid;
+        long floats = projectionRows * h             // the block's projection rows
+            + RoundUp4(projectionRows)               // their biases
             + v * rows                               // the block's rows of layer 0's input table
             + (layers - 1) * rows                    // the block's biases of the layers above
             + layers * streams * h                   // every layer's h
@@ -103,7 +113,7 @@ internal sealed class ResidentLayout
 
     /// <summary>The layout in words, for logs and benchmarks.</summary>
     public override string ToString() =>
-        $"resident kernel for up to {MaxStreams} streams: {Grid} blocks x {Threads} threads, {UnitsPerBlock} units/block, LSTM weights in registers, projection in shared memory";
+        $"resident kernel for up to {MaxStreams} streams: {Grid} blocks x {Threads} threads, {UnitsPerBlock} units/block, LSTM weights in registers, projection rows in shared memory";
 
     private static long RoundUp4(long n) => (n + 3) & ~3L;
 }

@@ -5,17 +5,21 @@
 // Feed or Generate call, like lstm_run, but with no grid barrier:
 // - every weight of the LSTM stays in registers for the whole launch: block b owns units [b*U, b*U + U) of every layer,
 //   warp j holds gate row j of them (gate j / U of unit j % U), lane l the row's columns l, l + 32, ...;
-// - the output projection, its bias and the block's rows of layer 0's input table stay in shared memory; every block
-//   computes all the logits and samples every stream itself (identical inputs, identical code: identical tokens), so
-//   the token never crosses blocks;
-// - the only exchange is h: each block publishes its units' new h as 64-bit words (epoch << 32 | float bits) and reads
-//   every block's words of that layer until they carry the step's epoch. A word is written and read whole, so seeing
-//   the epoch means seeing the value: no fence, no counter, one L2 round trip per exchange, one exchange per layer.
-// Why one buffer per layer suffices: a block publishes layer k of step t + 1 only after reading layer L - 1 of step t
-// from every block, and each block read layer k of step t before publishing layer k + 1 (or L - 1) of step t; so no
-// word is overwritten before every block has read it.
+// - the block's rows of the output projection (row v in block v % blocks, one per warp) and of layer 0's input table
+//   stay in shared memory;
+// - the exchanges: each block publishes its units' new h (then its projection rows' logits) as 64-bit words
+//   (epoch << 32 | float bits) and reads every block's words until they carry the step's epoch. A word is written and
+//   read whole, so seeing the epoch means seeing the value: no fence, no counter, one L2 round trip per exchange, one
+//   exchange per layer and one for the logits. Every block then samples every stream itself (identical logits,
+//   identical code: identical tokens), so the token never crosses blocks.
+// Why one buffer per layer (and one for the logits) suffices: before block A overwrites a word of step t with step
+// t + 1, every block B has read it. A publishes layer k of step t + 1 only after its token, i.e. after reading step t's
+// logits, each published after its block read every block's top layer of step t, which B published after reading
+// layer k of step t. A publishes its logits of step t + 1 only after reading B's top layer of step t + 1, which B
+// published after reading step t's logits.
 // - the critical path of a step is: gather h of layer k -> W_k+1 x (the input half of the next layer's dot) -> cell
-//   update -> publish -> ... -> gather the top layer -> projection -> sampling -> layer 0's cell update. The recurrent
+//   update -> publish -> ... -> gather the top layer -> projection row -> publish -> gather the logits -> sampling ->
+//   layer 0's cell update. The recurrent
 //   halves R_k h_k are computed while an exchange is in flight (right after the block publishes the layer above, or
 //   layer 0 of the next step), from the h every block already holds; layer 0's input half is the table entry.
 // Arithmetic as the persistent kernel's, but each gate is base + (input dot + recurrent dot), each dot a fmaf chain per
@@ -26,9 +30,11 @@
 #define RES_WARPS RES_ROWS
 #define RES_THREADS (32 * RES_ROWS)
 #define RES_C0 (RES_H / 32)                 // weights per lane of a row half (W or R) of one layer
+#define RES_GRID (RES_H / RES_U)            // blocks
+#define RES_FR ((RES_V + RES_GRID - 1) / RES_GRID)   // projection rows per block (at most one per warp)
 
-#if RES_H % 32 != 0 || RES_H % RES_U != 0
-#error "RES_H must be a multiple of 32 and of RES_U (ResidentLayout.TryCreate)"
+#if RES_H % 32 != 0 || RES_H % RES_U != 0 || RES_FR > RES_WARPS
+#error "RES_H must be a multiple of 32 and of RES_U, and the projection rows must fit one per warp (ResidentLayout.TryCreate)"
 #endif
 
 __device__ __forceinline__ u64 ld_relaxed_u64(const u64* p)
@@ -43,12 +49,12 @@ __device__ __forceinline__ void st_relaxed_u64(u64* p, u64 v)
     asm volatile("st.relaxed.gpu.global.u64 [%0], %1;" :: "l"(p), "l"(v) : "memory");
 }
 
-// Reads n (at most MB * H) tagged words into dst, waiting for each to carry `epoch`. All of a thread's loads are issued
+// Reads n (at most N) tagged words into dst, waiting for each to carry `epoch`. All of a thread's loads are issued
 // before it waits on the first, so a gather costs one round trip once the values are there.
-template <int MB>
-__device__ __forceinline__ void gather_layer(const u64* src, float* dst, int n, unsigned int epoch)
+template <int N>
+__device__ __forceinline__ void gather_words(const u64* src, float* dst, int n, unsigned int epoch)
 {
-    constexpr int POLL = (MB * RES_H + RES_THREADS - 1) / RES_THREADS;
+    constexpr int POLL = (N + RES_THREADS - 1) / RES_THREADS;
     u64 v[POLL];
 #pragma unroll
     for (int i = 0; i < POLL; ++i)
@@ -76,26 +82,11 @@ __device__ __forceinline__ float pick_lane(const float (&acc)[MB], int lane)
     return mine;
 }
 
-// The argmax of one stream's logits from the projection's per-warp candidates (each the best of its warp's rows, the
-// lowest index among equals): TokenSampler's greedy rule, the lowest index among the largest values.
-__device__ __forceinline__ int best_candidate(const float* cand, const int* cand_idx, int lane)
-{
-    float best = lane < RES_WARPS ? cand[lane] : __int_as_float(0xff800000);
-    int bi = lane < RES_WARPS ? cand_idx[lane] : 0x7fffffff;
-    for (int o = 16; o > 0; o >>= 1)
-    {
-        const float ob = __shfl_xor_sync(FULL_MASK, best, o);
-        const int oi = __shfl_xor_sync(FULL_MASK, bi, o);
-        if (ob > best || (ob == best && oi < bi)) { best = ob; bi = oi; }
-    }
-    return bi == 0x7fffffff ? 0 : bi;
-}
-
-// Shared memory, in floats (ResidentLayout.SharedBytes): projection weights [V][H], its bias [V] (rounded up to 4),
-// the block's rows of layer 0's input table [V][ROWS], the block's biases of the layers above [L-1][ROWS], every layer's
-// h [L][B][H], gate pre-activations [B][ROWS], logits [B][V] (rounded up to 4), sampling scratch [sampling warps][3V]
-// (every warp samples when MB == 1, else warp s samples stream s), tokens [B], argmax candidates [WARPS] x 2. MB bounds the streams (B <= MB): the
-// per-stream accumulators are unrolled.
+// Shared memory, in floats (ResidentLayout.SharedBytes): the block's projection rows [FR][H] and their biases [FR]
+// (rounded up to 4), the block's rows of layer 0's input table [V][ROWS], the block's biases of the layers above
+// [L-1][ROWS], every layer's h [L][B][H], gate pre-activations [B][ROWS], logits [B][V] (rounded up to 4), sampling
+// scratch [sampling warps][3V] (every warp samples when MB == 1, else warp s samples stream s), tokens [B]. MB bounds
+// the streams (B <= MB): the per-stream accumulators are unrolled.
 template <int MB>
 __device__ __forceinline__ void resident_run(const RunParams& p)
 {
@@ -105,16 +96,17 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
     const int u0 = blockIdx.x * RES_U;
     float* fcw = smem;
-    float* fcb = fcw + V * RES_H;
-    float* tab = fcb + ((V + 3) & ~3);
+    float* fcb = fcw + RES_FR * RES_H;
+    float* tab = fcb + ((RES_FR + 3) & ~3);
     float* bias = tab + V * RES_ROWS;
     float* hs = bias + (RES_L - 1) * RES_ROWS;
     float* gates = hs + RES_L * B * RES_H;
     float* lg = gates + B * RES_ROWS;
     float* ws = lg + ((B * V + 3) & ~3);
     int* tok = reinterpret_cast<int*>(ws + (MB == 1 ? RES_WARPS : min(B, RES_WARPS)) * 3 * V);
-    float* cand = reinterpret_cast<float*>(tok + B);    // [WARPS] best logit of each warp's rows (one stream)
-    int* cand_idx = reinterpret_cast<int*>(cand + RES_WARPS);
+    // Projection row v of this warp (v = block + warp * blocks), when v < V; its logits are exchanged like h.
+    const int fv = blockIdx.x + warp * RES_GRID;
+    u64* xlogits = p.exchange + (i64)RES_L * B * RES_H;
 
     // This warp's gate row in every layer: its input half (layers above 0) and its recurrent half.
     const int gate = warp / RES_U;
@@ -132,8 +124,16 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
             wr[k][i] = p.layers[k].wr[(i64)row * 2 * RES_H + RES_H + lane + 32 * i];
         }
 
-    for (int i = tid; i < V * RES_H; i += RES_THREADS) fcw[i] = p.fc_w[i];
-    for (int i = tid; i < V; i += RES_THREADS) fcb[i] = p.fc_b[i];
+    for (int i = tid; i < RES_FR * RES_H; i += RES_THREADS)
+    {
+        const int v = blockIdx.x + (i / RES_H) * RES_GRID;
+        fcw[i] = v < V ? p.fc_w[(i64)v * RES_H + i % RES_H] : 0.0f;
+    }
+    for (int i = tid; i < RES_FR; i += RES_THREADS)
+    {
+        const int v = blockIdx.x + i * RES_GRID;
+        fcb[i] = v < V ? p.fc_b[v] : 0.0f;
+    }
     for (int i = tid; i < V * RES_ROWS; i += RES_THREADS)
     {
         const int v = i / RES_ROWS, j = i - v * RES_ROWS, g = j / RES_U;
@@ -226,8 +226,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
         {
             if (MB == 1)
             {
-                const int picked = p.temperature == 0.0f && t > 0 ? best_candidate(cand, cand_idx, lane)
-                    : sample_stream<true>(p, lg, 0, t, ws + warp * 3 * V, lane);
+                const int picked = sample_stream<true>(p, lg, 0, t, ws + warp * 3 * V, lane);
                 if (tid == 0 && blockIdx.x == 0) p.tokens_out[t] = picked;
                 if (lane == 0) set_gate(0, tab[picked * RES_ROWS + warp] + rpart[0]);
             }
@@ -260,7 +259,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
             // While layer k's words travel: the recurrent half that waits longest for its next use.
             if (k > 0) rpart[k - 1] = dot(wr[k - 1], hs + (k - 1) * B * RES_H);
             else if (RES_L > 1) rpart[RES_L - 1] = dot(wr[RES_L - 1], hs + (RES_L - 1) * B * RES_H);
-            gather_layer<MB>(p.exchange + (i64)k * B * RES_H, hs + k * B * RES_H, B * RES_H, epoch);
+            gather_words<MB * RES_H>(p.exchange + (i64)k * B * RES_H, hs + k * B * RES_H, B * RES_H, epoch);
             __syncthreads();
             RES_MARK(1 + 2 * k)
             if (k + 1 < RES_L)
@@ -275,57 +274,33 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
         }
         if (RES_L == 1) rpart[0] = dot(wr[0], hs);
 
-        // Projection: every block computes every logit (needed every step when generating or when logits are
-        // requested per step; a plain Feed needs it only after its last step). Each lane holds the top layer's h of
-        // one stream in registers while its warp computes its rows (warp, warp + WARPS, ...) side by side. With one
-        // stream and greedy sampling, lane 0 of each warp also leaves its rows' best logit as a candidate, so that the
-        // next step's argmax reads WARPS candidates instead of V logits.
+        // Projection (needed every step when generating or when logits are requested per step; a plain Feed needs it
+        // only after its last step): each warp computes its row's logit of every stream and publishes it; every block
+        // then gathers all logits, so that each samples the same tokens itself.
         if (generating || p.logits_out != 0 || t + 1 == p.steps)
         {
-            constexpr int FR = (V + RES_WARPS - 1) / RES_WARPS;
-            const float* hl = hs + (RES_L - 1) * B * RES_H;
-            for (int q = 0; q < B; ++q)
+            if (fv < V)
             {
-                float a[FR];
-#pragma unroll
-                for (int m = 0; m < FR; ++m) a[m] = 0.0f;
-#pragma unroll
-                for (int i = 0; i < RES_C0; ++i)
+                const float* hl = hs + (RES_L - 1) * B * RES_H;
+                const float* fr = fcw + warp * RES_H;
+                for (int q = 0; q < B; ++q)
                 {
-                    const float hv = hl[q * RES_H + lane + 32 * i];
+                    float a0 = 0.0f, a1 = 0.0f;
 #pragma unroll
-                    for (int m = 0; m < FR; ++m)
-                        if (warp + m * RES_WARPS < V) a[m] = fmaf(fcw[(warp + m * RES_WARPS) * RES_H + lane + 32 * i], hv, a[m]);
-                }
-#pragma unroll
-                for (int o = 16; o > 0; o >>= 1)
-#pragma unroll
-                    for (int m = 0; m < FR; ++m) a[m] += __shfl_xor_sync(FULL_MASK, a[m], o);
-                if (lane == 0)
-                {
-                    float best = __int_as_float(0xff800000);
-                    int bi = 0x7fffffff;
-#pragma unroll
-                    for (int m = 0; m < FR; ++m)
+                    for (int i = 0; i < RES_C0; i += 2)
                     {
-                        const int v = warp + m * RES_WARPS;
-                        if (v < V)
-                        {
-                            // CPU order: dot + bias.
-                            const float val = a[m] + fcb[v];
-                            lg[q * V + v] = val;
-                            if (blockIdx.x == 0 && p.logits_out) p.logits_out[((i64)t * B + q) * V + v] = val;
-                            if (val > best) { best = val; bi = v; }
-                        }
+                        a0 = fmaf(fr[lane + 32 * i], hl[q * RES_H + lane + 32 * i], a0);
+                        if (i + 1 < RES_C0) a1 = fmaf(fr[lane + 32 * (i + 1)], hl[q * RES_H + lane + 32 * (i + 1)], a1);
                     }
-                    if (MB == 1)
-                    {
-                        cand[warp] = best;
-                        cand_idx[warp] = bi;
-                    }
+                    const float a = warp_sum(a0 + a1);
+                    // CPU order: dot + bias.
+                    if (lane == 0) st_relaxed_u64(xlogits + q * V + fv, ((u64)epoch << 32) | __float_as_uint(a + fcb[warp]));
                 }
             }
+            gather_words<MB * V>(xlogits, lg, B * V, epoch);
             __syncthreads();
+            if (blockIdx.x == 0 && p.logits_out)
+                for (int i = tid; i < B * V; i += RES_THREADS) p.logits_out[(i64)t * B * V + i] = lg[i];
         }
         RES_MARK(7)
     }
