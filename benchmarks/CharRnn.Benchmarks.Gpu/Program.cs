@@ -10,13 +10,15 @@ using CharRnn.Inference.Tests.Cuda;
 // fixed seed) at several batch sizes. Each measurement is one Generate call, which returns only after the device has
 // finished and the ids are on the host (the synchronization is inside the measured region). Warm-up first, then the
 // median of several repeats. Usage: CharRnn.Benchmarks.Gpu [--shape LAYERSxHIDDENxEMB] [--greedy-only]
-// [--batch-min STREAMS] [--tiles 1|2] [--precision fp32|tf32|both] [--resident-max STREAMS] [--profile] [batch ...]
+// [--batch-min STREAMS] [--tiles 1|2] [--precision fp32|tf32|both] [--resident-max STREAMS] [--profile]
+// [--define -DNAME[=VALUE] ...] [batch ...]
 // (default: the seed shape 2x512x512, batches 1 64 1024 4096, greedy and sampled, both precisions).
 // --batch-min moves the engine's switch from one launch per call to the many-stream path, to compare the two;
 // --tiles forces the many-stream path's small or large tiles; --precision picks the many-stream path's arithmetic
 // (CudaPrecision; one engine each, measured one after the other; batches below the many-stream path are measured once);
 // --resident-max caps the streams that run the resident kernel (0: the persistent kernel instead); --profile builds
-// the resident kernel with cycle counters and prints block 0's cycles per step by phase. Batch 1 is also measured
+// the resident kernel with cycle counters and prints block 0's cycles per step by phase; --define passes a preprocessor
+// definition to NVRTC (kernel experiments, e.g. -DRES_FAST_MATH). Batch 1 is also measured
 // through Generator.Generate (the public API end to end).
 var shape = (Layers: 2, Hidden: 512, Embedding: 512);
 bool greedyOnly = false;
@@ -24,6 +26,7 @@ int? batchMin = null;
 int tiles = 0;
 int? residentMax = null;
 bool profile = false;
+var defines = new List<string>();
 CudaPrecision[] precisions = [CudaPrecision.Float32, CudaPrecision.Tf32];
 var batchList = new List<int>();
 for (int i = 0; i < args.Length; i++)
@@ -45,6 +48,9 @@ for (int i = 0; i < args.Length; i++)
             break;
         case "--profile":
             profile = true;
+            break;
+        case "--define":
+            defines.Add(args[++i]);
             break;
         case "--precision":
             precisions = args[++i] switch
@@ -73,8 +79,9 @@ if (!provider.IsAvailable(out string reason, out var diagnostics))
 if (profile)
 {
     // Block 0 of the resident kernel counts its cycles per phase (Kernels/lstm_resident.cu, RES_PROFILE).
-    CudaInferenceEngine.ExtraCompilerDefines = ["-DRES_PROFILE"];
+    defines.Add("-DRES_PROFILE");
 }
+CudaInferenceEngine.ExtraCompilerDefines = defines;
 var model = SeededModels.Create(shape.Layers, shape.Hidden, shape.Embedding, seed: 42, scale: 0.08f);
 var sampled = new SamplingOptions { Temperature = 0.8f, TopK = 20, TopP = 0.95f };
 var samplings = new[] { ("greedy", SamplingOptions.Greedy), ("T0.8 k20 p0.95", sampled) }.Where(s => !greedyOnly || s.Item2.IsGreedy).ToArray();
@@ -92,7 +99,7 @@ for (int pi = 0; pi < precisions.Length; pi++)
     {
         engine.ResidentMaxStreams = cap;
     }
-    Console.WriteLine($"# device: {engine.DeviceName}; model {model.Dimensions}; many-stream path {engine.Precision}; {engine.Configuration}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    Console.WriteLine($"# device: {engine.DeviceName}; model {model.Dimensions}; many-stream path {engine.Precision}; defines [{string.Join(' ', defines)}]; {engine.Configuration}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
     Console.WriteLine("| engine | sampling | batch | steps | us/step | us/char | chars/s |");
     Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
     // Precision changes only the many-stream path: smaller batches are measured with the first engine only.

@@ -23,7 +23,7 @@ internal static partial class Log
     [LoggerMessage(2005, LogLevel.Information, "Few-stream sessions run the persistent kernel, not the resident one, because {Reason}")]
     public static partial void ResidentUnavailable(ILogger logger, string reason);
 
-    [LoggerMessage(2006, LogLevel.Warning, "Kernel {Kernel} spills {Bytes} bytes per thread to local memory; it runs, but slower than it should")]
+    [LoggerMessage(2006, LogLevel.Debug, "Kernel {Kernel} spills {Bytes} bytes per thread to local memory; it runs, but slower than it should")]
     public static partial void ResidentSpills(ILogger logger, string kernel, int bytes);
 
     [LoggerMessage(2010, LogLevel.Warning, "CudaPrecision.Tf32 needs compute capability 8.0 or newer; {Device} computes in Float32 instead")]

@@ -90,8 +90,11 @@ internal sealed class ResidentLayout
         return new ResidentLayout(dims, units, streams);
     }
 
-    /// <summary>Words of the exchange buffer of a session of <paramref name="streams"/> streams: every layer's h, then the logits.</summary>
-    public long ExchangeWords(int streams) => ((long)_dims.LayerCount * _dims.HiddenSize + _dims.VocabularySize) * streams;
+    /// <summary>
+    /// Words of the exchange buffer of a session of <paramref name="streams"/> streams: every layer's h, then the logits
+    /// (room for up to 16 words apart: RES_LOGIT_STRIDE).
+    /// </summary>
+    public long ExchangeWords(int streams) => ((long)_dims.LayerCount * _dims.HiddenSize + 16L * _dims.VocabularySize) * streams;
 
     /// <summary>Dynamic shared memory of one block for <paramref name="streams"/> streams, as the kernel lays it out.</summary>
     public int SharedBytes(int streams)
@@ -107,7 +110,9 @@ internal sealed class ResidentLayout
             + RoundUp4(streams * v)                  // logits
             + (streams == 1 ? rows : Math.Min(streams, rows)) * 3 * v   // sampling scratch: every warp samples one stream itself
             + streams                                // tokens
-            + 2 * rows;                              // argmax candidates of one stream: a value and an index per warp
+            + streams * v * (rows + 2L * UnitsPerBlock)   // layer 0 speculated for every token: gates, c and h
+            + streams * UnitsPerBlock                     // layer 0's c
+            + streams * rows;                             // layer 0's recurrent halves
         return (int)Math.Min(int.MaxValue, floats * sizeof(float));
     }
 

@@ -19,7 +19,8 @@
 // published after reading step t's logits.
 // - the critical path of a step is: gather h of layer k -> W_k+1 x (the input half of the next layer's dot) -> cell
 //   update -> publish -> ... -> gather the top layer -> projection row -> publish -> gather the logits -> sampling ->
-//   layer 0's cell update. The recurrent
+//   publish layer 0's h. Layer 0's cell update is speculated for every token while the logits travel (its gates are a
+//   table entry plus the recurrent half), so that once the token is drawn its h is only read and published. The recurrent
 //   halves R_k h_k are computed while an exchange is in flight (right after the block publishes the layer above, or
 //   layer 0 of the next step), from the h every block already holds; layer 0's input half is the table entry.
 // Arithmetic as the persistent kernel's, but each gate is base + (input dot + recurrent dot), each dot a fmaf chain per
@@ -32,6 +33,18 @@
 #define RES_C0 (RES_H / 32)                 // weights per lane of a row half (W or R) of one layer
 #define RES_GRID (RES_H / RES_U)            // blocks
 #define RES_FR ((RES_V + RES_GRID - 1) / RES_GRID)   // projection rows per block (at most one per warp)
+#ifndef RES_LOGIT_STRIDE
+// Words between two logits in the exchange (ResidentLayout.ExchangeWords allows 16): one logit per 128-byte line, so
+// that every block polling a few lines does not queue at one L2 slice (measured: 3.80 -> 3.52 us per character).
+#define RES_LOGIT_STRIDE 16
+#endif
+#ifdef RES_FAST_MATH
+__device__ __forceinline__ float res_sigmoid(float x) { return __fdividef(1.0f, 1.0f + __expf(-x)); }
+__device__ __forceinline__ float res_tanh(float x) { return __fmul_rn(2.0f, res_sigmoid(2.0f * x)) - 1.0f; }
+#else
+__device__ __forceinline__ float res_sigmoid(float x) { return sigmoidf_(x); }
+__device__ __forceinline__ float res_tanh(float x) { return tanhf(x); }
+#endif
 
 #if RES_H % 32 != 0 || RES_H % RES_U != 0 || RES_FR > RES_WARPS
 #error "RES_H must be a multiple of 32 and of RES_U, and the projection rows must fit one per warp (ResidentLayout.TryCreate)"
@@ -51,22 +64,29 @@ __device__ __forceinline__ void st_relaxed_u64(u64* p, u64 v)
 
 // Reads n (at most N) tagged words into dst, waiting for each to carry `epoch`. All of a thread's loads are issued
 // before it waits on the first, so a gather costs one round trip once the values are there.
-template <int N>
-__device__ __forceinline__ void gather_words(const u64* src, float* dst, int n, unsigned int epoch)
+// T threads take part, `me` in [0, T).
+template <int N, int STRIDE, int T>
+__device__ __forceinline__ void gather_words(const u64* src, float* dst, int n, unsigned int epoch, int me)
 {
-    constexpr int POLL = (N + RES_THREADS - 1) / RES_THREADS;
+    constexpr int POLL = (N + T - 1) / T;
     u64 v[POLL];
 #pragma unroll
     for (int i = 0; i < POLL; ++i)
     {
-        const int idx = threadIdx.x + i * RES_THREADS;
-        v[i] = idx < n ? ld_relaxed_u64(src + idx) : (u64)epoch << 32;
+        const int idx = me + i * T;
+        v[i] = idx < n ? ld_relaxed_u64(src + idx * STRIDE) : (u64)epoch << 32;
     }
 #pragma unroll
     for (int i = 0; i < POLL; ++i)
     {
-        const int idx = threadIdx.x + i * RES_THREADS;
-        while ((unsigned int)(v[i] >> 32) != epoch) v[i] = ld_relaxed_u64(src + idx);
+        const int idx = me + i * T;
+        while ((unsigned int)(v[i] >> 32) != epoch)
+        {
+#ifdef RES_POLL_SLEEP
+            __nanosleep(RES_POLL_SLEEP);
+#endif
+            v[i] = ld_relaxed_u64(src + idx * STRIDE);
+        }
         if (idx < n) dst[idx] = __uint_as_float((unsigned int)v[i]);
     }
 }
@@ -104,6 +124,13 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
     float* lg = gates + B * RES_ROWS;
     float* ws = lg + ((B * V + 3) & ~3);
     int* tok = reinterpret_cast<int*>(ws + (MB == 1 ? RES_WARPS : min(B, RES_WARPS)) * 3 * V);
+    // Layer 0 of the next step for every token a stream may draw, computed while the logits travel: activated gates
+    // [B][V][ROWS], then new c and h [B][V][U] each, from the layer's c [B][U].
+    float* spec_g = reinterpret_cast<float*>(tok + B);
+    float* spec_c = spec_g + B * V * RES_ROWS;
+    float* spec_h = spec_c + B * V * RES_U;
+    float* c0s = spec_h + B * V * RES_U;
+    float* rp0s = c0s + B * RES_U;      // [B][ROWS] layer 0's recurrent halves of the next step
     // Projection row v of this warp (v = block + warp * blocks), when v < V; its logits are exchanged like h.
     const int fv = blockIdx.x + warp * RES_GRID;
     u64* xlogits = p.exchange + (i64)RES_L * B * RES_H;
@@ -189,7 +216,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
     // Each warp activates its own gate row (tanh for j, the sigmoid for i, f, o) so that the cell update that follows
     // the barrier has only its own arithmetic left.
     const bool tanh_gate = gate == 1;
-    auto set_gate = [&](int q, float pre) { gates[q * RES_ROWS + warp] = tanh_gate ? tanhf(pre) : sigmoidf_(pre); };
+    auto set_gate = [&](int q, float pre) { gates[q * RES_ROWS + warp] = tanh_gate ? res_tanh(pre) : res_sigmoid(pre); };
     // The cell update of layer k from the activated gates, then publishing its h.
     auto update = [&](int k, unsigned int epoch)
     {
@@ -203,10 +230,48 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
             // c' = c * f + i * j; h' = tanh(c') * o, rounded as the CPU engine rounds (no contraction).
             const float cv = __fadd_rn(__fmul_rn(creg[k], fg), __fmul_rn(ig, cg));
             creg[k] = cv;
-            const float hv = __fmul_rn(tanhf(cv), og);
+            if (k == 0) c0s[tid] = cv;
+            const float hv = __fmul_rn(res_tanh(cv), og);
             st_relaxed_u64(p.exchange + ((i64)k * B + cq) * RES_H + u0 + cu, ((u64)epoch << 32) | __float_as_uint(hv));
         }
     };
+    // Layer 0 of the next step for every token: the same arithmetic as set_gate and update, for all V tokens at once,
+    // by threads [first, first + count) of the block (the whole block, or the warps that do not gather the logits:
+    // then it runs while the logits travel). Reads the recurrent halves from rp0s and c from c0s; the cells it writes
+    // are read after the barrier that ends the logits' gather.
+    auto speculate = [&](int first, int count)
+    {
+        const int me = tid - first;
+        for (int i = me; i < B * V * RES_ROWS; i += count)
+        {
+            const int j = i % RES_ROWS, q = i / (V * RES_ROWS), v = i / RES_ROWS - q * V;
+            const float pre = tab[v * RES_ROWS + j] + rp0s[q * RES_ROWS + j];
+            spec_g[i] = j / RES_U == 1 ? res_tanh(pre) : res_sigmoid(pre);
+        }
+        if (count == RES_THREADS) __syncthreads();
+        else asm volatile("bar.sync 1, %0;" :: "r"(count) : "memory");
+        for (int i = me; i < B * V * RES_U; i += count)
+        {
+            const int q = i / (V * RES_U), u = i % RES_U;
+            const float* gs = spec_g + (i / RES_U) * RES_ROWS;
+            const float cv = __fadd_rn(__fmul_rn(c0s[q * RES_U + u], gs[2 * RES_U + u]), __fmul_rn(gs[u], gs[RES_U + u]));
+            spec_c[i] = cv;
+            spec_h[i] = __fmul_rn(res_tanh(cv), gs[3 * RES_U + u]);
+        }
+    };
+    // Layer 0 from the speculated cells once the token of each stream is known (owner threads): keep c, publish h.
+    auto commit = [&](int picked, unsigned int epoch)
+    {
+        const int at = (cq * V + picked) * RES_U + cu;
+        creg[0] = spec_c[at];
+        c0s[tid] = creg[0];
+        st_relaxed_u64(p.exchange + (i64)cq * RES_H + u0 + cu, ((u64)epoch << 32) | __float_as_uint(spec_h[at]));
+    };
+    if (owner) c0s[tid] = creg[0];
+    if (lane < B) rp0s[lane * RES_ROWS + warp] = rpart[0];
+    __syncthreads();
+    if (generating) speculate(0, RES_THREADS);
+    __syncthreads();
 
 #ifdef RES_PROFILE
     // Benchmarks only (CharRnn.Benchmarks.Gpu --profile): block 0's cycles per phase, summed over the launch's steps.
@@ -226,9 +291,13 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
         {
             if (MB == 1)
             {
-                const int picked = sample_stream<true>(p, lg, 0, t, ws + warp * 3 * V, lane);
-                if (tid == 0 && blockIdx.x == 0) p.tokens_out[t] = picked;
-                if (lane == 0) set_gate(0, tab[picked * RES_ROWS + warp] + rpart[0]);
+                // Warp 0 holds the owners: it samples and commits; the other warps go on to the next dot.
+                if (warp == 0)
+                {
+                    const int picked = sample_stream<true>(p, lg, 0, t, ws, lane);
+                    if (tid == 0 && blockIdx.x == 0) p.tokens_out[t] = picked;
+                    if (owner) commit(picked, epoch);
+                }
             }
             else
             {
@@ -242,15 +311,15 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
                     }
                 }
                 __syncthreads();
-                if (lane < B) set_gate(lane, tab[tok[lane] * RES_ROWS + warp] + rpart[0]);
+                if (owner) commit(tok[cq], epoch);
             }
         }
-        else if (lane < B)
+        else
         {
-            set_gate(lane, tab[p.tokens_in[(i64)t * B + lane] * RES_ROWS + warp] + rpart[0]);
+            if (lane < B) set_gate(lane, tab[p.tokens_in[(i64)t * B + lane] * RES_ROWS + warp] + rpart[0]);
+            __syncthreads();
+            update(0, epoch);
         }
-        __syncthreads();
-        update(0, epoch);
         RES_MARK(0)
 
 #pragma unroll
@@ -259,7 +328,8 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
             // While layer k's words travel: the recurrent half that waits longest for its next use.
             if (k > 0) rpart[k - 1] = dot(wr[k - 1], hs + (k - 1) * B * RES_H);
             else if (RES_L > 1) rpart[RES_L - 1] = dot(wr[RES_L - 1], hs + (RES_L - 1) * B * RES_H);
-            gather_words<MB * RES_H>(p.exchange + (i64)k * B * RES_H, hs + k * B * RES_H, B * RES_H, epoch);
+            if (k == 1 && lane < B) rp0s[lane * RES_ROWS + warp] = rpart[0];
+            gather_words<MB * RES_H, 1, RES_THREADS>(p.exchange + (i64)k * B * RES_H, hs + k * B * RES_H, B * RES_H, epoch, tid);
             __syncthreads();
             RES_MARK(1 + 2 * k)
             if (k + 1 < RES_L)
@@ -272,7 +342,12 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
                 RES_MARK(2 + 2 * k)
             }
         }
-        if (RES_L == 1) rpart[0] = dot(wr[0], hs);
+        if (RES_L == 1)
+        {
+            rpart[0] = dot(wr[0], hs);
+            if (lane < B) rp0s[lane * RES_ROWS + warp] = rpart[0];
+            __syncthreads();
+        }
 
         // Projection (needed every step when generating or when logits are requested per step; a plain Feed needs it
         // only after its last step): each warp computes its row's logit of every stream and publishes it; every block
@@ -294,10 +369,22 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
                     }
                     const float a = warp_sum(a0 + a1);
                     // CPU order: dot + bias.
-                    if (lane == 0) st_relaxed_u64(xlogits + q * V + fv, ((u64)epoch << 32) | __float_as_uint(a + fcb[warp]));
+                    if (lane == 0) st_relaxed_u64(xlogits + (q * V + fv) * RES_LOGIT_STRIDE, ((u64)epoch << 32) | __float_as_uint(a + fcb[warp]));
                 }
             }
-            gather_words<MB * V>(xlogits, lg, B * V, epoch);
+            // The warps that gather the logits and those that speculate work side by side when there are enough warps.
+            constexpr int PW = (MB * V + 31) / 32;
+            const bool spec = generating && t + 1 < p.steps;
+            if (spec && PW < RES_WARPS)
+            {
+                if (warp < PW) gather_words<MB * V, RES_LOGIT_STRIDE, PW * 32>(xlogits, lg, B * V, epoch, tid);
+                else speculate(PW * 32, RES_THREADS - PW * 32);
+            }
+            else
+            {
+                if (spec) speculate(0, RES_THREADS);
+                gather_words<MB * V, RES_LOGIT_STRIDE, RES_THREADS>(xlogits, lg, B * V, epoch, tid);
+            }
             __syncthreads();
             if (blockIdx.x == 0 && p.logits_out)
                 for (int i = tid; i < B * V; i += RES_THREADS) p.logits_out[(i64)t * B * V + i] = lg[i];
