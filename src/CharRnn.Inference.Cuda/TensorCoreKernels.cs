@@ -58,8 +58,11 @@ internal sealed class TensorCoreKernels
         return _layerTiles[^1];
     }
 
-    /// <summary>Dynamic shared memory of tc_gemm: a ring of <paramref name="stages"/> tile pairs with rows of K tile + 8 floats.</summary>
-    internal static int SharedBytes(int rows, int columns, int kTile, int stages) => stages * (rows + columns) * (kTile + 8) * sizeof(float);
+    /// <summary>
+    /// Dynamic shared memory of tc_gemm: a ring of <paramref name="stages"/> tile pairs with rows of K tile + 8 floats,
+    /// then one token per row (layer 0's table reads in the epilogue).
+    /// </summary>
+    internal static int SharedBytes(int rows, int columns, int kTile, int stages) => (stages * (rows + columns) * (kTile + 8) + rows) * sizeof(float);
 
     /// <summary>One kernel and its launch shape.</summary>
     internal readonly record struct Tile(CudaFunction Function, int Rows, int Columns, int Threads, int SharedBytes)

@@ -4,8 +4,8 @@
 //
 // gates[B][np] = base + [x | h] W^T as warp-level mma.sync.m16n8k8 TF32 products with float32 accumulation: A = [x | h]
 // (streams x K, row-major), B = W's permuted rows (np x kp, one row per gate column, i.e. "col" for the mma). The host
-// stores W already rounded to TF32 (BatchWeights, round to nearest, ties away); [x | h] is rounded with cvt.rna as it
-// leaves shared memory. Tiles of K are copied global -> shared with cp.async into a STAGES-deep ring, so the copies of
+// stores W already rounded to TF32 (BatchWeights, round to nearest, ties away); [x | h] is rounded the same way as
+// it leaves shared memory (tc_tf32). Tiles of K are copied global -> shared with cp.async into a STAGES-deep ring, so the copies of
 // the next tiles overlap the products of this one. Every output is one warp's accumulation over K in a fixed order:
 // results do not depend on the batch, the tile or timing.
 //
@@ -14,10 +14,9 @@
 // adjacent, so each fragment pair is one 64-bit shared load. Shared rows are padded to BK + 8 floats, which puts the
 // four rows of a half-warp's 64-bit loads on distinct banks.
 //
-// Fused epilogue: in an m16n8 accumulator, lane (group g = lane / 4, t = lane % 4) holds columns 2t and 2t + 1 of rows
-// g and g + 8. With the host's unit-major rows (column 4u + gate), lanes t = 0, 1 hold the first unit's (i, j) and
-// (f, o), lanes t = 2, 3 the second unit's. One shuffle with the neighbouring lane gives the even lane all four gates
-// of row g and the odd lane all four gates of row g + 8, so each lane updates one cell from registers.
+// Fused epilogue: with the host's unit-major rows (column 4u + gate), a unit's four gate columns are adjacent. The
+// accumulators are staged through shared memory as a pre-activation tile, so that each thread updates cells of one
+// unit column from a float4 of gates and the block's c loads and c/h stores are coalesced row runs.
 
 __device__ __forceinline__ unsigned int tc_smem_address(const void* p)
 {
@@ -42,12 +41,13 @@ __device__ __forceinline__ void tc_commit() { asm volatile("cp.async.commit_grou
 template <int N>
 __device__ __forceinline__ void tc_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N) : "memory"); }
 
-__device__ __forceinline__ unsigned int tc_tf32(float x)
-{
-    unsigned int r;
-    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
-    return r;
-}
+// [x | h] to TF32, round to nearest with ties away from zero, as cvt.rna.tf32.f32 rounds, in one integer add: the tensor
+// cores read only the top 19 bits of a .tf32 operand (sign, exponent, 10 mantissa bits), so adding half a TF32 unit in
+// the last place to the bit pattern and letting the mma drop the low 13 bits is that rounding (BatchWeights rounds W
+// the same way). cvt.rna itself is several instructions on sm_90, and the K loop issues one per A element: it was the
+// largest instruction cost of the loop. Finite values and infinities round as cvt.rna does; only a NaN whose
+// payload lies wholly in the dropped bits, plus the add's carry, could change class (h is tanh(c) * sigmoid, never so).
+__device__ __forceinline__ unsigned int tc_tf32(float x) { return __float_as_uint(x) + 0x1000u; }
 
 __device__ __forceinline__ void tc_mma(float (&d)[4], const unsigned int (&a)[4], unsigned int b0, unsigned int b1)
 {
@@ -57,7 +57,8 @@ __device__ __forceinline__ void tc_mma(float (&d)[4], const unsigned int (&a)[4]
 }
 
 // BM x BN output tile per block, WM x WN per warp, BK columns of K per stage. Dynamic shared memory:
-// STAGES * (BM + BN) * (BK + 8) floats (CudaInferenceEngine.TensorCoreSharedBytes). np must be a multiple of BN.
+// STAGES * (BM + BN) * (BK + 8) floats, then BM ints of tokens (TensorCoreKernels.SharedBytes). np must be a multiple
+// of BN.
 template <int BM, int BN, int WM, int WN, int BK, int STAGES, bool LSTM>
 __device__ __forceinline__ void tc_gemm(const GemmParams& g)
 {
@@ -135,6 +136,13 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g)
         }
     };
 
+    if (LSTM)
+    {
+        // Layer 0's token of each row, for the epilogue's table reads (behind the ring; visible after the K loop's barriers).
+        int* stok = reinterpret_cast<int*>(sm + STAGES * STAGE_FLOATS);
+        for (int r = tid; r < BM; r += THREADS_) stok[r] = g.tokens && m0 + r < B ? g.tokens[m0 + r] : 0;
+    }
+
     float acc[MT][NT][4];
 #pragma unroll
     for (int i = 0; i < MT; ++i)
@@ -190,37 +198,89 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g)
         }
     }
 
-    const bool odd = (tig & 1) != 0;
-#pragma unroll
-    for (int i = 0; i < MT; ++i)
+    if constexpr (LSTM)
     {
+        // Cell update through shared memory: the warps' accumulators become a [BM][BN] tile of pre-activations in the
+        // (now idle) ring, then each thread owns one unit column u of the tile and walks rows, so a warp's loads of c
+        // and of the base entries and its stores of c and h are contiguous runs of a row. Every global load of a batch
+        // is issued before any of its results are used (no store in between), so a block waits about one L2 round trip
+        // per batch rather than one per accumulator fragment.
+        constexpr int SLD = BN + 8;   // conflict-free float2 stores of the fragments, contiguous float4 reads
+        constexpr int U = BN / 4, RS = THREADS_ / U, ROWS = BM / RS, CH = ROWS < 8 ? ROWS : 8;
+        static_assert(THREADS_ % U == 0 && RS * ROWS == BM && ROWS % CH == 0, "cell walk must divide evenly");
+        static_assert(BM * SLD <= STAGES * STAGE_FLOATS, "the pre-activation tile must fit in the ring");
+        tc_wait<0>();
+        __syncthreads();   // every warp is done reading the ring
 #pragma unroll
-        for (int j = 0; j < NT; ++j)
+        for (int i = 0; i < MT; ++i)
         {
-            const float* d = acc[i][j];
-            if (LSTM)
+#pragma unroll
+            for (int j = 0; j < NT; ++j)
             {
-                // Even lane: keeps (i, j) of row g, receives (f, o) of row g; odd lane: keeps (f, o) of row g + 8,
-                // receives (i, j) of row g + 8.
-                const float r0 = __shfl_xor_sync(FULL_MASK, odd ? d[0] : d[2], 1);
-                const float r1 = __shfl_xor_sync(FULL_MASK, odd ? d[1] : d[3], 1);
-                const i64 s = m0 + wm0 + i * 16 + grp + (odd ? 8 : 0);
-                const int col = n0 + wn0 + j * 8 + (tig >> 1) * 4;
-                const int u = col >> 2;
-                if (s < B && u < H)
+                float* p = sm + (wm0 + i * 16 + grp) * SLD + wn0 + j * 8 + 2 * tig;
+                *reinterpret_cast<float2*>(p) = make_float2(acc[i][j][0], acc[i][j][1]);
+                *reinterpret_cast<float2*>(p + 8 * SLD) = make_float2(acc[i][j][2], acc[i][j][3]);
+            }
+        }
+        __syncthreads();
+        const int* stok = reinterpret_cast<const int*>(sm + STAGES * STAGE_FLOATS);
+        const int u = tid % U, r0 = tid / U, unit = (n0 >> 2) + u, col = n0 + 4 * u;
+        const bool unit_ok = unit < H;
+        float4 bias = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+        if (!g.tokens && unit_ok) bias = *reinterpret_cast<const float4*>(g.base + col);
+#pragma unroll
+        for (int c0 = 0; c0 < ROWS; c0 += CH)
+        {
+            float cold[CH];
+            float4 bv[CH];
+#pragma unroll
+            for (int q = 0; q < CH; ++q)
+            {
+                const int row = r0 + (c0 + q) * RS;
+                const i64 s = m0 + row;
+                const bool ok = s < B && unit_ok;
+                cold[q] = ok ? g.c[s * H + unit] : 0.0f;
+                bv[q] = bias;
+                if (g.tokens && ok) bv[q] = *reinterpret_cast<const float4*>(g.base + (i64)stok[row] * g.np + col);
+            }
+#pragma unroll
+            for (int q = 0; q < CH; ++q)
+            {
+                const int row = r0 + (c0 + q) * RS;
+                const i64 s = m0 + row;
+                if (s < B && unit_ok)
                 {
-                    const float* base = g.tokens ? g.base + (i64)g.tokens[s] * g.np : g.base;
-                    const float ig = sigmoidf_(base[col] + (odd ? r0 : d[0]));
-                    const float cg = tanhf(base[col + 1] + (odd ? r1 : d[1]));
-                    const float fg = sigmoidf_(base[col + 2] + (odd ? d[2] : r0));
-                    const float og = sigmoidf_(base[col + 3] + (odd ? d[3] : r1));
-                    const i64 at = s * H + u;
-                    const float cv = __fadd_rn(__fmul_rn(g.c[at], fg), __fmul_rn(ig, cg));
+                    const float4 d = *reinterpret_cast<const float4*>(sm + row * SLD + 4 * u);
+                    const float ig = sigmoidf_(bv[q].x + d.x);
+                    const float cg = tanhf(bv[q].y + d.y);
+                    const float fg = sigmoidf_(bv[q].z + d.z);
+                    const float og = sigmoidf_(bv[q].w + d.w);
+                    const i64 at = s * H + unit;
+                    const float cv = __fadd_rn(__fmul_rn(cold[q], fg), __fmul_rn(ig, cg));
                     g.c[at] = cv;
                     g.out[at] = __fmul_rn(tanhf(cv), og);
                 }
             }
-            else
+        }
+    }
+    else
+    {
+        // The projection: its bias entries are read before the first store (a store may alias them for all the
+        // compiler knows, which would serialize every load behind it).
+        float fb[NT][2];
+#pragma unroll
+        for (int j = 0; j < NT; ++j)
+#pragma unroll
+            for (int e = 0; e < 2; ++e)
+            {
+                const int col = n0 + wn0 + j * 8 + tig * 2 + e;
+                fb[j][e] = col < g.n ? g.base[col] : 0.0f;
+            }
+#pragma unroll
+        for (int i = 0; i < MT; ++i)
+        {
+#pragma unroll
+            for (int j = 0; j < NT; ++j)
             {
 #pragma unroll
                 for (int e = 0; e < 4; ++e)
@@ -229,7 +289,7 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g)
                     const int col = n0 + wn0 + j * 8 + tig * 2 + (e & 1);
                     if (s < B && col < g.n)
                     {
-                        const float val = d[e] + g.base[col];
+                        const float val = acc[i][j][e] + fb[j][e & 1];
                         g.out[s * g.n + col] = val;
                         if (g.out2) g.out2[s * g.n + col] = val;
                     }
