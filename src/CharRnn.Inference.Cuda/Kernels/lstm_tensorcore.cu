@@ -9,10 +9,11 @@
 // the next tiles overlap the products of this one. Every output is one warp's accumulation over K in a fixed order:
 // results do not depend on the batch, the tile or timing.
 //
-// Within each group of 8 K columns the mma's k index t (t < 4) is fed physical column 2t and index t + 4 physical
-// column 2t + 1, the same for both operands: the products summed are unchanged, and a lane's two values of a row are
-// adjacent, so each fragment pair is one 64-bit shared load. Shared rows are padded to BK + 8 floats, which puts the
-// four rows of a half-warp's 64-bit loads on distinct banks.
+// Fragments are read with ldmatrix.x4: viewed as 16-bit pairs, an 8 x 4 block of floats is one 8 x 8 b16 matrix, and
+// ldmatrix gives lane l the float (l / 4, l % 4) of it, which is the TF32 fragment element (row g, column t) of A and
+// (column g, row t) of B. One instruction loads a 16 x 8 A fragment or the 8 x 8 B fragments of two column tiles.
+// Shared rows are padded to BK + 4 floats (an odd multiple of 16 bytes), so the eight 16-byte rows of a matrix lie on
+// distinct banks.
 //
 // Fused epilogue: with the host's unit-major rows (column 4u + gate), a unit's four gate columns are adjacent. The
 // accumulators are staged through shared memory as a pre-activation tile, so that each thread updates cells of one
@@ -41,13 +42,20 @@ __device__ __forceinline__ void tc_commit() { asm volatile("cp.async.commit_grou
 template <int N>
 __device__ __forceinline__ void tc_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N) : "memory"); }
 
-// [x | h] to TF32, round to nearest with ties away from zero, as cvt.rna.tf32.f32 rounds, in one integer add: the tensor
-// cores read only the top 19 bits of a .tf32 operand (sign, exponent, 10 mantissa bits), so adding half a TF32 unit in
-// the last place to the bit pattern and letting the mma drop the low 13 bits is that rounding (BatchWeights rounds W
-// the same way). cvt.rna itself is several instructions on sm_90, and the K loop issues one per A element: it was the
-// largest instruction cost of the loop. Finite values and infinities round as cvt.rna does; only a NaN whose
-// payload lies wholly in the dropped bits, plus the add's carry, could change class (h is tanh(c) * sigmoid, never so).
-__device__ __forceinline__ unsigned int tc_tf32(float x) { return __float_as_uint(x) + 0x1000u; }
+// [x | h] to TF32, round to nearest with ties away from zero, as cvt.rna.tf32.f32 rounds, in one integer add on the
+// float's bits: the tensor cores read only the top 19 bits of a .tf32 operand (sign, exponent, 10 mantissa bits), so
+// adding half a TF32 unit in the last place and letting the mma drop the low 13 bits is that rounding (BatchWeights
+// rounds W the same way). Measured on the H200: outputs bit for bit those of cvt.rna, and layer 1 at 4096 streams
+// 124 us instead of 151 (cvt.rna costs several instructions per A element in the K loop). Finite values and
+// infinities round as cvt.rna does; only a NaN whose payload lies wholly in the dropped bits could change class, and
+// h = tanh(c) * sigmoid(.) is never one.
+__device__ __forceinline__ unsigned int tc_tf32(unsigned int bits) { return bits + 0x1000u; }
+
+__device__ __forceinline__ void tc_ldmatrix4(unsigned int (&r)[4], unsigned int address)
+{
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(address));
+}
 
 __device__ __forceinline__ void tc_mma(float (&d)[4], const unsigned int (&a)[4], unsigned int b0, unsigned int b1)
 {
@@ -57,23 +65,24 @@ __device__ __forceinline__ void tc_mma(float (&d)[4], const unsigned int (&a)[4]
 }
 
 // BM x BN output tile per block, WM x WN per warp, BK columns of K per stage. Dynamic shared memory:
-// STAGES * (BM + BN) * (BK + 8) floats, then BM ints of tokens (TensorCoreKernels.SharedBytes). np must be a multiple
+// STAGES * (BM + BN) * (BK + 4) floats, then BM ints of tokens (TensorCoreKernels.SharedBytes). np must be a multiple
 // of BN.
-template <int BM, int BN, int WM, int WN, int BK, int STAGES, bool LSTM>
-__device__ __forceinline__ void tc_gemm(const GemmParams& g)
+template <int BM, int BN, int WM, int WN, int BK, int STAGES, bool LSTM, bool GREEDY = false>
+__device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = nullptr, int* tokens_out = nullptr)
 {
     constexpr int WARPS_N = BN / WN, THREADS_ = (BM / WM) * WARPS_N * 32;
     constexpr int MT = WM / 16, NT = WN / 8;
-    constexpr int LD = BK + 8;
+    constexpr int LD = BK + 4;
     constexpr int CHUNKS = BK / 4;   // 16-byte chunks per tile row
     constexpr int LA = BM * CHUNKS / THREADS_, LB = BN * CHUNKS / THREADS_;
     static_assert(LA * THREADS_ == BM * CHUNKS && LB * THREADS_ == BN * CHUNKS, "tile copies must divide evenly");
+    static_assert(NT % 2 == 0, "B fragments are loaded two column tiles at a time");
     constexpr int STAGE_FLOATS = (BM + BN) * LD;
     extern __shared__ __align__(16) float sm[];
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     const int grp = lane >> 2, tig = lane & 3;
     const int wm0 = (warp / WARPS_N) * WM, wn0 = (warp % WARPS_N) * WN;
-    const int tilesN = g.np / BN;
+    const int tilesN = (g.np + BN - 1) / BN;   // 1 for the greedy projection, whose one tile may be wider than np
     const int n0 = (blockIdx.x % tilesN) * BN, m0 = (blockIdx.x / tilesN) * BM;
     const int B = g.streams, H = g.hidden, xw = g.xw, K = g.k, kp = g.kp;
     const unsigned int base_address = tc_smem_address(sm);
@@ -93,11 +102,14 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g)
         a_x[l] = g.x + s * xw + a_kc[l];
         a_h[l] = g.h + s * H + a_kc[l] - xw;
     }
+    // Rows of W past np (a column tile wider than the padded N: the greedy projection) are zero-filled.
     const float* b_w[LB];
+    bool b_ok[LB];
 #pragma unroll
     for (int l = 0; l < LB; ++l)
     {
         const int f = tid + l * THREADS_;
+        b_ok[l] = n0 + f / CHUNKS < g.np;
         b_w[l] = g.w + (i64)(n0 + f / CHUNKS) * kp + (f % CHUNKS) * 4;
     }
     auto load = [&](int stage, int k0)
@@ -131,7 +143,7 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g)
         for (int l = 0; l < LB; ++l)
         {
             const int f = tid + l * THREADS_, row = f / CHUNKS, kc = (f % CHUNKS) * 4;
-            const bool ok = k0 + kc < kp;
+            const bool ok = b_ok[l] && k0 + kc < kp;
             tc_copy16(b_dst + (row * LD + kc) * 4, ok ? b_w[l] + k0 : g.w, ok);
         }
     };
@@ -166,8 +178,9 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g)
         const int next = kt + STAGES - 1;
         if (next < tiles) load(next % STAGES, next * BK);
         tc_commit();
-        const float* as = sm + (kt % STAGES) * STAGE_FLOATS;
-        const float* bs = as + BM * LD;
+        // This lane's ldmatrix row address: lanes 8q..8q+7 give the rows of matrix q.
+        const unsigned int a_lane = base_address + ((kt % STAGES) * STAGE_FLOATS + (((lane >> 3) & 1) * 8 + (lane & 7)) * LD + (lane >> 4) * 4) * 4;
+        const unsigned int b_lane = base_address + ((kt % STAGES) * STAGE_FLOATS + BM * LD + ((lane >> 4) * 8 + (lane & 7)) * LD + ((lane >> 3) & 1) * 4) * 4;
 #pragma unroll
         for (int kk = 0; kk < BK; kk += 8)
         {
@@ -175,21 +188,21 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g)
 #pragma unroll
             for (int i = 0; i < MT; ++i)
             {
-                const float* p = as + (wm0 + i * 16 + grp) * LD + kk + 2 * tig;
-                const float2 lo = *reinterpret_cast<const float2*>(p);
-                const float2 hi = *reinterpret_cast<const float2*>(p + 8 * LD);
-                a[i][0] = tc_tf32(lo.x);
-                a[i][1] = tc_tf32(hi.x);
-                a[i][2] = tc_tf32(lo.y);
-                a[i][3] = tc_tf32(hi.y);
+                // Matrices: rows 0-7 / 8-15 of the fragment x columns kk..kk+3 / kk+4..kk+7 (a0, a1, a2, a3).
+                tc_ldmatrix4(a[i], a_lane + ((wm0 + i * 16) * LD + kk) * 4);
+#pragma unroll
+                for (int e = 0; e < 4; ++e) a[i][e] = tc_tf32(a[i][e]);
             }
 #pragma unroll
-            for (int j = 0; j < NT; ++j)
+            for (int j = 0; j < NT; j += 2)
             {
-                // Already TF32 values (rounded on the host).
-                const float2 w = *reinterpret_cast<const float2*>(bs + (wn0 + j * 8 + grp) * LD + kk + 2 * tig);
-                b[j][0] = __float_as_uint(w.x);
-                b[j][1] = __float_as_uint(w.y);
+                // Matrices: column tiles j / j + 1 x columns kk..kk+3 / kk+4..kk+7 (b0, b1 of each). W is already TF32.
+                unsigned int r[4];
+                tc_ldmatrix4(r, b_lane + ((wn0 + j * 8) * LD + kk) * 4);
+                b[j][0] = r[0];
+                b[j][1] = r[1];
+                b[j + 1][0] = r[2];
+                b[j + 1][1] = r[3];
             }
 #pragma unroll
             for (int i = 0; i < MT; ++i)
@@ -263,6 +276,57 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g)
             }
         }
     }
+    else if constexpr (GREEDY)
+    {
+        // The projection with greedy sampling fused (one column tile covers the vocabulary): logits staged in shared
+        // memory, written as row runs, and each row's argmax taken by one warp with sample_stream's greedy rule (the
+        // largest logit, the lowest index among equals, NaNs never chosen, 0 if all are NaN), so the tokens equal
+        // what sample_batch would pick from these logits.
+        constexpr int SLD = BN + 8, NWARPS = THREADS_ / 32;
+        static_assert(BM * SLD <= STAGES * STAGE_FLOATS, "the logit tile must fit in the ring");
+        tc_wait<0>();
+        __syncthreads();
+#pragma unroll
+        for (int j = 0; j < NT; ++j)
+        {
+            const int col = wn0 + j * 8 + 2 * tig;
+            const float b0 = col < g.n ? g.base[col] : 0.0f, b1 = col + 1 < g.n ? g.base[col + 1] : 0.0f;
+#pragma unroll
+            for (int i = 0; i < MT; ++i)
+            {
+                float* p = sm + (wm0 + i * 16 + grp) * SLD + col;
+                *reinterpret_cast<float2*>(p) = make_float2(acc[i][j][0] + b0, acc[i][j][1] + b1);
+                *reinterpret_cast<float2*>(p + 8 * SLD) = make_float2(acc[i][j][2] + b0, acc[i][j][3] + b1);
+            }
+        }
+        __syncthreads();
+        for (int row = warp; row < BM && m0 + row < B; row += NWARPS)
+        {
+            const i64 s = m0 + row;
+            float best = __int_as_float(0xff800000);
+            int bi = 0x7fffffff;
+            for (int col = lane; col < g.n; col += 32)
+            {
+                const float v = sm[row * SLD + col];
+                g.out[s * g.n + col] = v;
+                if (g.out2) g.out2[s * g.n + col] = v;
+                if (v > best || (v == best && col < bi)) { best = v; bi = col; }
+            }
+#pragma unroll
+            for (int o = 16; o > 0; o >>= 1)
+            {
+                const float ob = __shfl_xor_sync(FULL_MASK, best, o);
+                const int oi = __shfl_xor_sync(FULL_MASK, bi, o);
+                if (ob > best || (ob == best && oi < bi)) { best = ob; bi = oi; }
+            }
+            if (lane == 0)
+            {
+                const int token = bi == 0x7fffffff ? 0 : bi;
+                next_tokens[s] = token;
+                if (tokens_out) tokens_out[s] = token;
+            }
+        }
+    }
     else
     {
         // The projection: its bias entries are read before the first store (a store may alias them for all the
@@ -300,12 +364,26 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g)
 }
 
 // Tiles (CudaInferenceEngine picks by batch: TensorCoreKernels.LayerTile; its table mirrors these template arguments).
-// 128 x 128, 8 warps of 64 x 32, K tiles of 16 in a ring of 4 (98 KB), two blocks per multiprocessor: 4096 streams.
-extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_large(const GemmParams g) { tc_gemm<128, 128, 64, 32, 16, 4, true>(g); }
-// 64 x 128, 4 warps of 32 x 64 (72 KB): about 1024 streams.
+// 128 x 128, 8 warps of 32 x 64, K tiles of 16 in a ring of 4 (82 KB), two blocks per multiprocessor: 4096 streams.
+extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_large(const GemmParams g) { tc_gemm<128, 128, 32, 64, 16, 4, true>(g); }
+// 64 x 128, 4 warps of 32 x 64 (61 KB): about 1024 streams.
 extern "C" __global__ void __launch_bounds__(128, 3) lstm_tc_medium(const GemmParams g) { tc_gemm<64, 128, 32, 64, 16, 4, true>(g); }
 // 32 x 64 and 32 x 32, 4 warps, K tiles of 32 in a ring of 6 for the latency-bound K loop: a few hundred streams and fewer.
 extern "C" __global__ void __launch_bounds__(128) lstm_tc_narrow(const GemmParams g) { tc_gemm<32, 64, 16, 32, 32, 6, true>(g); }
 extern "C" __global__ void __launch_bounds__(128) lstm_tc_small(const GemmParams g) { tc_gemm<32, 32, 16, 16, 32, 6, true>(g); }
 // The projection: 32 x 32 tiles (the padded vocabulary is a multiple of 32).
 extern "C" __global__ void __launch_bounds__(128) fc_tc(const GemmParams g) { tc_gemm<32, 32, 16, 16, 32, 6, false>(g); }
+
+// The projection with greedy sampling fused, for vocabularies of up to 128: 16 x 128 tiles (one column tile), 4 warps
+// of 16 x 32. Writes the logits and each stream's argmax to next_tokens (the next step's input) and, unless null, to
+// tokens_out (the call's output row of the next step). Mirrored by TensorCoreKernels.GreedyProjectionParams.
+struct GreedyFcParams
+{
+    GemmParams g;
+    int* next_tokens;
+    int* tokens_out;
+};
+extern "C" __global__ void __launch_bounds__(128) fc_tc_greedy(const GreedyFcParams p)
+{
+    tc_gemm<16, 128, 16, 32, 32, 4, false, true>(p.g, p.next_tokens, p.tokens_out);
+}
