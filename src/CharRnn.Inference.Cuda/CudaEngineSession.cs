@@ -294,9 +294,9 @@ internal sealed class CudaEngineSession : EngineSession
     }
 
     // Each step: sample every stream from the current logits (tokens to _currentTokens and this step's output row),
-    // then the layers from those tokens, then the projection. Greedy Tf32 sessions whose vocabulary fits one column
-    // tile sample in the projection instead (fc_tc_greedy, the same rule as sample_batch's greedy branch): only the
-    // first step launches sample_batch, each projection writes the next step's tokens, one launch per step fewer.
+    // then the layers from those tokens, then the projection. Greedy Tf32 sessions of many streams whose vocabulary
+    // fits one column tile sample in the projection instead (fc_tc_greedy, the same rule as sample_batch's greedy
+    // branch): only the first step launches sample_batch, each projection writes the next step's tokens.
     private void GenerateBatched(int steps, RunParams p)
     {
         _engine.ThrowIfDisposed();
@@ -304,7 +304,8 @@ internal sealed class CudaEngineSession : EngineSession
         int vocab = Dimensions.VocabularySize;
         int blocks = (Streams + CudaInferenceEngine.Warps - 1) / CudaInferenceEngine.Warps;
         int shared = e.ScratchInSharedMemory ? CudaInferenceEngine.Warps * 3 * vocab * sizeof(float) : 0;
-        bool fusedGreedy = p.Temperature == 0.0f && e.TensorCores is not null && e.Batch.FcPaddedN <= TensorCoreKernels.GreedyMaxColumns;
+        bool fusedGreedy = p.Temperature == 0.0f && e.TensorCores is not null && Streams >= TensorCoreKernels.GreedyProjectionMinStreams
+            && e.Batch.FcPaddedN <= TensorCoreKernels.GreedyMaxColumns;
         long counter = p.Counter;
         ulong tokensOut = p.TokensOut;
         ulong RowOf(int step) => tokensOut + (ulong)((long)step * Streams * sizeof(int));

@@ -15,23 +15,31 @@ internal sealed class TensorCoreKernels
     /// <summary>The widest (padded) vocabulary that the greedy projection's single column tile covers.</summary>
     internal const int GreedyMaxColumns = 128;
 
+    /// <summary>
+    /// Greedy generation samples in the projection from this many streams on. Measured on the H200 (seed shape): the
+    /// one-column-tile projection costs about 3.5 us more than the 32 x 32 one, and sample_batch, which it replaces,
+    /// about 2 us at 64 streams, 7 at 1024 and 15 at 4096.
+    /// </summary>
+    internal const int GreedyProjectionMinStreams = 1024;
+
     private readonly Tile[] _layerTiles;
     private readonly int _multiprocessors;
 
     public TensorCoreKernels(CudaModule module, CudaDevice device)
     {
         // Largest tiles first; each line mirrors an extern "C" kernel's template arguments (rows, columns, threads,
-        // K tile, ring stages). Measured on the H200 (seed shape, us for the two layer launches, standalone harness):
-        // 32 x 32 is fastest at 64 streams (24), 32 x 64 at 256 (34), 64 x 128 at 1024 (65), 128 x 128 at 4096 (199).
+        // K tile, ring stages, row padding: 4 with ldmatrix, else 8). Measured on the H200 (seed shape, us for the two
+        // layer launches, standalone harness): 32 x 32 is fastest at 64 streams (21), 32 x 64 at 256 (30), 64 x 128 at
+        // 1024 (66), 128 x 128 at 4096 (192).
         _layerTiles =
         [
-            new(module.GetFunction("lstm_tc_large"), 128, 128, 256, SharedBytes(128, 128, 16, 4)),
-            new(module.GetFunction("lstm_tc_medium"), 64, 128, 128, SharedBytes(64, 128, 16, 4)),
-            new(module.GetFunction("lstm_tc_narrow"), 32, 64, 128, SharedBytes(32, 64, 32, 6)),
-            new(module.GetFunction("lstm_tc_small"), 32, 32, 128, SharedBytes(32, 32, 32, 6)),
+            new(module.GetFunction("lstm_tc_large"), 128, 128, 256, SharedBytes(128, 128, 16, 4, 4)),
+            new(module.GetFunction("lstm_tc_medium"), 64, 128, 128, SharedBytes(64, 128, 16, 4, 8)),
+            new(module.GetFunction("lstm_tc_narrow"), 32, 64, 128, SharedBytes(32, 64, 32, 6, 8)),
+            new(module.GetFunction("lstm_tc_small"), 32, 32, 128, SharedBytes(32, 32, 32, 6, 8)),
         ];
-        Projection = new(module.GetFunction("fc_tc"), 32, 32, 128, SharedBytes(32, 32, 32, 6));
-        GreedyProjection = new(module.GetFunction("fc_tc_greedy"), 16, GreedyMaxColumns, 128, SharedBytes(16, GreedyMaxColumns, 32, 4));
+        Projection = new(module.GetFunction("fc_tc"), 32, 32, 128, SharedBytes(32, 32, 32, 6, 8));
+        GreedyProjection = new(module.GetFunction("fc_tc_greedy"), 16, GreedyMaxColumns, 128, SharedBytes(16, GreedyMaxColumns, 32, 4, 8));
         foreach (var tile in _layerTiles.Append(Projection).Append(GreedyProjection))
         {
             if (tile.SharedBytes > device.MaxSharedMemoryPerBlockOptin)
@@ -70,10 +78,11 @@ internal sealed class TensorCoreKernels
     }
 
     /// <summary>
-    /// Dynamic shared memory of tc_gemm: a ring of <paramref name="stages"/> tile pairs with rows of K tile + 4 floats,
-    /// then one token per row (layer 0's table reads in the epilogue).
+    /// Dynamic shared memory of tc_gemm: a ring of <paramref name="stages"/> tile pairs with rows of K tile +
+    /// <paramref name="padding"/> floats, then one token per row (layer 0's table reads in the epilogue).
     /// </summary>
-    internal static int SharedBytes(int rows, int columns, int kTile, int stages) => (stages * (rows + columns) * (kTile + 4) + rows) * sizeof(float);
+    internal static int SharedBytes(int rows, int columns, int kTile, int stages, int padding) =>
+        (stages * (rows + columns) * (kTile + padding) + rows) * sizeof(float);
 
     /// <summary>One kernel and its launch shape.</summary>
     internal readonly record struct Tile(CudaFunction Function, int Rows, int Columns, int Threads, int SharedBytes)

@@ -201,12 +201,13 @@ public sealed class TensorCoreTests
     }
 
     /// <summary>
-    /// Greedy generation on the Tf32 path samples inside the projection (fc_tc_greedy) rather than in sample_batch. Its
+    /// Greedy generation of many streams on the Tf32 path samples inside the projection (fc_tc_greedy, from
+    /// <see cref="TensorCoreKernels.GreedyProjectionMinStreams"/> streams on) rather than in sample_batch. Its
     /// tokens must be exactly the argmax (lowest index among equals) of the logits that the plain projection gives for
     /// the same inputs: a second session replays the text one Feed at a time and the host picks from its logits.
     /// </summary>
-    [TestCase(40, 1)]
-    [TestCase(300, 2)]
+    [TestCase(TensorCoreKernels.GreedyProjectionMinStreams, 1)]
+    [TestCase(TensorCoreKernels.GreedyProjectionMinStreams + 77, 2)]
     public void Tf32_fused_greedy_tokens_are_the_argmax_of_the_logits(int streams, int calls)
     {
         const int primeLength = 6, steps = 24;
