@@ -5,8 +5,8 @@
 // gates[B][np] = base + [x | h] W^T as warp-level mma.sync.m16n8k8 TF32 products with float32 accumulation: A = [x | h]
 // (streams x K, row-major), B = W's permuted rows (np x kp, one row per gate column, i.e. "col" for the mma). The host
 // stores W already rounded to TF32 (BatchWeights, round to nearest, ties away); [x | h] is rounded the same way as
-// it leaves shared memory (tc_tf32). Tiles of K are copied global -> shared with cp.async into a STAGES-deep ring, so the copies of
-// the next tiles overlap the products of this one. Every output is one warp's accumulation over K in a fixed order:
+// it leaves shared memory (tc_tf32). Tiles of K are copied global -> shared with cp.async into a STAGES-deep ring, so
+// the copies of the next tiles overlap the products of this one. Every output is one warp's accumulation over K in a fixed order:
 // results do not depend on the batch, the tile or timing.
 //
 // Fragments are read from shared memory in one of two ways (both give the same products in the same order: measured
@@ -155,7 +155,8 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
 
     if (LSTM)
     {
-        // Layer 0's token of each row, for the epilogue's table reads (behind the ring; visible after the K loop's barriers).
+        // Layer 0's token of each row, for the epilogue's table reads (behind the ring; visible after the K loop's
+        // barriers).
         int* stok = reinterpret_cast<int*>(sm + STAGES * STAGE_FLOATS);
         for (int r = tid; r < BM; r += THREADS_) stok[r] = g.tokens && m0 + r < B ? g.tokens[m0 + r] : 0;
     }
