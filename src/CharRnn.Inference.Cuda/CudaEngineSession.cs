@@ -294,7 +294,9 @@ internal sealed class CudaEngineSession : EngineSession
     }
 
     // Each step: sample every stream from the current logits (tokens to _currentTokens and this step's output row),
-    // then the layers from those tokens, then the projection.
+    // then the layers from those tokens, then the projection. Greedy Tf32 sessions of many streams whose vocabulary
+    // fits one column tile sample in the projection instead (fc_tc_greedy, the same rule as sample_batch's greedy
+    // branch): only the first step launches sample_batch, each projection writes the next step's tokens.
     private void GenerateBatched(int steps, RunParams p)
     {
         _engine.ThrowIfDisposed();
@@ -302,15 +304,28 @@ internal sealed class CudaEngineSession : EngineSession
         int vocab = Dimensions.VocabularySize;
         int blocks = (Streams + CudaInferenceEngine.Warps - 1) / CudaInferenceEngine.Warps;
         int shared = e.ScratchInSharedMemory ? CudaInferenceEngine.Warps * 3 * vocab * sizeof(float) : 0;
+        bool fusedGreedy = p.Temperature == 0.0f && e.TensorCores is not null && Streams >= TensorCoreKernels.GreedyProjectionMinStreams
+            && e.Batch.FcPaddedN <= TensorCoreKernels.GreedyMaxColumns;
         long counter = p.Counter;
         ulong tokensOut = p.TokensOut;
+        ulong RowOf(int step) => tokensOut + (ulong)((long)step * Streams * sizeof(int));
         for (int t = 0; t < steps; t++)
         {
-            p.Counter = counter + t;
-            p.TokensOut = tokensOut + (ulong)((long)t * Streams * sizeof(int));
-            e.SampleBatch.Launch(blocks, CudaInferenceEngine.BlockThreads, shared, _stream, p);
+            if (t == 0 || !fusedGreedy)
+            {
+                p.Counter = counter + t;
+                p.TokensOut = RowOf(t);
+                e.SampleBatch.Launch(blocks, CudaInferenceEngine.BlockThreads, shared, _stream, p);
+            }
             LaunchLayers(_currentTokens.Pointer);
-            LaunchProjection(0);
+            if (fusedGreedy)
+            {
+                LaunchGreedyProjection(t + 1 < steps ? RowOf(t + 1) : 0);
+            }
+            else
+            {
+                LaunchProjection(0);
+            }
             _parity ^= 1;
         }
     }
@@ -364,10 +379,33 @@ internal sealed class CudaEngineSession : EngineSession
     {
         var e = _engine;
         var batch = e.Batch;
+        var g = ProjectionParams(logitsOut);
+        if (e.TensorCores is { } tensorCores)
+        {
+            var tile = tensorCores.Projection;
+            tile.Function.Launch(tile.Blocks(Streams, batch.FcPaddedN), tile.Threads, tile.SharedBytes, _stream, g);
+            return;
+        }
+        e.FcGemm.Launch((Streams + 31) / 32 * (batch.FcPaddedN / BatchWeights.FcTileColumns), CudaInferenceEngine.SmallTileThreads,
+            CudaInferenceEngine.SmallTileSharedBytes, _stream, g);
+    }
+
+    // The projection with greedy sampling fused: tokens to _currentTokens and, unless 0, to the output row tokensOut.
+    private void LaunchGreedyProjection(ulong tokensOut)
+    {
+        var tile = _engine.TensorCores!.GreedyProjection;
+        var q = new GreedyProjectionParams { Gemm = ProjectionParams(0), NextTokens = _currentTokens.Pointer, TokensOut = tokensOut };
+        tile.Function.Launch(tile.Blocks(Streams, TensorCoreKernels.GreedyMaxColumns), tile.Threads, tile.SharedBytes, _stream, q);
+    }
+
+    private GemmParams ProjectionParams(ulong logitsOut)
+    {
+        var e = _engine;
+        var batch = e.Batch;
         var dims = Dimensions;
         long layerFloats = (long)Streams * dims.HiddenSize;
         long next = (long)(_parity ^ 1) * dims.LayerCount * layerFloats;
-        var g = new GemmParams
+        return new GemmParams
         {
             H = _h.PointerAt(next + (dims.LayerCount - 1) * layerFloats),
             W = batch.FcWeightsPointer,
@@ -382,14 +420,6 @@ internal sealed class CudaEngineSession : EngineSession
             N = dims.VocabularySize,
             Aligned = dims.HiddenSize % 4 == 0 ? 1 : 0,
         };
-        if (e.TensorCores is { } tensorCores)
-        {
-            var tile = tensorCores.Projection;
-            tile.Function.Launch(tile.Blocks(Streams, batch.FcPaddedN), tile.Threads, tile.SharedBytes, _stream, g);
-            return;
-        }
-        e.FcGemm.Launch((Streams + 31) / 32 * (batch.FcPaddedN / BatchWeights.FcTileColumns), CudaInferenceEngine.SmallTileThreads,
-            CudaInferenceEngine.SmallTileSharedBytes, _stream, g);
     }
 
     private DeviceBuffer<T> Ensure<T>(DeviceBuffer<T>? buffer, long length) where T : unmanaged

@@ -200,6 +200,61 @@ public sealed class TensorCoreTests
             "the GPU's greedy text may part from the CPU's only at near ties");
     }
 
+    /// <summary>
+    /// Greedy generation of many streams on the Tf32 path samples inside the projection (fc_tc_greedy, from
+    /// <see cref="TensorCoreKernels.GreedyProjectionMinStreams"/> streams on) rather than in sample_batch. Its
+    /// tokens must be exactly the argmax (lowest index among equals) of the logits that the plain projection gives for
+    /// the same inputs: a second session replays the text one Feed at a time and the host picks from its logits.
+    /// </summary>
+    [TestCase(TensorCoreKernels.GreedyProjectionMinStreams, 1)]
+    [TestCase(TensorCoreKernels.GreedyProjectionMinStreams + 77, 2)]
+    public void Tf32_fused_greedy_tokens_are_the_argmax_of_the_logits(int streams, int calls)
+    {
+        const int primeLength = 6, steps = 24;
+        var model = SeededModels.Create(2, 64, 16, seed: 77);
+        var (_, gpu) = Engines("fused greedy 2x64x16", model);
+        int vocab = model.Dimensions.VocabularySize;
+        var random = new Random(streams);
+        var prime = Enumerable.Range(0, primeLength * streams).Select(_ => random.Next(vocab)).ToArray();
+        var generated = new int[steps * streams];
+        var generatedLogits = new float[streams * vocab];
+        using (var session = ManyStreamSession(gpu, streams))
+        {
+            session.Feed(prime, primeLength);
+            // Several calls: each call's first step samples with sample_batch, the others in the projection.
+            int per = steps / calls;
+            for (int c = 0; c < calls; c++)
+            {
+                session.Generate(per, SamplingOptions.Greedy, 0, c * per, generated.AsSpan(c * per * streams, per * streams));
+            }
+            session.ReadLogits(generatedLogits);
+        }
+        var logits = new float[streams * vocab];
+        var row = new int[streams];
+        using (var replay = ManyStreamSession(gpu, streams))
+        {
+            replay.Feed(prime, primeLength);
+            for (int t = 0; t < steps; t++)
+            {
+                replay.ReadLogits(logits);
+                for (int s = 0; s < streams; s++)
+                {
+                    var l = logits.AsSpan(s * vocab, vocab);
+                    int best = 0;
+                    for (int v = 1; v < vocab; v++)
+                    {
+                        best = l[v] > l[best] ? v : best;
+                    }
+                    row[s] = best;
+                    Assert.That(generated[t * streams + s], Is.EqualTo(best), $"step {t} stream {s}: the argmax of the replayed logits");
+                }
+                replay.Feed(row, 1);
+            }
+            replay.ReadLogits(logits);
+        }
+        Assert.That(generatedLogits, Is.EqualTo(logits), "both projections compute every logit in the same order");
+    }
+
     private static CharRnnModel RealCheckpoint()
     {
         string dir = TestData.SharedData("tf-char-rnn-shakespeare-128");

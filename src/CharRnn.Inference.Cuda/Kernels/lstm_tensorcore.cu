@@ -4,20 +4,25 @@
 //
 // gates[B][np] = base + [x | h] W^T as warp-level mma.sync.m16n8k8 TF32 products with float32 accumulation: A = [x | h]
 // (streams x K, row-major), B = W's permuted rows (np x kp, one row per gate column, i.e. "col" for the mma). The host
-// stores W already rounded to TF32 (BatchWeights, round to nearest, ties away); [x | h] is rounded with cvt.rna as it
-// leaves shared memory. Tiles of K are copied global -> shared with cp.async into a STAGES-deep ring, so the copies of
-// the next tiles overlap the products of this one. Every output is one warp's accumulation over K in a fixed order:
+// stores W already rounded to TF32 (BatchWeights, round to nearest, ties away); [x | h] is rounded the same way as
+// it leaves shared memory (tc_tf32). Tiles of K are copied global -> shared with cp.async into a STAGES-deep ring, so
+// the copies of the next tiles overlap the products of this one. Every output is one warp's accumulation over K in a fixed order:
 // results do not depend on the batch, the tile or timing.
 //
-// Within each group of 8 K columns the mma's k index t (t < 4) is fed physical column 2t and index t + 4 physical
-// column 2t + 1, the same for both operands: the products summed are unchanged, and a lane's two values of a row are
-// adjacent, so each fragment pair is one 64-bit shared load. Shared rows are padded to BK + 8 floats, which puts the
-// four rows of a half-warp's 64-bit loads on distinct banks.
+// Fragments are read from shared memory in one of two ways (both give the same products in the same order: measured
+// bit for bit equal). LDSM: ldmatrix.x4. Viewed as 16-bit pairs, an 8 x 4 block of floats is one 8 x 8 b16 matrix,
+// and ldmatrix gives lane l the float (l / 4, l % 4) of it, which is the TF32 fragment element (row g, column t) of A
+// and (column g, row t) of B; one instruction loads a 16 x 8 A fragment or the B fragments of two column tiles. Rows
+// are padded to BK + 4 floats (an odd multiple of 16 bytes), so a matrix's eight 16-byte rows lie on distinct banks.
+// Fewer instructions: the 128 x 128 tile, whose K loop is issue-bound, is 4% faster so. Otherwise 64-bit loads: within
+// each group of 8 K columns the mma's k index t (t < 4) is fed physical column 2t and index t + 4 physical column
+// 2t + 1, the same for both operands, so a lane's two values of a row are adjacent and each fragment pair is one
+// 64-bit load. Rows are padded to BK + 8 floats, which puts the four rows of a half-warp's loads on distinct banks.
+// Lower latency: the smaller tiles, whose K loops wait on shared memory, are up to 20% faster so.
 //
-// Fused epilogue: in an m16n8 accumulator, lane (group g = lane / 4, t = lane % 4) holds columns 2t and 2t + 1 of rows
-// g and g + 8. With the host's unit-major rows (column 4u + gate), lanes t = 0, 1 hold the first unit's (i, j) and
-// (f, o), lanes t = 2, 3 the second unit's. One shuffle with the neighbouring lane gives the even lane all four gates
-// of row g and the odd lane all four gates of row g + 8, so each lane updates one cell from registers.
+// Fused epilogue: with the host's unit-major rows (column 4u + gate), a unit's four gate columns are adjacent. The
+// accumulators are staged through shared memory as a pre-activation tile, so that each thread updates cells of one
+// unit column from a float4 of gates and the block's c loads and c/h stores are coalesced row runs.
 
 __device__ __forceinline__ unsigned int tc_smem_address(const void* p)
 {
@@ -42,11 +47,19 @@ __device__ __forceinline__ void tc_commit() { asm volatile("cp.async.commit_grou
 template <int N>
 __device__ __forceinline__ void tc_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N) : "memory"); }
 
-__device__ __forceinline__ unsigned int tc_tf32(float x)
+// [x | h] to TF32, round to nearest with ties away from zero, as cvt.rna.tf32.f32 rounds, in one integer add on the
+// float's bits: the tensor cores read only the top 19 bits of a .tf32 operand (sign, exponent, 10 mantissa bits), so
+// adding half a TF32 unit in the last place and letting the mma drop the low 13 bits is that rounding (BatchWeights
+// rounds W the same way). Measured on the H200: outputs bit for bit those of cvt.rna, and layer 1 at 4096 streams
+// 124 us instead of 151 (cvt.rna costs several instructions per A element in the K loop). Finite values and
+// infinities round as cvt.rna does; only a NaN whose payload lies wholly in the dropped bits could change class, and
+// h = tanh(c) * sigmoid(.) is never one.
+__device__ __forceinline__ unsigned int tc_tf32(unsigned int bits) { return bits + 0x1000u; }
+
+__device__ __forceinline__ void tc_ldmatrix4(unsigned int (&r)[4], unsigned int address)
 {
-    unsigned int r;
-    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
-    return r;
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(address));
 }
 
 __device__ __forceinline__ void tc_mma(float (&d)[4], const unsigned int (&a)[4], unsigned int b0, unsigned int b1)
@@ -57,22 +70,24 @@ __device__ __forceinline__ void tc_mma(float (&d)[4], const unsigned int (&a)[4]
 }
 
 // BM x BN output tile per block, WM x WN per warp, BK columns of K per stage. Dynamic shared memory:
-// STAGES * (BM + BN) * (BK + 8) floats (CudaInferenceEngine.TensorCoreSharedBytes). np must be a multiple of BN.
-template <int BM, int BN, int WM, int WN, int BK, int STAGES, bool LSTM>
-__device__ __forceinline__ void tc_gemm(const GemmParams& g)
+// STAGES * (BM + BN) * (BK + 4 or 8) floats, then BM ints of tokens (TensorCoreKernels.SharedBytes). np must be a
+// multiple of BN, or at most BN (one column tile).
+template <int BM, int BN, int WM, int WN, int BK, int STAGES, bool LSTM, bool GREEDY, bool LDSM>
+__device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = nullptr, int* tokens_out = nullptr)
 {
     constexpr int WARPS_N = BN / WN, THREADS_ = (BM / WM) * WARPS_N * 32;
     constexpr int MT = WM / 16, NT = WN / 8;
-    constexpr int LD = BK + 8;
+    constexpr int LD = LDSM ? BK + 4 : BK + 8;
     constexpr int CHUNKS = BK / 4;   // 16-byte chunks per tile row
     constexpr int LA = BM * CHUNKS / THREADS_, LB = BN * CHUNKS / THREADS_;
     static_assert(LA * THREADS_ == BM * CHUNKS && LB * THREADS_ == BN * CHUNKS, "tile copies must divide evenly");
+    static_assert(!LDSM || NT % 2 == 0, "ldmatrix loads the B fragments of two column tiles at a time");
     constexpr int STAGE_FLOATS = (BM + BN) * LD;
     extern __shared__ __align__(16) float sm[];
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     const int grp = lane >> 2, tig = lane & 3;
     const int wm0 = (warp / WARPS_N) * WM, wn0 = (warp % WARPS_N) * WN;
-    const int tilesN = g.np / BN;
+    const int tilesN = (g.np + BN - 1) / BN;   // 1 for the greedy projection, whose one tile may be wider than np
     const int n0 = (blockIdx.x % tilesN) * BN, m0 = (blockIdx.x / tilesN) * BM;
     const int B = g.streams, H = g.hidden, xw = g.xw, K = g.k, kp = g.kp;
     const unsigned int base_address = tc_smem_address(sm);
@@ -92,11 +107,14 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g)
         a_x[l] = g.x + s * xw + a_kc[l];
         a_h[l] = g.h + s * H + a_kc[l] - xw;
     }
+    // Rows of W past np (a column tile wider than the padded N: the greedy projection) are zero-filled.
     const float* b_w[LB];
+    bool b_ok[LB];
 #pragma unroll
     for (int l = 0; l < LB; ++l)
     {
         const int f = tid + l * THREADS_;
+        b_ok[l] = n0 + f / CHUNKS < g.np;
         b_w[l] = g.w + (i64)(n0 + f / CHUNKS) * kp + (f % CHUNKS) * 4;
     }
     auto load = [&](int stage, int k0)
@@ -130,10 +148,18 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g)
         for (int l = 0; l < LB; ++l)
         {
             const int f = tid + l * THREADS_, row = f / CHUNKS, kc = (f % CHUNKS) * 4;
-            const bool ok = k0 + kc < kp;
+            const bool ok = b_ok[l] && k0 + kc < kp;
             tc_copy16(b_dst + (row * LD + kc) * 4, ok ? b_w[l] + k0 : g.w, ok);
         }
     };
+
+    if (LSTM)
+    {
+        // Layer 0's token of each row, for the epilogue's table reads (behind the ring; visible after the K loop's
+        // barriers).
+        int* stok = reinterpret_cast<int*>(sm + STAGES * STAGE_FLOATS);
+        for (int r = tid; r < BM; r += THREADS_) stok[r] = g.tokens && m0 + r < B ? g.tokens[m0 + r] : 0;
+    }
 
     float acc[MT][NT][4];
 #pragma unroll
@@ -160,28 +186,56 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g)
         tc_commit();
         const float* as = sm + (kt % STAGES) * STAGE_FLOATS;
         const float* bs = as + BM * LD;
+        // This lane's ldmatrix row addresses: lanes 8q..8q+7 give the rows of matrix q.
+        const unsigned int a_lane = tc_smem_address(as + (((lane >> 3) & 1) * 8 + (lane & 7)) * LD + (lane >> 4) * 4);
+        const unsigned int b_lane = tc_smem_address(bs + ((lane >> 4) * 8 + (lane & 7)) * LD + ((lane >> 3) & 1) * 4);
 #pragma unroll
         for (int kk = 0; kk < BK; kk += 8)
         {
             unsigned int a[MT][4], b[NT][2];
-#pragma unroll
-            for (int i = 0; i < MT; ++i)
+            if constexpr (LDSM)
             {
-                const float* p = as + (wm0 + i * 16 + grp) * LD + kk + 2 * tig;
-                const float2 lo = *reinterpret_cast<const float2*>(p);
-                const float2 hi = *reinterpret_cast<const float2*>(p + 8 * LD);
-                a[i][0] = tc_tf32(lo.x);
-                a[i][1] = tc_tf32(hi.x);
-                a[i][2] = tc_tf32(lo.y);
-                a[i][3] = tc_tf32(hi.y);
+#pragma unroll
+                for (int i = 0; i < MT; ++i)
+                {
+                    // Matrices: rows 0-7 / 8-15 of the fragment x columns kk..kk+3 / kk+4..kk+7 (a0, a1, a2, a3).
+                    tc_ldmatrix4(a[i], a_lane + ((wm0 + i * 16) * LD + kk) * 4);
+#pragma unroll
+                    for (int e = 0; e < 4; ++e) a[i][e] = tc_tf32(a[i][e]);
+                }
+#pragma unroll
+                for (int j = 0; j < NT; j += 2)
+                {
+                    // Matrices: column tiles j / j + 1 x columns kk..kk+3 / kk+4..kk+7. W is already TF32.
+                    unsigned int r[4];
+                    tc_ldmatrix4(r, b_lane + ((wn0 + j * 8) * LD + kk) * 4);
+                    b[j][0] = r[0];
+                    b[j][1] = r[1];
+                    b[j + 1][0] = r[2];
+                    b[j + 1][1] = r[3];
+                }
             }
-#pragma unroll
-            for (int j = 0; j < NT; ++j)
+            else
             {
-                // Already TF32 values (rounded on the host).
-                const float2 w = *reinterpret_cast<const float2*>(bs + (wn0 + j * 8 + grp) * LD + kk + 2 * tig);
-                b[j][0] = __float_as_uint(w.x);
-                b[j][1] = __float_as_uint(w.y);
+#pragma unroll
+                for (int i = 0; i < MT; ++i)
+                {
+                    const float* p = as + (wm0 + i * 16 + grp) * LD + kk + 2 * tig;
+                    const float2 lo = *reinterpret_cast<const float2*>(p);
+                    const float2 hi = *reinterpret_cast<const float2*>(p + 8 * LD);
+                    a[i][0] = tc_tf32(__float_as_uint(lo.x));
+                    a[i][1] = tc_tf32(__float_as_uint(hi.x));
+                    a[i][2] = tc_tf32(__float_as_uint(lo.y));
+                    a[i][3] = tc_tf32(__float_as_uint(hi.y));
+                }
+#pragma unroll
+                for (int j = 0; j < NT; ++j)
+                {
+                    // Already TF32 values (rounded on the host).
+                    const float2 w = *reinterpret_cast<const float2*>(bs + (wn0 + j * 8 + grp) * LD + kk + 2 * tig);
+                    b[j][0] = __float_as_uint(w.x);
+                    b[j][1] = __float_as_uint(w.y);
+                }
             }
 #pragma unroll
             for (int i = 0; i < MT; ++i)
@@ -190,37 +244,140 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g)
         }
     }
 
-    const bool odd = (tig & 1) != 0;
-#pragma unroll
-    for (int i = 0; i < MT; ++i)
+    if constexpr (LSTM)
     {
+        // Cell update through shared memory: the warps' accumulators become a [BM][BN] tile of pre-activations in the
+        // (now idle) ring, then each thread owns one unit column u of the tile and walks rows, so a warp's loads of c
+        // and of the base entries and its stores of c and h are contiguous runs of a row. Every global load of a batch
+        // is issued before any of its results are used (no store in between), so a block waits about one L2 round trip
+        // per batch rather than one per accumulator fragment.
+        constexpr int SLD = BN + 8;   // conflict-free float2 stores of the fragments, contiguous float4 reads
+        constexpr int U = BN / 4, RS = THREADS_ / U, ROWS = BM / RS, CH = ROWS < 8 ? ROWS : 8;
+        static_assert(THREADS_ % U == 0 && RS * ROWS == BM && ROWS % CH == 0, "cell walk must divide evenly");
+        static_assert(BM * SLD <= STAGES * STAGE_FLOATS, "the pre-activation tile must fit in the ring");
+        tc_wait<0>();
+        __syncthreads();   // every warp is done reading the ring
 #pragma unroll
-        for (int j = 0; j < NT; ++j)
+        for (int i = 0; i < MT; ++i)
         {
-            const float* d = acc[i][j];
-            if (LSTM)
+#pragma unroll
+            for (int j = 0; j < NT; ++j)
             {
-                // Even lane: keeps (i, j) of row g, receives (f, o) of row g; odd lane: keeps (f, o) of row g + 8,
-                // receives (i, j) of row g + 8.
-                const float r0 = __shfl_xor_sync(FULL_MASK, odd ? d[0] : d[2], 1);
-                const float r1 = __shfl_xor_sync(FULL_MASK, odd ? d[1] : d[3], 1);
-                const i64 s = m0 + wm0 + i * 16 + grp + (odd ? 8 : 0);
-                const int col = n0 + wn0 + j * 8 + (tig >> 1) * 4;
-                const int u = col >> 2;
-                if (s < B && u < H)
+                float* p = sm + (wm0 + i * 16 + grp) * SLD + wn0 + j * 8 + 2 * tig;
+                *reinterpret_cast<float2*>(p) = make_float2(acc[i][j][0], acc[i][j][1]);
+                *reinterpret_cast<float2*>(p + 8 * SLD) = make_float2(acc[i][j][2], acc[i][j][3]);
+            }
+        }
+        __syncthreads();
+        const int* stok = reinterpret_cast<const int*>(sm + STAGES * STAGE_FLOATS);
+        const int u = tid % U, r0 = tid / U, unit = (n0 >> 2) + u, col = n0 + 4 * u;
+        const bool unit_ok = unit < H;
+        float4 bias = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+        if (!g.tokens && unit_ok) bias = *reinterpret_cast<const float4*>(g.base + col);
+#pragma unroll
+        for (int c0 = 0; c0 < ROWS; c0 += CH)
+        {
+            float cold[CH];
+            float4 bv[CH];
+#pragma unroll
+            for (int q = 0; q < CH; ++q)
+            {
+                const int row = r0 + (c0 + q) * RS;
+                const i64 s = m0 + row;
+                const bool ok = s < B && unit_ok;
+                cold[q] = ok ? g.c[s * H + unit] : 0.0f;
+                bv[q] = bias;
+                if (g.tokens && ok) bv[q] = *reinterpret_cast<const float4*>(g.base + (i64)stok[row] * g.np + col);
+            }
+#pragma unroll
+            for (int q = 0; q < CH; ++q)
+            {
+                const int row = r0 + (c0 + q) * RS;
+                const i64 s = m0 + row;
+                if (s < B && unit_ok)
                 {
-                    const float* base = g.tokens ? g.base + (i64)g.tokens[s] * g.np : g.base;
-                    const float ig = sigmoidf_(base[col] + (odd ? r0 : d[0]));
-                    const float cg = tanhf(base[col + 1] + (odd ? r1 : d[1]));
-                    const float fg = sigmoidf_(base[col + 2] + (odd ? d[2] : r0));
-                    const float og = sigmoidf_(base[col + 3] + (odd ? d[3] : r1));
-                    const i64 at = s * H + u;
-                    const float cv = __fadd_rn(__fmul_rn(g.c[at], fg), __fmul_rn(ig, cg));
+                    const float4 d = *reinterpret_cast<const float4*>(sm + row * SLD + 4 * u);
+                    const float ig = sigmoidf_(bv[q].x + d.x);
+                    const float cg = tanhf(bv[q].y + d.y);
+                    const float fg = sigmoidf_(bv[q].z + d.z);
+                    const float og = sigmoidf_(bv[q].w + d.w);
+                    const i64 at = s * H + unit;
+                    const float cv = __fadd_rn(__fmul_rn(cold[q], fg), __fmul_rn(ig, cg));
                     g.c[at] = cv;
                     g.out[at] = __fmul_rn(tanhf(cv), og);
                 }
             }
-            else
+        }
+    }
+    else if constexpr (GREEDY)
+    {
+        // The projection with greedy sampling fused (one column tile covers the vocabulary): logits staged in shared
+        // memory, written as row runs, and each row's argmax taken by one warp with sample_stream's greedy rule (the
+        // largest logit, the lowest index among equals, NaNs never chosen, 0 if all are NaN), so the tokens equal
+        // what sample_batch would pick from these logits.
+        constexpr int SLD = BN + 8, NWARPS = THREADS_ / 32;
+        static_assert(BM * SLD <= STAGES * STAGE_FLOATS, "the logit tile must fit in the ring");
+        tc_wait<0>();
+        __syncthreads();
+#pragma unroll
+        for (int j = 0; j < NT; ++j)
+        {
+            const int col = wn0 + j * 8 + 2 * tig;
+            const float b0 = col < g.n ? g.base[col] : 0.0f, b1 = col + 1 < g.n ? g.base[col + 1] : 0.0f;
+#pragma unroll
+            for (int i = 0; i < MT; ++i)
+            {
+                float* p = sm + (wm0 + i * 16 + grp) * SLD + col;
+                *reinterpret_cast<float2*>(p) = make_float2(acc[i][j][0] + b0, acc[i][j][1] + b1);
+                *reinterpret_cast<float2*>(p + 8 * SLD) = make_float2(acc[i][j][2] + b0, acc[i][j][3] + b1);
+            }
+        }
+        __syncthreads();
+        for (int row = warp; row < BM && m0 + row < B; row += NWARPS)
+        {
+            const i64 s = m0 + row;
+            float best = __int_as_float(0xff800000);
+            int bi = 0x7fffffff;
+            for (int col = lane; col < g.n; col += 32)
+            {
+                const float v = sm[row * SLD + col];
+                g.out[s * g.n + col] = v;
+                if (g.out2) g.out2[s * g.n + col] = v;
+                if (v > best || (v == best && col < bi)) { best = v; bi = col; }
+            }
+#pragma unroll
+            for (int o = 16; o > 0; o >>= 1)
+            {
+                const float ob = __shfl_xor_sync(FULL_MASK, best, o);
+                const int oi = __shfl_xor_sync(FULL_MASK, bi, o);
+                if (ob > best || (ob == best && oi < bi)) { best = ob; bi = oi; }
+            }
+            if (lane == 0)
+            {
+                const int token = bi == 0x7fffffff ? 0 : bi;
+                next_tokens[s] = token;
+                if (tokens_out) tokens_out[s] = token;
+            }
+        }
+    }
+    else
+    {
+        // The projection: its bias entries are read before the first store (a store may alias them for all the
+        // compiler knows, which would serialize every load behind it).
+        float fb[NT][2];
+#pragma unroll
+        for (int j = 0; j < NT; ++j)
+#pragma unroll
+            for (int e = 0; e < 2; ++e)
+            {
+                const int col = n0 + wn0 + j * 8 + tig * 2 + e;
+                fb[j][e] = col < g.n ? g.base[col] : 0.0f;
+            }
+#pragma unroll
+        for (int i = 0; i < MT; ++i)
+        {
+#pragma unroll
+            for (int j = 0; j < NT; ++j)
             {
 #pragma unroll
                 for (int e = 0; e < 4; ++e)
@@ -229,7 +386,7 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g)
                     const int col = n0 + wn0 + j * 8 + tig * 2 + (e & 1);
                     if (s < B && col < g.n)
                     {
-                        const float val = d[e] + g.base[col];
+                        const float val = acc[i][j][e] + fb[j][e & 1];
                         g.out[s * g.n + col] = val;
                         if (g.out2) g.out2[s * g.n + col] = val;
                     }
@@ -240,12 +397,27 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g)
 }
 
 // Tiles (CudaInferenceEngine picks by batch: TensorCoreKernels.LayerTile; its table mirrors these template arguments).
-// 128 x 128, 8 warps of 64 x 32, K tiles of 16 in a ring of 4 (98 KB), two blocks per multiprocessor: 4096 streams.
-extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_large(const GemmParams g) { tc_gemm<128, 128, 64, 32, 16, 4, true>(g); }
+// 128 x 128, 8 warps of 32 x 64, K tiles of 16 in a ring of 4 (82 KB), ldmatrix, two blocks per multiprocessor: 4096
+// streams.
+extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_large(const GemmParams g) { tc_gemm<128, 128, 32, 64, 16, 4, true, false, true>(g); }
 // 64 x 128, 4 warps of 32 x 64 (72 KB): about 1024 streams.
-extern "C" __global__ void __launch_bounds__(128, 3) lstm_tc_medium(const GemmParams g) { tc_gemm<64, 128, 32, 64, 16, 4, true>(g); }
+extern "C" __global__ void __launch_bounds__(128, 3) lstm_tc_medium(const GemmParams g) { tc_gemm<64, 128, 32, 64, 16, 4, true, false, false>(g); }
 // 32 x 64 and 32 x 32, 4 warps, K tiles of 32 in a ring of 6 for the latency-bound K loop: a few hundred streams and fewer.
-extern "C" __global__ void __launch_bounds__(128) lstm_tc_narrow(const GemmParams g) { tc_gemm<32, 64, 16, 32, 32, 6, true>(g); }
-extern "C" __global__ void __launch_bounds__(128) lstm_tc_small(const GemmParams g) { tc_gemm<32, 32, 16, 16, 32, 6, true>(g); }
+extern "C" __global__ void __launch_bounds__(128) lstm_tc_narrow(const GemmParams g) { tc_gemm<32, 64, 16, 32, 32, 6, true, false, false>(g); }
+extern "C" __global__ void __launch_bounds__(128) lstm_tc_small(const GemmParams g) { tc_gemm<32, 32, 16, 16, 32, 6, true, false, false>(g); }
 // The projection: 32 x 32 tiles (the padded vocabulary is a multiple of 32).
-extern "C" __global__ void __launch_bounds__(128) fc_tc(const GemmParams g) { tc_gemm<32, 32, 16, 16, 32, 6, false>(g); }
+extern "C" __global__ void __launch_bounds__(128) fc_tc(const GemmParams g) { tc_gemm<32, 32, 16, 16, 32, 6, false, false, false>(g); }
+
+// The projection with greedy sampling fused, for vocabularies of up to 128: 16 x 128 tiles (one column tile), 4 warps
+// of 16 x 32. Writes the logits and each stream's argmax to next_tokens (the next step's input) and, unless null, to
+// tokens_out (the call's output row of the next step). Mirrored by TensorCoreKernels.GreedyProjectionParams.
+struct GreedyFcParams
+{
+    GemmParams g;
+    int* next_tokens;
+    int* tokens_out;
+};
+extern "C" __global__ void __launch_bounds__(128) fc_tc_greedy(const GreedyFcParams p)
+{
+    tc_gemm<16, 128, 16, 32, 32, 4, false, true, false>(p.g, p.next_tokens, p.tokens_out);
+}
