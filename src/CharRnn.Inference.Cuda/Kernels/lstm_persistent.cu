@@ -89,7 +89,10 @@ __device__ __forceinline__ void grid_barrier(unsigned int* bar, unsigned int blo
     {
         target += blocks;
         red_release_add(bar, 1u);
-        while ((int)(ld_acquire(bar) - target) < 0) { }
+        // Bounded: a block that never arrives fails the launch (a CudaException on the host) instead of hanging.
+        unsigned int polls = 0;
+        while ((int)(ld_acquire(bar) - target) < 0)
+            if (++polls == (1u << 26)) __trap();
     }
     __syncthreads();
 }

@@ -33,6 +33,7 @@
 #define RES_C0 (RES_H / 32)                 // weights per lane of a row half (W or R) of one layer
 #define RES_GRID (RES_H / RES_U)            // blocks
 #define RES_FR ((RES_V + RES_GRID - 1) / RES_GRID)   // projection rows per block (at most one per warp)
+#define RES_MAX_POLLS (1u << 26)
 #ifndef RES_LOGIT_STRIDE
 // Words between two logits in the exchange (ResidentLayout.ExchangeWords allows 16): one logit per 128-byte line, so
 // that every block polling a few lines does not queue at one L2 slice (measured: 3.80 -> 3.52 us per character).
@@ -80,12 +81,16 @@ __device__ __forceinline__ void gather_words(const u64* src, float* dst, int n, 
     for (int i = 0; i < POLL; ++i)
     {
         const int idx = me + i * T;
+        unsigned int polls = 0;
         while ((unsigned int)(v[i] >> 32) != epoch)
         {
 #ifdef RES_POLL_SLEEP
             __nanosleep(RES_POLL_SLEEP);
 #endif
             v[i] = ld_relaxed_u64(src + idx * STRIDE);
+            // A word that never arrives (a bug, or a block that cannot run) must not hang the process: after ~2^26
+            // polls (tens of seconds) the launch fails and the host gets a CudaException instead.
+            if (++polls == RES_MAX_POLLS) __trap();
         }
         if (idx < n) dst[idx] = __uint_as_float((unsigned int)v[i]);
     }
