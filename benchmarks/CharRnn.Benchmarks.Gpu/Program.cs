@@ -134,7 +134,7 @@ for (int pi = 0; pi < precisions.Length; pi++)
             {
                 long[] cycles = resident.ReadResidentProfile();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"#   block 0 cycles per step by phase [sample+layer0 cell, gather0, layer1 cell, gather1, .., projection]: {string.Join(" ", cycles.Select(c => (c / (double)steps).ToString("F0", CultureInfo.InvariantCulture)))}; total {cycles.Sum() / (double)steps:F0}"));
+                    $"#   block 0 cycles per step by phase [sample+publish layer 0, gather h0, layer 1 cell, gather h1, layer 1 dot, layer 1 gates+barrier, projection row, logits exchange]: {string.Join(" ", cycles.Select(c => (c / (double)steps).ToString("F0", CultureInfo.InvariantCulture)))}; total {cycles.Sum() / (double)steps:F0}"));
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| CharRnn CUDA {Path(engine, batch)} | {name} | {batch} | {steps} | {perStep:F2} | {perStep / batch:F4} | {charsPerSecond:F0} |"));

@@ -43,7 +43,8 @@
 __device__ __forceinline__ float res_sigmoid(float x) { return __fdividef(1.0f, 1.0f + __expf(-x)); }
 __device__ __forceinline__ float res_tanh(float x) { return __fmul_rn(2.0f, res_sigmoid(2.0f * x)) - 1.0f; }
 #else
-__device__ __forceinline__ float res_sigmoid(float x) { return sigmoidf_(x); }
+// 1 / y rounded to nearest is __frcp_rn(y): the same bits as sigmoidf_, without the general division.
+__device__ __forceinline__ float res_sigmoid(float x) { return __frcp_rn(1.0f + expf(-x)); }
 __device__ __forceinline__ float res_tanh(float x) { return tanhf(x); }
 #endif
 
@@ -341,8 +342,10 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
             {
                 // Layer k + 1: bias + (W x + R h), x = the h just gathered.
                 const float xpart = dot(wx[k], hs + k * B * RES_H);
+                RES_MARK(4)
                 if (lane < B) set_gate(lane, bias[k * RES_ROWS + warp] + (xpart + rpart[k + 1]));
                 __syncthreads();
+                RES_MARK(5)
                 update(k + 1, epoch);
                 RES_MARK(2 + 2 * k)
             }
@@ -377,6 +380,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
                     if (lane == 0) st_relaxed_u64(xlogits + (q * V + fv) * RES_LOGIT_STRIDE, ((u64)epoch << 32) | __float_as_uint(a + fcb[warp]));
                 }
             }
+            RES_MARK(6)
             // The warps that gather the logits and those that speculate work side by side when there are enough warps.
             constexpr int PW = (MB * V + 31) / 32;
             const bool spec = generating && t + 1 < p.steps;
