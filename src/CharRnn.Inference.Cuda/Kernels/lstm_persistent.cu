@@ -132,11 +132,12 @@ __device__ __forceinline__ bool key_positive(int key) { return key > 0 && key <=
 // l, l + 32, ..., l + 32 (N - 1). Ranks are counted against weights broadcast by shuffles; the sums that the CPU does
 // sequentially (the top-k total, whose partial sums are also the top-p prefix, and the kept total, whose partial sums
 // are also the draw's running sum) are one chain each, done by lane 0 in the CPU's order on values it loads ahead of
-// the adds, so the float results match the rule bit for bit (up to expf's rounding). Scratch: 3V floats.
-template <bool SharedLogits, int N>
+// the adds, so the float results match the rule bit for bit (up to expf's rounding). VC: the vocabulary when known at
+// compile time (RES_V), else 0 (p.vocab). Scratch: 3V floats.
+template <bool SharedLogits, int N, int VC>
 __device__ int sample_stream_regs(const RunParams& p, const float* lg, int s, int t, float* ws, int lane)
 {
-    const int V = p.vocab;
+    const int V = VC > 0 ? VC : p.vocab;
     const unsigned int lower = (1u << lane) - 1u;
     float mx = __int_as_float(0xff800000);
     bool nan = false;
@@ -176,12 +177,12 @@ __device__ int sample_stream_regs(const RunParams& p, const float* lg, int s, in
 #pragma unroll
         for (int js = 0; js < N; ++js)
         {
-            const int sources = V - 32 * js;
-            if (sources <= 0) break;
-#pragma unroll
-            for (int src = 0; src < 32; ++src)
+            // Sources past the vocabulary would hold -1 and count for nothing; with a compile-time vocabulary (VC) the
+            // loop is straight-line code (measured on the H200: 1.3 us per step faster than unrolling by 8).
+            const int sources = min(32, V - 32 * js);
+#pragma unroll 32
+            for (int src = 0; src < sources; ++src)
             {
-                if (src >= sources) break;
                 const int kj = __shfl_sync(FULL_MASK, key[js], src);
 #pragma unroll
                 for (int j = 0; j < N; ++j) rank[j] += (j > js ? kj >= key[j] : kj > key[j]) ? 1 : 0;
@@ -400,13 +401,13 @@ __device__ int sample_stream(const RunParams& p, const float* lg, int s, int t, 
 #ifdef RES_V
 #define SAMPLE_N ((RES_V + 31) / 32)
 #if SAMPLE_N <= SAMPLE_REGS_MAX
-    if (V <= 32 * SAMPLE_N) return sample_stream_regs<SharedLogits, SAMPLE_N>(p, lg, s, t, ws, lane);
+    if (V == RES_V) return sample_stream_regs<SharedLogits, SAMPLE_N, RES_V>(p, lg, s, t, ws, lane);
 #endif
 #else
-    if (V <= 64) return sample_stream_regs<SharedLogits, 2>(p, lg, s, t, ws, lane);
-    if (V <= 96) return sample_stream_regs<SharedLogits, 3>(p, lg, s, t, ws, lane);
-    if (V <= 128) return sample_stream_regs<SharedLogits, 4>(p, lg, s, t, ws, lane);
-    if (V <= 256) return sample_stream_regs<SharedLogits, SAMPLE_REGS_MAX>(p, lg, s, t, ws, lane);
+    if (V <= 64) return sample_stream_regs<SharedLogits, 2, 0>(p, lg, s, t, ws, lane);
+    if (V <= 96) return sample_stream_regs<SharedLogits, 3, 0>(p, lg, s, t, ws, lane);
+    if (V <= 128) return sample_stream_regs<SharedLogits, 4, 0>(p, lg, s, t, ws, lane);
+    if (V <= 256) return sample_stream_regs<SharedLogits, SAMPLE_REGS_MAX, 0>(p, lg, s, t, ws, lane);
 #endif
     return sample_stream_smem<SharedLogits>(p, lg, s, t, ws, lane);
 }
