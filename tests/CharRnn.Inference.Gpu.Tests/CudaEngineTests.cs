@@ -308,6 +308,63 @@ public sealed class CudaEngineTests
         });
     }
 
+    public static IEnumerable<TestCaseData> SampledStepCases()
+    {
+        yield return new TestCaseData(2, 512, 512, 1, true).SetArgDisplayNames("2x512 emb 512, 1 stream, resident");
+        yield return new TestCaseData(2, 128, 0, 3, true).SetArgDisplayNames("2x128 one-hot, 3 streams, resident");
+        yield return new TestCaseData(2, 512, 512, 3, false).SetArgDisplayNames("2x512 emb 512, 3 streams, persistent");
+    }
+
+    // The in-kernel sampler against TokenSampler on the kernel's own logits, one step per launch so that every step's
+    // logits can be read back: the tokens must be equal, not merely close (the CPU engine's logits differ in the last
+    // bits, so only the device's own logits make an exact reference).
+    [TestCaseSource(nameof(SampledStepCases))]
+    public void Each_few_stream_kernel_samples_its_logits_by_the_token_sampler_rule(int layers, int hidden, int embedding, int streams, bool resident)
+    {
+        SamplingOptions[] samplings =
+        [
+            Sampled,
+            new() { Temperature = 1f },
+            new() { Temperature = 0.5f, TopP = 0.9f },
+            new() { Temperature = 1.3f, TopK = 5 },
+            new() { Temperature = 2f, TopK = 1 },
+            new() { Temperature = 0.7f, TopK = 40, TopP = 0.99f },
+        ];
+        var (model, _, gpu) = Engines(layers, hidden, embedding);
+        var cuda = (CudaInferenceEngine)gpu;
+        int vocab = model.Dimensions.VocabularySize;
+        const int steps = 60;
+        const ulong seed = 23;
+        int saved = cuda.ResidentMaxStreams;
+        cuda.ResidentMaxStreams = resident ? streams : 0;
+        try
+        {
+            using var g = gpu.CreateSession(streams);
+            Assert.That(((CudaEngineSession)g).ResidentPath, Is.EqualTo(resident), $"the {(resident ? "resident" : "persistent")} kernel must really run ({cuda.Configuration})");
+            var random = new Random(streams + hidden);
+            g.Feed([.. Enumerable.Range(0, 5 * streams).Select(_ => random.Next(vocab))], 5);
+            var logits = new float[streams * vocab];
+            var scratch = new float[2 * vocab];
+            var expected = new int[streams];
+            var actual = new int[streams];
+            for (int t = 0; t < steps; t++)
+            {
+                var sampling = samplings[t % samplings.Length];
+                g.ReadLogits(logits);
+                for (int s = 0; s < streams; s++)
+                {
+                    expected[s] = TokenSampler.Sample(logits.AsSpan(s * vocab, vocab), sampling, CounterRng.Uniform(seed, s, t), scratch);
+                }
+                g.Generate(1, sampling, seed, t, actual);
+                Assert.That(actual, Is.EqualTo(expected), $"step {t}, {sampling}");
+            }
+        }
+        finally
+        {
+            cuda.ResidentMaxStreams = saved;
+        }
+    }
+
     [TestCase(3, 40, 24)]
     [TestCase(2, 128, 0)]
     public void Save_and_restore_state_round_trip(int layers, int hidden, int embedding)

@@ -88,6 +88,111 @@ public sealed class CudaTokenSamplerTests
         }
     }
 
+    // Settings at the edges of the rule: a single kept index, a top-p reached at once or only at the end, a top-k at
+    // the register path's lane boundaries, temperatures that flatten or sharpen the weights until they tie or underflow.
+    private static readonly SamplingOptions[] EdgeSettings =
+    [
+        new() { Temperature = 1f, TopK = 1 },
+        new() { Temperature = 1f, TopP = 1e-6f },
+        new() { Temperature = 1f, TopK = 2 },
+        new() { Temperature = 0.7f, TopK = 32, TopP = 0.999999f },
+        new() { Temperature = 1f, TopK = 33 },
+        new() { Temperature = 0.01f, TopK = 3, TopP = 0.5f },
+        new() { Temperature = 100f, TopP = 0.99f },
+        new() { Temperature = 1f },
+    ];
+
+    public static IEnumerable<TestCaseData> EdgeVocabularies()
+    {
+        // Around the register path's slot boundaries (32 per lane slot, 2/3/4/8 slots) and past it (257: scratch memory).
+        foreach (int vocab in new[] { 1, 2, 31, 32, 33, 64, 65, 96, 97, 128, 129, 256, 257 })
+        {
+            yield return new TestCaseData(vocab).SetArgDisplayNames($"vocab {vocab}");
+        }
+    }
+
+    [TestCaseSource(nameof(EdgeVocabularies))]
+    public void Tokens_equal_TokenSampler_on_the_host_for_adversarial_logits(int vocab)
+    {
+        const int streams = 37;
+        using var sampler = CudaTokenSampler.Create(_context!, vocab, streams);
+        using var logits = _context!.Allocate<float>((long)streams * vocab);
+        using var tokens = _context.Allocate<int>(streams);
+        var host = new float[streams * vocab];
+        var random = new Random(vocab);
+        for (int s = 0; s < streams; s++)
+        {
+            FillAdversarialRow(host.AsSpan(s * vocab, vocab), s % 6, random);
+        }
+        logits.CopyFrom(host, _stream!);
+        var scratch = new float[2 * vocab];
+        var expected = new int[streams];
+        var actual = new int[streams];
+        foreach (var sampling in EdgeSettings)
+        {
+            for (long counter = 0; counter < 3; counter++)
+            {
+                Array.Fill(actual, -1);
+                tokens.CopyFrom(actual, _stream!);
+                sampler.SampleAsync(logits, 0, tokens, 0, streams, sampling, 2024, counter, _stream!);
+                tokens.CopyTo(actual, _stream!);
+                for (int s = 0; s < streams; s++)
+                {
+                    expected[s] = TokenSampler.Sample(host.AsSpan(s * vocab, vocab), sampling, CounterRng.Uniform(2024, s, counter), scratch);
+                }
+                Assert.That(expected, Has.None.LessThan(0), "every row has a finite maximum, so the rule always picks");
+                Assert.That(actual, Is.EqualTo(expected), $"{sampling}, counter {counter}");
+            }
+        }
+    }
+
+    // Rows whose weights are exact (1, 0 or ties) or ordinary: every row has a finite maximum.
+    private static void FillAdversarialRow(Span<float> row, int pattern, Random random)
+    {
+        int v = row.Length;
+        switch (pattern)
+        {
+            case 0:
+                // All equal: every weight is 1, the rule orders them by index.
+                row.Fill(3.5f);
+                break;
+            case 1:
+                // One maximum far above the rest: every other weight underflows to 0 (ties at 0 inside a top-k).
+                row.Fill(-1000f);
+                row[random.Next(v)] = 2f;
+                break;
+            case 2:
+                // A few tied maxima at scattered indices, the rest -infinity (weight 0).
+                row.Fill(float.NegativeInfinity);
+                for (int i = 0; i < Math.Max(1, v / 10); i++)
+                {
+                    row[random.Next(v)] = 0.25f;
+                }
+                break;
+            case 3:
+                // Random values with -infinity sprinkled in (never the whole row: index 0 stays finite).
+                for (int i = 0; i < v; i++)
+                {
+                    row[i] = i > 0 && random.Next(3) == 0 ? float.NegativeInfinity : (float)(random.NextDouble() * 6 - 3);
+                }
+                break;
+            case 4:
+                // Two levels: weights 1 and exactly 0 (exp(-1000 / T) underflows for every temperature used).
+                for (int i = 0; i < v; i++)
+                {
+                    row[i] = random.Next(4) == 0 ? 1f : -1e30f;
+                }
+                row[v - 1] = 1f;
+                break;
+            default:
+                for (int i = 0; i < v; i++)
+                {
+                    row[i] = (float)(random.NextDouble() * 8 - 4);
+                }
+                break;
+        }
+    }
+
     [Test]
     public void Offsets_select_the_rows_and_the_slots_and_nothing_else_is_written()
     {

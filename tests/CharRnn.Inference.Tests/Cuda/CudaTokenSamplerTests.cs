@@ -123,7 +123,9 @@ public sealed class CudaTokenSamplerTests
         Assert.That(cNames, Has.Length.EqualTo(fields.Length));
 
         var read = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (string function in new[] { @"\bsample_batch\s*\(\s*const\s+RunParams\s+p\b", @"\bsample_stream\s*\(\s*const\s+RunParams\s*&\s*p\b" })
+        // sample_stream dispatches to the register and scratch-memory versions, which read the sampling fields.
+        string[] functions = ["sample_batch", "sample_stream", "sample_stream_regs", "sample_stream_smem"];
+        foreach (string function in functions.Select(name => $@"\b{name}\s*\(\s*const\s+RunParams\s*&?\s*p\b"))
         {
             string code = FunctionBody(source, function);
             foreach (Match m in Regex.Matches(code, @"\bp\.(\w+)"))
