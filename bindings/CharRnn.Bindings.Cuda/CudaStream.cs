@@ -20,6 +20,8 @@ public sealed unsafe class CudaStream : IDisposable
         _handle = new SafeCudaStreamHandle(context.Handle, stream);
     }
 
+    internal CudaContext Context => _context;
+
     internal nint Handle
     {
         get

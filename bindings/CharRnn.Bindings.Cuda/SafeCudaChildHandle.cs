@@ -59,3 +59,9 @@ internal sealed class SafeCudaEventHandle(SafeCudaContextHandle context, nint cu
 {
     protected override CuResult Free(nint value) => CudaDriverNative.cuEventDestroy(value);
 }
+
+/// <summary>An instantiated graph from cuGraphInstantiateWithFlags.</summary>
+internal sealed class SafeCudaGraphExecHandle(SafeCudaContextHandle context, nint graphExec) : SafeCudaChildHandle(context, graphExec)
+{
+    protected override CuResult Free(nint value) => CudaDriverNative.cuGraphExecDestroy(value);
+}
