@@ -18,7 +18,7 @@ using CharRnn.Inference.Tests.Cuda;
 // (CudaPrecision; one engine each, measured one after the other; batches below the many-stream path are measured once);
 // --resident-max caps the streams that run the resident kernel (0: the persistent kernel instead); --profile builds
 // the resident kernel with cycle counters and prints block 0's cycles per step by phase; --define passes a preprocessor
-// definition to NVRTC (kernel experiments, e.g. -DRES_FAST_MATH). Batch 1 is also measured
+// definition to NVRTC (kernel experiments, e.g. -DRES_LOGIT_STRIDE=1). Batch 1 is also measured
 // through Generator.Generate (the public API end to end).
 var shape = (Layers: 2, Hidden: 512, Embedding: 512);
 bool greedyOnly = false;

@@ -39,14 +39,8 @@
 // that every block polling a few lines does not queue at one L2 slice (measured: 3.80 -> 3.52 us per character).
 #define RES_LOGIT_STRIDE 16
 #endif
-#ifdef RES_FAST_MATH
-__device__ __forceinline__ float res_sigmoid(float x) { return __fdividef(1.0f, 1.0f + __expf(-x)); }
-__device__ __forceinline__ float res_tanh(float x) { return __fmul_rn(2.0f, res_sigmoid(2.0f * x)) - 1.0f; }
-#else
 // 1 / y rounded to nearest is __frcp_rn(y): the same bits as sigmoidf_, without the general division.
 __device__ __forceinline__ float res_sigmoid(float x) { return __frcp_rn(1.0f + expf(-x)); }
-__device__ __forceinline__ float res_tanh(float x) { return tanhf(x); }
-#endif
 
 #if RES_H % 32 != 0 || RES_H % RES_U != 0 || RES_FR > RES_WARPS
 #error "RES_H must be a multiple of 32 and of RES_U, and the projection rows must fit one per warp (ResidentLayout.TryCreate)"
@@ -85,9 +79,6 @@ __device__ __forceinline__ void gather_words(const u64* src, float* dst, int n, 
         unsigned int polls = 0;
         while ((unsigned int)(v[i] >> 32) != epoch)
         {
-#ifdef RES_POLL_SLEEP
-            __nanosleep(RES_POLL_SLEEP);
-#endif
             v[i] = ld_relaxed_u64(src + idx * STRIDE);
             // A word that never arrives (a bug, or a block that cannot run) must not hang the process: after ~2^26
             // polls (tens of seconds) the launch fails and the host gets a CudaException instead.
@@ -222,7 +213,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
     // Each warp activates its own gate row (tanh for j, the sigmoid for i, f, o) so that the cell update that follows
     // the barrier has only its own arithmetic left.
     const bool tanh_gate = gate == 1;
-    auto set_gate = [&](int q, float pre) { gates[q * RES_ROWS + warp] = tanh_gate ? res_tanh(pre) : res_sigmoid(pre); };
+    auto set_gate = [&](int q, float pre) { gates[q * RES_ROWS + warp] = tanh_gate ? tanhf(pre) : res_sigmoid(pre); };
     // The cell update of layer k from the activated gates, then publishing its h.
     auto update = [&](int k, unsigned int epoch)
     {
@@ -237,7 +228,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
             const float cv = __fadd_rn(__fmul_rn(creg[k], fg), __fmul_rn(ig, cg));
             creg[k] = cv;
             if (k == 0) c0s[tid] = cv;
-            const float hv = __fmul_rn(res_tanh(cv), og);
+            const float hv = __fmul_rn(tanhf(cv), og);
             st_relaxed_u64(p.exchange + ((i64)k * B + cq) * RES_H + u0 + cu, ((u64)epoch << 32) | __float_as_uint(hv));
         }
     };
@@ -252,7 +243,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
         {
             const int j = i % RES_ROWS, q = i / (V * RES_ROWS), v = i / RES_ROWS - q * V;
             const float pre = tab[v * RES_ROWS + j] + rp0s[q * RES_ROWS + j];
-            spec_g[i] = j / RES_U == 1 ? res_tanh(pre) : res_sigmoid(pre);
+            spec_g[i] = j / RES_U == 1 ? tanhf(pre) : res_sigmoid(pre);
         }
         if (count == RES_THREADS) __syncthreads();
         else asm volatile("bar.sync 1, %0;" :: "r"(count) : "memory");
@@ -262,7 +253,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
             const float* gs = spec_g + (i / RES_U) * RES_ROWS;
             const float cv = __fadd_rn(__fmul_rn(c0s[q * RES_U + u], gs[2 * RES_U + u]), __fmul_rn(gs[u], gs[RES_U + u]));
             spec_c[i] = cv;
-            spec_h[i] = __fmul_rn(res_tanh(cv), gs[3 * RES_U + u]);
+            spec_h[i] = __fmul_rn(tanhf(cv), gs[3 * RES_U + u]);
         }
     };
     // Layer 0 from the speculated cells once the token of each stream is known (owner threads): keep c, publish h.
