@@ -1,8 +1,7 @@
 // Resident kernel: few streams of a model whose weights fit on chip. Appended to lstm_persistent.cu (it uses RunParams,
 // warp_sum, sigmoidf_ and sample_stream from there) and compiled only when the host defines the model's shape:
 // RES_H (hidden units, a multiple of 32), RES_L (layers), RES_U (units per block), RES_V (vocabulary). One cooperative
-// launch runs a whole
-// Feed or Generate call, like lstm_run, but with no grid barrier:
+// launch runs a whole Feed or Generate call, like lstm_run, but with no grid barrier:
 // - every weight of the LSTM stays in registers for the whole launch: block b owns units [b*U, b*U + U) of every layer,
 //   warp j holds gate row j of them (gate j / U of unit j % U), lane l the row's columns l, l + 32, ...;
 // - the block's rows of the output projection (row v in block v % blocks, one per warp) and of layer 0's input table
@@ -25,6 +24,8 @@
 //   layer 0 of the next step), from the h every block already holds; layer 0's input half is the table entry.
 // Arithmetic as the persistent kernel's, but each gate is base + (input dot + recurrent dot), each dot a fmaf chain per
 // lane and a butterfly, IEEE expf/tanhf, the cell update rounded as the CPU engine rounds.
+// Every wait on another block is bounded (RES_MAX_POLLS): a word that never comes traps, so the host sees a failed
+// launch (a CudaException; the CUDA context is lost) instead of a hang.
 #ifdef RES_H
 
 #define RES_ROWS (4 * RES_U)
