@@ -131,6 +131,29 @@ __device__ __forceinline__ float load_logit(const float* lg, int i) { return Sha
 // Index i's weight as a sortable key: non-negative floats order as their bits; -1 past the vocabulary.
 __device__ __forceinline__ bool key_positive(int key) { return key > 0 && key <= 0x7f800000; }
 
+// dst[i] = src[0] + ... + src[i] for i < n, added by lane 0 in index order (the CPU's sequential order) with the next
+// 8 values loaded ahead of the dependent adds; every lane gets the total.
+__device__ __forceinline__ float running_sums(const float* src, float* dst, int n, int lane)
+{
+    float total = 0.0f;
+    if (lane == 0)
+    {
+        for (int i0 = 0; i0 < n; i0 += 8)
+        {
+            float v[8];
+#pragma unroll
+            for (int q = 0; q < 8; ++q) v[q] = i0 + q < n ? src[i0 + q] : 0.0f;
+#pragma unroll
+            for (int q = 0; q < 8; ++q)
+            {
+                total += v[q];
+                if (i0 + q < n) dst[i0 + q] = total;
+            }
+        }
+    }
+    return __shfl_sync(FULL_MASK, total, 0);
+}
+
 // TokenSampler.Sample for one stream, by one warp, with the stream's weights in registers: lane l holds indices
 // l, l + 32, ..., l + 32 (N - 1). Ranks are counted against weights broadcast by shuffles; the sums that the CPU does
 // sequentially (the top-k total, whose partial sums are also the top-p prefix, and the kept total, whose partial sums
@@ -200,23 +223,7 @@ __device__ int sample_stream_regs(const RunParams& p, const float* lg, int s, in
         for (int j = 0; j < N; ++j)
             if (kept[j] && rank[j] < k) sorted[rank[j]] = __int_as_float(key[j]);
         __syncwarp();
-        float total = 0.0f;
-        if (lane == 0)
-        {
-            for (int r0 = 0; r0 < k; r0 += 8)
-            {
-                float v[8];
-#pragma unroll
-                for (int q = 0; q < 8; ++q) v[q] = r0 + q < k ? sorted[r0 + q] : 0.0f;
-#pragma unroll
-                for (int q = 0; q < 8; ++q)
-                {
-                    total += v[q];
-                    if (r0 + q < k) prefix[r0 + q] = total;
-                }
-            }
-        }
-        total = __shfl_sync(FULL_MASK, total, 0);
+        const float total = running_sums(sorted, prefix, k, lane);
         const float threshold = __fmul_rn(cutP ? p.top_p : 1.0f, total);
         __syncwarp();
         int m = k;
@@ -259,23 +266,7 @@ __device__ int sample_stream_regs(const RunParams& p, const float* lg, int s, in
     for (int j = 0; j < N; ++j)
         if (kept[j]) packed[pos[j]] = __int_as_float(key[j]);
     __syncwarp();
-    float total = 0.0f;
-    if (lane == 0)
-    {
-        for (int q0 = 0; q0 < count; q0 += 8)
-        {
-            float v[8];
-#pragma unroll
-            for (int q = 0; q < 8; ++q) v[q] = q0 + q < count ? packed[q0 + q] : 0.0f;
-#pragma unroll
-            for (int q = 0; q < 8; ++q)
-            {
-                total += v[q];
-                if (q0 + q < count) running[q0 + q] = total;
-            }
-        }
-    }
-    total = __shfl_sync(FULL_MASK, total, 0);
+    const float total = running_sums(packed, running, count, lane);
     const float target = __fmul_rn(counter_uniform(p.seed, s, p.counter + t), total);
     __syncwarp();
 #pragma unroll
