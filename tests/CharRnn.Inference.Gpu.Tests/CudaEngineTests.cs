@@ -32,10 +32,7 @@ public sealed class CudaEngineTests
     [OneTimeSetUp]
     public void RequireGpu()
     {
-        if (!_provider.IsAvailable(out string reason, out var diagnostics))
-        {
-            Assert.Ignore($"CUDA backend unavailable: {reason} ({string.Join("; ", diagnostics)})");
-        }
+        var diagnostics = CudaRequirement.IgnoreUnlessAvailable(_provider);
         TestContext.Out.WriteLine(string.Join(Environment.NewLine, diagnostics));
     }
 

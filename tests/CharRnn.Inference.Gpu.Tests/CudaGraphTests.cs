@@ -32,10 +32,7 @@ public sealed class CudaGraphTests
     [OneTimeSetUp]
     public void RequireGpu()
     {
-        if (!new CudaBackendProvider().IsAvailable(out string reason, out var diagnostics))
-        {
-            Assert.Ignore($"CUDA backend unavailable: {reason} ({string.Join("; ", diagnostics)})");
-        }
+        CudaRequirement.IgnoreUnlessAvailable(new CudaBackendProvider());
         var device = CudaDevice.Get(0);
         _context = CudaContext.RetainPrimary(device);
         _stream = _context.CreateStream();

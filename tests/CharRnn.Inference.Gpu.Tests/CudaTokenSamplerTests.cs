@@ -43,10 +43,7 @@ public sealed class CudaTokenSamplerTests
     [OneTimeSetUp]
     public void RequireGpu()
     {
-        if (!new CudaBackendProvider().IsAvailable(out string reason, out var diagnostics))
-        {
-            Assert.Ignore($"CUDA backend unavailable: {reason} ({string.Join("; ", diagnostics)})");
-        }
+        CudaRequirement.IgnoreUnlessAvailable(new CudaBackendProvider());
         _context = CudaContext.RetainPrimary(CudaDevice.Get(0));
         _stream = _context.CreateStream();
     }

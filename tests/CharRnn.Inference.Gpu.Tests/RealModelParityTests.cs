@@ -26,10 +26,7 @@ public sealed class RealModelParityTests
     [OneTimeSetUp]
     public void RequireGpu()
     {
-        if (!_provider.IsAvailable(out string reason, out var diagnostics))
-        {
-            Assert.Ignore($"CUDA backend unavailable: {reason} ({string.Join("; ", diagnostics)})");
-        }
+        CudaRequirement.IgnoreUnlessAvailable(_provider);
     }
 
     [OneTimeTearDown]

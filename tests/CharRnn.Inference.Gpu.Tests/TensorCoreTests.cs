@@ -43,10 +43,7 @@ public sealed class TensorCoreTests
     [OneTimeSetUp]
     public void RequireGpu()
     {
-        if (!_tf32.IsAvailable(out string reason, out var diagnostics))
-        {
-            Assert.Ignore($"CUDA backend unavailable: {reason} ({string.Join("; ", diagnostics)})");
-        }
+        CudaRequirement.IgnoreUnlessAvailable(_tf32);
     }
 
     [OneTimeTearDown]
