@@ -10,15 +10,18 @@ using CharRnn.Inference.Tests.Cuda;
 // fixed seed) at several batch sizes. Each measurement is one Generate call, which returns only after the device has
 // finished and the ids are on the host (the synchronization is inside the measured region). Warm-up first, then the
 // median of several repeats. Usage: CharRnn.Benchmarks.Gpu [--shape LAYERSxHIDDENxEMB] [--greedy-only]
-// [--batch-min STREAMS] [--tiles 1|2] [--precision fp32|tf32|both] [--resident-max STREAMS] [--profile]
-// [--define -DNAME[=VALUE] ...] [batch ...]
-// (default: the seed shape 2x512x512, batches 1 64 1024 4096, greedy and sampled, both precisions).
+// [--batch-min STREAMS] [--tiles 1|2] [--precision fp32|tf32|fp16|bf16|both|all|LIST] [--resident-max STREAMS] [--profile]
+// [--define -DNAME[=VALUE] ...] [--tc-tile INDEX] [--no-pdl] [batch ...]
+// (default: the seed shape 2x512x512, batches 1 64 1024 4096, greedy and sampled, fp32 and tf32).
 // --batch-min moves the engine's switch from one launch per call to the many-stream path, to compare the two;
 // --tiles forces the many-stream path's small or large tiles; --precision picks the many-stream path's arithmetic
-// (CudaPrecision; one engine each, measured one after the other; batches below the many-stream path are measured once);
+// (CudaPrecision; both = fp32,tf32; all = fp32,tf32,fp16,bf16; or a comma-separated list; one engine each, measured one
+// after the other; batches below the many-stream path are measured once);
 // --resident-max caps the streams that run the resident kernel (0: the persistent kernel instead); --profile builds
 // the resident kernel with cycle counters and prints block 0's cycles per step by phase; --define passes a preprocessor
-// definition to NVRTC (kernel experiments, e.g. -DRES_LOGIT_STRIDE=1). Batch 1 is also measured
+// definition to NVRTC (kernel experiments, e.g. -DRES_LOGIT_STRIDE=1); --tc-tile forces the tensor-core path's layer
+// tile (0 = 128 x 128, 1 = 64 x 128, 2 = 32 x 64, 3 = 32 x 32); --no-pdl launches the tensor-core kernels without
+// programmatic dependent launch (to measure what the overlap gains). Batch 1 is also measured
 // through Generator.Generate (the public API end to end).
 var shape = (Layers: 2, Hidden: 512, Embedding: 512);
 bool greedyOnly = false;
@@ -26,6 +29,8 @@ int? batchMin = null;
 int tiles = 0;
 int? residentMax = null;
 bool profile = false;
+int? tensorCoreTile = null;
+bool programmaticLaunch = true;
 var defines = new List<string>();
 CudaPrecision[] precisions = [CudaPrecision.Float32, CudaPrecision.Tf32];
 var batchList = new List<int>();
@@ -49,16 +54,28 @@ for (int i = 0; i < args.Length; i++)
         case "--profile":
             profile = true;
             break;
+        case "--tc-tile":
+            tensorCoreTile = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            break;
+        case "--no-pdl":
+            programmaticLaunch = false;
+            break;
         case "--define":
             defines.Add(args[++i]);
             break;
         case "--precision":
             precisions = args[++i] switch
             {
-                "fp32" => [CudaPrecision.Float32],
-                "tf32" => [CudaPrecision.Tf32],
                 "both" => [CudaPrecision.Float32, CudaPrecision.Tf32],
-                var other => throw new ArgumentException($"--precision takes fp32, tf32 or both, not '{other}'."),
+                "all" => [CudaPrecision.Float32, CudaPrecision.Tf32, CudaPrecision.Float16, CudaPrecision.BFloat16],
+                var list => [.. list.Split(',').Select(name => name switch
+                {
+                    "fp32" => CudaPrecision.Float32,
+                    "tf32" => CudaPrecision.Tf32,
+                    "fp16" => CudaPrecision.Float16,
+                    "bf16" => CudaPrecision.BFloat16,
+                    var other => throw new ArgumentException($"--precision takes fp32, tf32, fp16, bf16 (or a comma-separated list of them), both or all, not '{other}'."),
+                })],
             };
             break;
         case "--greedy-only":
@@ -91,6 +108,11 @@ for (int pi = 0; pi < precisions.Length; pi++)
     using var engine = (CudaInferenceEngine)InferenceEngine.Create(model,
         new EngineOptions { Backend = Backend.Cuda, Providers = [new CudaBackendProvider { Precision = precision }] });
     engine.TileChoice = tiles;
+    engine.ProgrammaticLaunch &= programmaticLaunch;
+    if (engine.TensorCores is { } tensorCores)
+    {
+        tensorCores.ForcedLayerTile = tensorCoreTile;
+    }
     if (batchMin is int min)
     {
         engine.BatchMinStreams = min;
@@ -99,7 +121,7 @@ for (int pi = 0; pi < precisions.Length; pi++)
     {
         engine.ResidentMaxStreams = cap;
     }
-    Console.WriteLine($"# device: {engine.DeviceName}; model {model.Dimensions}; many-stream path {engine.Precision}; defines [{string.Join(' ', defines)}]; {engine.Configuration}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    Console.WriteLine($"# device: {engine.DeviceName}; model {model.Dimensions}; many-stream path {engine.Precision}, tile {(tensorCoreTile?.ToString(CultureInfo.InvariantCulture) ?? "auto")}, programmatic launch {engine.ProgrammaticLaunch}; defines [{string.Join(' ', defines)}]; {engine.Configuration}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
     Console.WriteLine("| engine | sampling | batch | steps | us/step | us/char | chars/s |");
     Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
     // Precision changes only the many-stream path: smaller batches are measured with the first engine only.

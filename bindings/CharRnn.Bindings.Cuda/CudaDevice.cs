@@ -57,6 +57,12 @@ public sealed unsafe class CudaDevice
     /// <summary>Device memory in bytes.</summary>
     public long TotalMemory { get; }
 
+    /// <summary>
+    /// Whether <see cref="CudaFunction.LaunchProgrammaticDependent{TArgs}"/> works here: compute capability 9.0 and
+    /// newer (griddepcontrol) with a driver of CUDA 12.0 or newer (cuLaunchKernelEx).
+    /// </summary>
+    public bool SupportsProgrammaticDependentLaunch => ComputeCapability.Major >= 9 && CudaDriver.DriverVersion >= 12000;
+
     /// <summary>The architecture name for compilers, for example <c>sm_90</c>.</summary>
     public string Architecture => $"sm_{ComputeCapability.Major}{ComputeCapability.Minor}";
 

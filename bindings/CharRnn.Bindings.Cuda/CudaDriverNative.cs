@@ -179,6 +179,10 @@ internal static unsafe partial class CudaDriverNative
     public static partial CuResult cuLaunchKernel(nint function, uint gridX, uint gridY, uint gridZ, uint blockX, uint blockY, uint blockZ,
         uint sharedBytes, nint stream, void** parameters, void** extra);
 
+    // CUresult cuLaunchKernelEx(const CUlaunchConfig* config, CUfunction f, void** kernelParams, void** extra); CUDA 12.0+.
+    [LibraryImport(LibraryName, EntryPoint = "cuLaunchKernelEx")]
+    public static partial CuResult cuLaunchKernelEx(CuLaunchConfig* config, nint function, void** parameters, void** extra);
+
     // CUresult cuLaunchCooperativeKernel(CUfunction f, unsigned gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ,
     //                                    unsigned sharedMemBytes, CUstream hStream, void** kernelParams);
     [LibraryImport(LibraryName, EntryPoint = "cuLaunchCooperativeKernel")]

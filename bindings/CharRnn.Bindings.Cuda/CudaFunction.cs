@@ -59,6 +59,37 @@ public sealed unsafe class CudaFunction
     }
 
     /// <summary>
+    /// Queues a programmatic dependent launch (compute capability 9.0 and newer, driver 12.0 and newer:
+    /// <see cref="CudaDevice.SupportsProgrammaticDependentLaunch"/>): the kernel's blocks may start while the kernel
+    /// queued before it on <paramref name="stream"/> is still running, once every block of that one has executed
+    /// <c>griddepcontrol.launch_dependents</c> (or finished). The kernel must execute <c>griddepcontrol.wait</c>, which
+    /// returns once the previous kernel has completed and its writes are visible, before it touches anything that kernel
+    /// writes or reads; what comes before the wait (reading constant inputs) overlaps the previous kernel's tail.
+    /// </summary>
+    public void LaunchProgrammaticDependent<TArgs>(int gridSize, int blockSize, int dynamicSharedBytes, CudaStream stream, in TArgs arguments) where TArgs : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        _module.Context.MakeCurrent();
+        TArgs copy = arguments;
+        void* parameter = &copy;
+        var attribute = new CuLaunchAttribute { Id = CuLaunchAttribute.ProgrammaticStreamSerialization, Value = 1 };
+        var config = new CuLaunchConfig
+        {
+            GridX = (uint)gridSize,
+            GridY = 1,
+            GridZ = 1,
+            BlockX = (uint)blockSize,
+            BlockY = 1,
+            BlockZ = 1,
+            SharedBytes = (uint)dynamicSharedBytes,
+            Stream = stream.Handle,
+            Attributes = &attribute,
+            AttributeCount = 1,
+        };
+        Check(CudaDriverNative.cuLaunchKernelEx(&config, _function, &parameter, null));
+    }
+
+    /// <summary>
     /// Queues a cooperative launch: the driver guarantees that all blocks are resident at once (so that a grid-wide
     /// barrier cannot deadlock) or fails with CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE.
     /// </summary>

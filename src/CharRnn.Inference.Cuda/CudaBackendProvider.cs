@@ -24,7 +24,8 @@ public sealed class CudaBackendProvider : IBackendProvider, IBackendDiagnostics
 
     /// <summary>
     /// The arithmetic of the engines' many-stream path; <see cref="CudaPrecision.Float32"/> (strict, the default) or
-    /// the faster <see cref="CudaPrecision.Tf32"/> tensor cores.
+    /// the faster tensor cores: <see cref="CudaPrecision.Tf32"/>, <see cref="CudaPrecision.Float16"/> or
+    /// <see cref="CudaPrecision.BFloat16"/>.
     /// </summary>
     public CudaPrecision Precision { get; init; } = CudaPrecision.Float32;
 
@@ -124,7 +125,7 @@ public sealed class CudaBackendProvider : IBackendProvider, IBackendDiagnostics
         }
         if (!Enum.IsDefined(Precision))
         {
-            throw new ArgumentOutOfRangeException(nameof(Precision), Precision, "Use CudaPrecision.Float32 or CudaPrecision.Tf32.");
+            throw new ArgumentOutOfRangeException(nameof(Precision), Precision, "Use CudaPrecision.Float32, Tf32, Float16 or BFloat16.");
         }
         return new CudaInferenceEngine(network, vocabulary, DeviceOrdinal, options.LoggerFactory, Precision);
     }

@@ -19,11 +19,17 @@ internal sealed class CudaEngineSession : EngineSession
     // Bounds of one launch's token buffers ([steps][streams]) and requested logits ([steps][streams][vocab]).
     private const long MaxTokensPerLaunch = 1L << 22;
     private const long MaxLogitsPerLaunch = 1L << 24;
+    // tc_narrow_h's and tc_widen_h's launch (grid-stride loops).
+    private const int ConvertBlocks = 256;
+    private const int ConvertThreads = 256;
 
     private readonly CudaInferenceEngine _engine;
     private readonly CudaStream _stream;
     private readonly List<IDisposable> _owned = [];
     private readonly DeviceBuffer<float> _h;
+    // Tensor cores with 16-bit operands: the layers' h, narrowed, laid out as _h, which then only stages the state
+    // that the host saves or restores.
+    private readonly DeviceBuffer<ushort>? _h16;
     private readonly DeviceBuffer<float> _c;
     private readonly DeviceBuffer<float> _logits;
     private readonly DeviceBuffer<int> _currentTokens;
@@ -37,6 +43,9 @@ internal sealed class CudaEngineSession : EngineSession
     private DeviceBuffer<int>? _tokensOut;
     private DeviceBuffer<float>? _logitsOut;
     private int _parity;
+    // Whether the last launch queued on _stream was a tensor-core kernel, so that the next one may overlap its tail
+    // (programmatic dependent launch).
+    private bool _afterTensorCoreKernel;
     // The resident kernel tags each exchanged h with its step's epoch; epochs only grow (modulo 2^32) over the session,
     // so a word left by an earlier launch never carries the epoch a later launch waits for.
     private uint _epoch = 1;
@@ -53,6 +62,10 @@ internal sealed class CudaEngineSession : EngineSession
         try
         {
             _h = Own(context.Allocate<float>(checked(2 * _stateFloats)));
+            if (_batched && engine.TensorCores?.NarrowH is not null)
+            {
+                _h16 = Own(context.Allocate<ushort>(checked(2 * _stateFloats)));
+            }
             _c = Own(context.Allocate<float>(_stateFloats));
             _logits = Own(context.Allocate<float>(checked((long)streams * dims.VocabularySize)));
             _currentTokens = Own(context.Allocate<int>(streams));
@@ -161,6 +174,7 @@ internal sealed class CudaEngineSession : EngineSession
 
     protected override void SaveStateCore(Span<float> destination)
     {
+        ConvertH(_engine.TensorCores?.WidenH);
         int n = checked((int)(_stateFloats / Dimensions.LayerCount));
         int offset = 0;
         for (int k = 0; k < Dimensions.LayerCount; k++)
@@ -183,6 +197,7 @@ internal sealed class CudaEngineSession : EngineSession
             offset += 2 * n;
         }
         _logits.CopyFrom(source[offset..], _stream);
+        ConvertH(_engine.TensorCores?.NarrowH);
     }
 
     protected override void Dispose(bool disposing)
@@ -194,12 +209,24 @@ internal sealed class CudaEngineSession : EngineSession
         }
     }
 
+    // With 16-bit operands, narrows the current h from _h into _h16 (tc_narrow_h) or widens it back (tc_widen_h).
+    private void ConvertH(CudaFunction? conversion)
+    {
+        if (_h16 is not null)
+        {
+            var p = new NarrowParams { H = _h.PointerAt(HOffset(0)), H16 = _h16.PointerAt(HOffset(0)), Count = _stateFloats };
+            conversion!.Launch(ConvertBlocks, ConvertThreads, 0, _stream, p);
+            _afterTensorCoreKernel = false;
+        }
+    }
+
     // h is double-buffered on the device: [parity][layer][stream][hidden].
     private long HOffset(int layer) => ((long)_parity * Dimensions.LayerCount + layer) * Streams * Dimensions.HiddenSize;
 
     private void ClearState()
     {
         _h.ClearAsync(_stream);
+        _h16?.ClearAsync(_stream);
         _c.ClearAsync(_stream);
         _logits.ClearAsync(_stream);
         _stream.Synchronize();
@@ -281,6 +308,7 @@ internal sealed class CudaEngineSession : EngineSession
     private void FeedBatched(int steps, bool wantLogits, bool lastChunk)
     {
         _engine.ThrowIfDisposed();
+        _afterTensorCoreKernel = false;   // the tokens were just copied in
         long logitsPerStep = (long)Streams * Dimensions.VocabularySize;
         for (int t = 0; t < steps; t++)
         {
@@ -316,6 +344,7 @@ internal sealed class CudaEngineSession : EngineSession
                 p.Counter = counter + t;
                 p.TokensOut = RowOf(t);
                 e.SampleBatch.Launch(blocks, CudaInferenceEngine.BlockThreads, shared, _stream, p);
+                _afterTensorCoreKernel = false;
             }
             LaunchLayers(_currentTokens.Pointer);
             if (fusedGreedy)
@@ -346,7 +375,8 @@ internal sealed class CudaEngineSession : EngineSession
         int blocks = large ? largeTiles : (Streams + 31) / 32 * (batch.PaddedN / 32);
         int threads = large ? CudaInferenceEngine.LargeTileThreads : CudaInferenceEngine.SmallTileThreads;
         int shared = large ? CudaInferenceEngine.LargeTileSharedBytes : CudaInferenceEngine.SmallTileSharedBytes;
-        if (e.TensorCores is { } tensorCores)
+        var tensorCores = e.TensorCores;
+        if (tensorCores is not null)
         {
             var tile = tensorCores.LayerTile(Streams, batch.PaddedN);
             (kernel, blocks, threads, shared) = (tile.Function, tile.Blocks(Streams, batch.PaddedN), tile.Threads, tile.SharedBytes);
@@ -356,23 +386,46 @@ internal sealed class CudaEngineSession : EngineSession
             var layer = batch.Layers[k];
             var g = new GemmParams
             {
-                X = k > 0 ? _h.PointerAt(next + (k - 1) * layerFloats) : 0,
-                H = _h.PointerAt(current + k * layerFloats),
+                X = k > 0 ? OperandH(next + (k - 1) * layerFloats) : 0,
+                H = OperandH(current + k * layerFloats),
                 W = layer.WeightsPointer,
                 Base = k == 0 ? batch.TablePointer : layer.BiasPointer,
                 Tokens = k == 0 ? tokens : 0,
                 C = _c.PointerAt(k * layerFloats),
                 Out = _h.PointerAt(next + k * layerFloats),
+                Out16 = _h16?.PointerAt(next + k * layerFloats) ?? 0,
                 Streams = Streams,
                 InputWidth = layer.InputWidth,
                 Hidden = hidden,
                 K = layer.Width,
                 PaddedK = layer.PaddedK,
                 PaddedN = batch.PaddedN,
-                Aligned = layer.InputWidth % 4 == 0 && hidden % 4 == 0 ? 1 : 0,
+                Aligned = layer.InputWidth % OperandChunk == 0 && hidden % OperandChunk == 0 ? 1 : 0,
             };
-            kernel.Launch(blocks, threads, shared, _stream, g);
+            if (tensorCores is not null)
+            {
+                LaunchTensorCore(kernel, blocks, threads, shared, g);
+            }
+            else
+            {
+                kernel.Launch(blocks, threads, shared, _stream, g);
+            }
         }
+    }
+
+    // A tensor-core kernel, overlapping the tail of the one before it when that one is a tensor-core kernel too and the
+    // device can (lstm_tensorcore.cu: each waits for its predecessor before reading what that one writes).
+    private void LaunchTensorCore<TArgs>(CudaFunction kernel, int blocks, int threads, int shared, in TArgs arguments) where TArgs : unmanaged
+    {
+        if (_afterTensorCoreKernel && _engine.ProgrammaticLaunch)
+        {
+            kernel.LaunchProgrammaticDependent(blocks, threads, shared, _stream, arguments);
+        }
+        else
+        {
+            kernel.Launch(blocks, threads, shared, _stream, arguments);
+        }
+        _afterTensorCoreKernel = true;
     }
 
     private void LaunchProjection(ulong logitsOut)
@@ -383,7 +436,7 @@ internal sealed class CudaEngineSession : EngineSession
         if (e.TensorCores is { } tensorCores)
         {
             var tile = tensorCores.Projection;
-            tile.Function.Launch(tile.Blocks(Streams, batch.FcPaddedN), tile.Threads, tile.SharedBytes, _stream, g);
+            LaunchTensorCore(tile.Function, tile.Blocks(Streams, batch.FcPaddedN), tile.Threads, tile.SharedBytes, g);
             return;
         }
         e.FcGemm.Launch((Streams + 31) / 32 * (batch.FcPaddedN / BatchWeights.FcTileColumns), CudaInferenceEngine.SmallTileThreads,
@@ -395,7 +448,7 @@ internal sealed class CudaEngineSession : EngineSession
     {
         var tile = _engine.TensorCores!.GreedyProjection;
         var q = new GreedyProjectionParams { Gemm = ProjectionParams(0), NextTokens = _currentTokens.Pointer, TokensOut = tokensOut };
-        tile.Function.Launch(tile.Blocks(Streams, TensorCoreKernels.GreedyMaxColumns), tile.Threads, tile.SharedBytes, _stream, q);
+        LaunchTensorCore(tile.Function, tile.Blocks(Streams, TensorCoreKernels.GreedyMaxColumns), tile.Threads, tile.SharedBytes, q);
     }
 
     private GemmParams ProjectionParams(ulong logitsOut)
@@ -407,7 +460,7 @@ internal sealed class CudaEngineSession : EngineSession
         long next = (long)(_parity ^ 1) * dims.LayerCount * layerFloats;
         return new GemmParams
         {
-            H = _h.PointerAt(next + (dims.LayerCount - 1) * layerFloats),
+            H = OperandH(next + (dims.LayerCount - 1) * layerFloats),
             W = batch.FcWeightsPointer,
             Base = e.FcBiasPointer,
             Out = _logits.Pointer,
@@ -418,9 +471,15 @@ internal sealed class CudaEngineSession : EngineSession
             PaddedK = batch.FcPaddedK,
             PaddedN = batch.FcPaddedN,
             N = dims.VocabularySize,
-            Aligned = dims.HiddenSize % 4 == 0 ? 1 : 0,
+            Aligned = dims.HiddenSize % OperandChunk == 0 ? 1 : 0,
         };
     }
+
+    // The many-stream kernels' A operand: element `offset` of h, in the copy the products read.
+    private ulong OperandH(long offset) => _h16 is not null ? _h16.PointerAt(offset) : _h.PointerAt(offset);
+
+    // Elements of [x | h] per 16-byte copy of the many-stream kernels (GemmParams.aligned).
+    private int OperandChunk => _h16 is not null ? 8 : 4;
 
     private DeviceBuffer<T> Ensure<T>(DeviceBuffer<T>? buffer, long length) where T : unmanaged
     {

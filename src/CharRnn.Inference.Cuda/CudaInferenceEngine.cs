@@ -60,11 +60,15 @@ public sealed class CudaInferenceEngine : InferenceEngine
         try
         {
             Resident = ResidentLayout.TryCreate(network.Dimensions, Device.MultiprocessorCount, Device.MaxSharedMemoryPerBlockOptin, out _residentUnavailable);
-            // The tensor-core kernels (after the persistent kernel's file, whose helpers they use) only when asked for.
-            var module = KernelModule.Load(_context, _logger, [.. Resident?.CompilerDefines ?? [], .. ExtraCompilerDefines],
-                Precision == CudaPrecision.Tf32 ? [TensorCoreKernels.SourceFile] : []);
+            // The tensor-core kernels (after the persistent kernel's file, whose helpers they use) only when asked for,
+            // compiled for the precision's operands.
+            bool tensorCores = Precision != CudaPrecision.Float32;
+            var module = KernelModule.Load(_context, _logger,
+                [.. Resident?.CompilerDefines ?? [], .. ExtraCompilerDefines, .. tensorCores ? [$"-DTC_OPERAND={TensorCoreKernels.OperandCode(Precision)}"] : Array.Empty<string>()],
+                tensorCores ? [TensorCoreKernels.SourceFile] : []);
             _owned.Add(module);
-            TensorCores = Precision == CudaPrecision.Tf32 ? new TensorCoreKernels(module, Device) : null;
+            TensorCores = tensorCores ? new TensorCoreKernels(module, Device, Precision) : null;
+            ProgrammaticLaunch = Device.SupportsProgrammaticDependentLaunch;
             Kernel = module.GetFunction(KernelName);
             GemmLarge = module.GetFunction("lstm_gemm_large");
             GemmSmall = module.GetFunction("lstm_gemm_small");
@@ -103,8 +107,8 @@ public sealed class CudaInferenceEngine : InferenceEngine
         + $"{Grid} blocks x {BlockThreads} threads, {UnitsPerBlock} units/block, {VocabPerBlock} vocab rows/block, weights in {(WeightsInSharedMemory ? "shared memory" : "global memory (L2)")}, {SharedBytes(StageStreams)} B shared";
 
     /// <summary>
-    /// The arithmetic of the many-stream path: as asked for, except <see cref="CudaPrecision.Float32"/> where
-    /// <see cref="CudaPrecision.Tf32"/> was asked for on a device without TF32 tensor cores (a warning is logged).
+    /// The arithmetic of the many-stream path: as asked for, except <see cref="CudaPrecision.Float32"/> where a
+    /// tensor-core precision was asked for on a device without such tensor cores (a warning is logged).
     /// </summary>
     public CudaPrecision Precision { get; }
 
@@ -141,6 +145,13 @@ public sealed class CudaInferenceEngine : InferenceEngine
 
     /// <summary>The many-stream path's tensor-core kernels, or null when it computes in float32.</summary>
     internal TensorCoreKernels? TensorCores { get; }
+
+    /// <summary>
+    /// Whether consecutive tensor-core launches of a step overlap (programmatic dependent launch: the next kernel's
+    /// blocks start and prefetch their weights while the previous one finishes). On where the device supports it;
+    /// benchmarks turn it off to measure what it gains.
+    /// </summary>
+    internal bool ProgrammaticLaunch { get; set; }
 
     /// <summary>
     /// Sessions of at least this many streams take the many-stream path (tiled launches per step); fewer take the
@@ -230,13 +241,14 @@ public sealed class CudaInferenceEngine : InferenceEngine
         return reader.ReadToEnd();
     }
 
-    // TF32 needs cp.async and mma.sync with tf32 operands (compute capability 8.0); older devices compute in float32,
-    // which gives the same results more slowly, rather than failing an engine that would otherwise work.
+    // The tensor-core precisions need cp.async and mma.sync with tf32/f16/bf16 operands (compute capability 8.0); older
+    // devices compute in float32, which is at least as exact, more slowly, rather than failing an engine that would
+    // otherwise work.
     private CudaPrecision EffectivePrecision(CudaPrecision requested)
     {
-        if (requested == CudaPrecision.Tf32 && Device.ComputeCapability.Major < TensorCoreKernels.MinimumMajorVersion)
+        if (requested != CudaPrecision.Float32 && Device.ComputeCapability.Major < TensorCoreKernels.MinimumMajorVersion)
         {
-            Log.Tf32Unsupported(_logger, DeviceName);
+            Log.TensorCoresUnsupported(_logger, requested, DeviceName);
             return CudaPrecision.Float32;
         }
         return requested;
@@ -283,7 +295,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
         TablePointer = Upload(CpuInferenceEngine.BuildInputTable(network), stream);
         FcWeightsPointer = Upload(network.FcWeights.ToArray(), stream);
         FcBiasPointer = Upload(network.FcBias.ToArray(), stream);
-        Batch = new BatchWeights(network, data => Upload(data, stream), roundToTf32: Precision == CudaPrecision.Tf32);
+        Batch = new BatchWeights(network, Precision, data => Upload(data, stream), data => Upload(data, stream));
     }
 
     private ulong Upload<T>(T[] data, CudaStream stream) where T : unmanaged

@@ -21,4 +21,23 @@ public enum CudaPrecision
     /// characters' logits are that close. On older devices the engine computes in <see cref="Float32"/> and logs a warning.
     /// </summary>
     Tf32 = 1,
+
+    /// <summary>
+    /// FP16 tensor cores (compute capability 8.0 and newer): the layer and projection weights are stored as IEEE
+    /// half-precision numbers and each new h is rounded to one (round to nearest even, 10 explicit mantissa bits, as
+    /// TF32) before the next product reads it; products are summed, and cells updated, in float32. Twice the tensor-core
+    /// rate of <see cref="Tf32"/> and half the bytes moved per product; its drift against float32 is measured in
+    /// docs/PERFORMANCE.md. A saved state's h holds the rounded values the products read. A model with a weight beyond the half-precision range (65504) is refused with a
+    /// <see cref="ModelFormatException"/>. On older devices the engine computes in <see cref="Float32"/> and logs a
+    /// warning.
+    /// </summary>
+    Float16 = 2,
+
+    /// <summary>
+    /// BF16 tensor cores (compute capability 8.0 and newer): as <see cref="Float16"/>, but weights and h are rounded to
+    /// bfloat16 (float32's range, 7 explicit mantissa bits: a relative rounding error of at most 2^-8, 8 times
+    /// <see cref="Float16"/>'s), so no model is refused and the logits drift more. On older devices the engine computes
+    /// in <see cref="Float32"/> and logs a warning.
+    /// </summary>
+    BFloat16 = 3,
 }

@@ -56,7 +56,7 @@ internal struct LayerWeightsDescriptor
 }
 
 /// <summary>
-/// Mirror of <c>struct GemmParams</c> in Kernels/lstm_persistent.cu (8 pointers, then 8 32-bit fields; 96 bytes, no
+/// Mirror of <c>struct GemmParams</c> in Kernels/lstm_persistent.cu (9 pointers, then 8 32-bit fields; 104 bytes, no
 /// padding): one layer (or the projection) of one step on the many-stream path.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
@@ -70,6 +70,7 @@ internal struct GemmParams
     public ulong C;
     public ulong Out;
     public ulong Out2;
+    public ulong Out16;
     public int Streams;
     public int InputWidth;
     public int Hidden;
@@ -78,4 +79,15 @@ internal struct GemmParams
     public int PaddedN;
     public int N;
     public int Aligned;
+}
+
+/// <summary>
+/// Mirror of <c>struct NarrowParams</c> in Kernels/lstm_tensorcore.cu: float32 h to its 16-bit copy (tc_narrow_h).
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct NarrowParams
+{
+    public ulong H;
+    public ulong H16;
+    public long Count;
 }

@@ -26,6 +26,6 @@ internal static partial class Log
     [LoggerMessage(2006, LogLevel.Debug, "Kernel {Kernel} spills {Bytes} bytes per thread to local memory; it runs, but slower than it should")]
     public static partial void ResidentSpills(ILogger logger, string kernel, int bytes);
 
-    [LoggerMessage(2010, LogLevel.Warning, "CudaPrecision.Tf32 needs compute capability 8.0 or newer; {Device} computes in Float32 instead")]
-    public static partial void Tf32Unsupported(ILogger logger, string device);
+    [LoggerMessage(2010, LogLevel.Warning, "CudaPrecision.{Precision} needs compute capability 8.0 or newer; {Device} computes in Float32 instead")]
+    public static partial void TensorCoresUnsupported(ILogger logger, CudaPrecision precision, string device);
 }

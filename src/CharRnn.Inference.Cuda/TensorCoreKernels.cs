@@ -3,12 +3,12 @@ using CharRnn.Bindings.Cuda;
 namespace CharRnn.Inference.Cuda;
 
 /// <summary>
-/// The TF32 tensor-core kernels of the many-stream path (Kernels/lstm_tensorcore.cu, compiled only for engines built
-/// with <see cref="CudaPrecision.Tf32"/>) and their tile choice.
+/// The tensor-core kernels of the many-stream path (Kernels/lstm_tensorcore.cu, compiled only for engines built with a
+/// tensor-core <see cref="CudaPrecision"/>, for that precision's operands) and their tile choice.
 /// </summary>
 internal sealed class TensorCoreKernels
 {
-    /// <summary>The compute capability whose cp.async and TF32 mma.sync the kernels need.</summary>
+    /// <summary>The compute capability whose cp.async and TF32/FP16/BF16 mma.sync the kernels need.</summary>
     internal const int MinimumMajorVersion = 8;
     internal const string SourceFile = "lstm_tensorcore.cu";
 
@@ -25,22 +25,22 @@ internal sealed class TensorCoreKernels
     private readonly Tile[] _layerTiles;
     private readonly int _multiprocessors;
 
-    public TensorCoreKernels(CudaModule module, CudaDevice device)
+    public TensorCoreKernels(CudaModule module, CudaDevice device, CudaPrecision precision)
     {
-        // Largest tiles first; each line mirrors an extern "C" kernel's template arguments (rows, columns, threads,
-        // K tile, ring stages, row padding: 4 with ldmatrix, else 8). Measured on the H200 (seed shape, us for the two
-        // layer launches, standalone harness): 32 x 32 is fastest at 64 streams (21), 32 x 64 at 256 (30), 64 x 128 at
-        // 1024 (66), 128 x 128 at 4096 (192).
+        OperandBytes = OperandBytesOf(precision);
+        // Largest tiles first; each line mirrors an extern "C" kernel's template arguments (rows, columns, threads, bytes
+        // of K per stage, ring stages, ldmatrix). Measured on the H200 in TF32 (seed shape, us for the two layer
+        // launches, standalone harness): 32 x 32 is fastest at 64 streams (21), 32 x 64 at 256 (30), 64 x 128 at 1024
+        // (66), 128 x 128 at 4096 (192).
         _layerTiles =
         [
-            new(module.GetFunction("lstm_tc_large"), 128, 128, 256, SharedBytes(128, 128, 16, 4, 4)),
-            new(module.GetFunction("lstm_tc_medium"), 64, 128, 128, SharedBytes(64, 128, 16, 4, 8)),
-            new(module.GetFunction("lstm_tc_narrow"), 32, 64, 128, SharedBytes(32, 64, 32, 6, 8)),
-            new(module.GetFunction("lstm_tc_small"), 32, 32, 128, SharedBytes(32, 32, 32, 6, 8)),
+            TileOf(module, "lstm_tc_large", 128, 128, 256, 64, 4, ldmatrix: true),
+            TileOf(module, "lstm_tc_medium", 64, 128, 128, 64, 4, ldmatrix: false),
+            TileOf(module, "lstm_tc_narrow", 32, 64, 128, 128, 6, ldmatrix: false),
+            TileOf(module, "lstm_tc_small", 32, 32, 128, 128, 6, ldmatrix: false),
         ];
-        Projection = new(module.GetFunction("fc_tc"), 32, 32, 128, SharedBytes(32, 32, 32, 6, 8));
-        GreedyProjection = new(module.GetFunction("fc_tc_greedy"), 16, GreedyMaxColumns, 128,
-            SharedBytes(16, GreedyMaxColumns, 32, 4, 8));
+        Projection = TileOf(module, "fc_tc", 32, 32, 128, 128, 6, ldmatrix: false);
+        GreedyProjection = TileOf(module, "fc_tc_greedy", 16, GreedyMaxColumns, 128, 128, 4, ldmatrix: false);
         foreach (var tile in _layerTiles.Append(Projection).Append(GreedyProjection))
         {
             if (tile.SharedBytes > device.MaxSharedMemoryPerBlockOptin)
@@ -49,8 +49,28 @@ internal sealed class TensorCoreKernels
             }
             tile.Function.SetMaxDynamicSharedMemory(tile.SharedBytes);
         }
+        NarrowH = OperandBytes == 2 ? module.GetFunction("tc_narrow_h") : null;
+        WidenH = OperandBytes == 2 ? module.GetFunction("tc_widen_h") : null;
         _multiprocessors = device.MultiprocessorCount;
     }
+
+    /// <summary>Bytes per operand element in device memory: 4 for TF32 (floats), 2 for FP16 and BF16.</summary>
+    public int OperandBytes { get; }
+
+    /// <summary>
+    /// For 16-bit operands, tc_narrow_h (<see cref="NarrowParams"/>): the layers' 16-bit h from a float32 h that the
+    /// host wrote (a restored state); else null.
+    /// </summary>
+    public CudaFunction? NarrowH { get; }
+
+    /// <summary>For 16-bit operands, tc_widen_h: the layers' 16-bit h as float32, for the host to read; else null.</summary>
+    public CudaFunction? WidenH { get; }
+
+    /// <summary>
+    /// Benchmarks only: the index into the layer tiles (largest first) that <see cref="LayerTile"/> returns whatever the
+    /// batch, or null for its own choice.
+    /// </summary>
+    internal int? ForcedLayerTile { get; set; }
 
     /// <summary>The projection's kernel (its 32 columns divide the padded vocabulary).</summary>
     public Tile Projection { get; }
@@ -68,6 +88,10 @@ internal sealed class TensorCoreKernels
     /// </summary>
     public Tile LayerTile(int streams, int paddedN)
     {
+        if (ForcedLayerTile is int forced)
+        {
+            return _layerTiles[forced];
+        }
         foreach (var tile in _layerTiles)
         {
             if (tile.Blocks(streams, paddedN) >= _multiprocessors)
@@ -79,11 +103,30 @@ internal sealed class TensorCoreKernels
     }
 
     /// <summary>
-    /// Dynamic shared memory of tc_gemm: a ring of <paramref name="stages"/> tile pairs with rows of K tile +
-    /// <paramref name="padding"/> floats, then one token per row (layer 0's table reads in the epilogue).
+    /// The value of TC_OPERAND (lstm_tensorcore.cu) that compiles the kernels for <paramref name="precision"/>'s operands.
     /// </summary>
-    internal static int SharedBytes(int rows, int columns, int kTile, int stages, int padding) =>
-        (stages * (rows + columns) * (kTile + padding) + rows) * sizeof(float);
+    internal static int OperandCode(CudaPrecision precision) => precision switch
+    {
+        CudaPrecision.Tf32 => 0,
+        CudaPrecision.Float16 => 1,
+        CudaPrecision.BFloat16 => 2,
+        _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Float32 has no tensor-core kernels."),
+    };
+
+    internal static int OperandBytesOf(CudaPrecision precision) => precision == CudaPrecision.Tf32 ? sizeof(float) : sizeof(ushort);
+
+    /// <summary>
+    /// Dynamic shared memory of tc_gemm: a ring of <paramref name="stages"/> tile pairs with rows of
+    /// <paramref name="kBytes"/> plus <paramref name="paddingBytes"/>, then one token per row (layer 0's table reads in
+    /// the epilogue).
+    /// </summary>
+    internal static int SharedBytes(int rows, int columns, int kBytes, int stages, int paddingBytes) =>
+        stages * (rows + columns) * (kBytes + paddingBytes) + rows * sizeof(int);
+
+    // Rows are padded by 16 bytes for ldmatrix (which 16-bit operands always use), else by 32 (lstm_tensorcore.cu).
+    private Tile TileOf(CudaModule module, string name, int rows, int columns, int threads, int kBytes, int stages, bool ldmatrix) =>
+        new(module.GetFunction(name), rows, columns, threads,
+            SharedBytes(rows, columns, kBytes, stages, ldmatrix || OperandBytes == 2 ? 16 : 32));
 
     /// <summary>One kernel and its launch shape.</summary>
     internal readonly record struct Tile(CudaFunction Function, int Rows, int Columns, int Threads, int SharedBytes)

@@ -7,6 +7,8 @@ Modes, at each batch size:
   graph       the step (embedding, LSTM, FC, argmax, feed back) captured in a CUDA graph and replayed; cuDNN's
               default math (TF32 allowed)
   graph-fp32  the same with TF32 disabled (strict float32, as our engine computes)
+  graph-fp16  the graph with the model, h and c in float16 (cuDNN's half-precision LSTM: tensor cores, float32
+              accumulation), as CudaPrecision.Float16 computes; graph-bf16 the same in bfloat16
 Timing: warm-up, then the median of 7 repeats, synchronized. Prints a markdown table and one JSON line per row.
 Usage: python3 pytorch_lstm_peer.py [batch ...]
 """
@@ -20,11 +22,11 @@ import torch
 VOCAB, EMB, HIDDEN, LAYERS = 65, 512, 512, 2
 
 
-def build(device):
+def build(device, dtype=torch.float32):
     torch.manual_seed(42)
-    emb = torch.nn.Embedding(VOCAB, EMB).to(device)
-    lstm = torch.nn.LSTM(EMB, HIDDEN, LAYERS).to(device)
-    fc = torch.nn.Linear(HIDDEN, VOCAB).to(device)
+    emb = torch.nn.Embedding(VOCAB, EMB).to(device, dtype)
+    lstm = torch.nn.LSTM(EMB, HIDDEN, LAYERS).to(device, dtype)
+    fc = torch.nn.Linear(HIDDEN, VOCAB).to(device, dtype)
     return emb, lstm, fc
 
 
@@ -64,9 +66,10 @@ def eager_item(model, batch, steps):
 def graph(model, batch, steps):
     emb, lstm, fc = model
     dev = "cuda"
+    dtype = fc.weight.dtype
     tok = torch.zeros(1, batch, dtype=torch.long, device=dev)
-    h = torch.zeros(LAYERS, batch, HIDDEN, device=dev)
-    c = torch.zeros(LAYERS, batch, HIDDEN, device=dev)
+    h = torch.zeros(LAYERS, batch, HIDDEN, device=dev, dtype=dtype)
+    c = torch.zeros(LAYERS, batch, HIDDEN, device=dev, dtype=dtype)
 
     def step():
         out, (h2, c2) = lstm(emb(tok), (h, c))
@@ -98,7 +101,7 @@ def graph(model, batch, steps):
 
 def main():
     batches = [int(a) for a in sys.argv[1:]] or [1, 64, 1024, 4096]
-    model = build("cuda")
+    models = {"fp32": build("cuda"), "fp16": build("cuda", torch.float16), "bf16": build("cuda", torch.bfloat16)}
     print(f"# device: {torch.cuda.get_device_name()}; torch {torch.__version__}; cuDNN {torch.backends.cudnn.version()}; "
           f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC")
     print("| engine | mode | batch | steps | us/step | us/char | chars/s |")
@@ -106,9 +109,10 @@ def main():
     rows = []
     for batch in batches:
         steps = steps_for(batch)
-        for mode in ("eager-item", "graph", "graph-fp32"):
+        for mode in ("eager-item", "graph", "graph-fp32", "graph-fp16", "graph-bf16"):
             torch.backends.cudnn.allow_tf32 = mode != "graph-fp32"
             torch.backends.cuda.matmul.allow_tf32 = False
+            model = models[mode[-4:]] if mode[-4:] in models else models["fp32"]
             n = min(steps, 300) if mode == "eager-item" else steps
             seconds = eager_item(model, batch, n) if mode == "eager-item" else graph(model, batch, n)
             per_step = seconds / n * 1e6

@@ -787,6 +787,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
 
 #define GBK 16
 
+// x, h and w hold 16-bit values instead of floats for the tensor-core kernels with 16-bit operands (lstm_tensorcore.cu).
 struct GemmParams
 {
     const float* x;        // [B][xw] (layer input, the layer below's new h) or null when xw == 0
@@ -797,6 +798,7 @@ struct GemmParams
     float* c;              // [B][H] cell state (LSTM)
     float* out;            // LSTM: new h [B][H]; projection: logits [B][n]
     float* out2;           // projection: per-step logits copy [B][n] or null
+    unsigned short* out16; // tensor cores with 16-bit operands, LSTM: new h narrowed [B][H] (instead of out)
     int streams;
     int xw;
     int hidden;
@@ -804,7 +806,7 @@ struct GemmParams
     int kp;
     int np;
     int n;                 // projection: output columns (vocabulary)
-    int aligned;           // xw and hidden are multiples of 4 (float4 loads of [x | h])
+    int aligned;           // xw and hidden are multiples of 16 bytes' worth of elements (16-byte loads of [x | h])
 };
 
 // BM x BN output tile per block, TM x 8 outputs per thread, K split over KS slices of threads (slice q takes K tiles

@@ -1,28 +1,49 @@
-// Tensor-core (TF32) variant of the many-stream path, opted into with CudaPrecision.Tf32. CudaInferenceEngine appends
-// this file to lstm_persistent.cu before NVRTC compiles them as one unit: it uses that file's GemmParams, sigmoidf_,
-// FULL_MASK and i64. Needs sm_80 or newer (cp.async, mma.sync with tf32 operands); the host compiles it only there.
+// Tensor-core variant of the many-stream path, opted into with CudaPrecision.Tf32, Float16 or BFloat16. CudaInferenceEngine
+// appends this file to lstm_persistent.cu before NVRTC compiles them as one unit: it uses that file's GemmParams,
+// sigmoidf_, FULL_MASK and i64. Needs sm_80 or newer (cp.async, mma.sync with tf32/f16/bf16 operands); the host compiles
+// it only there. TC_OPERAND picks the operands' type for the whole unit: 0 TF32 (float32 in memory), 1 FP16, 2 BF16
+// (16-bit in memory: the host stores W so, and the LSTM epilogue writes each new h narrowed, into GemmParams.out16,
+// which the next products read; no float32 h is kept).
 //
-// gates[B][np] = base + [x | h] W^T as warp-level mma.sync.m16n8k8 TF32 products with float32 accumulation: A = [x | h]
-// (streams x K, row-major), B = W's permuted rows (np x kp, one row per gate column, i.e. "col" for the mma). The host
-// stores W already rounded to TF32 (BatchWeights, round to nearest, ties away); [x | h] is rounded the same way as
-// it leaves shared memory (tc_tf32). Tiles of K are copied global -> shared with cp.async into a STAGES-deep ring, so
-// the copies of the next tiles overlap the products of this one. Every output is one warp's accumulation over K in a fixed order:
-// results do not depend on the batch, the tile or timing.
+// gates[B][np] = base + [x | h] W^T as warp-level mma.sync products with float32 accumulation (m16n8k8 for TF32,
+// m16n8k16 for 16-bit operands): A = [x | h] (streams x K, row-major), B = W's permuted rows (np x kp, one row per gate
+// column, i.e. "col" for the mma). For TF32 the host stores W already rounded to TF32 (BatchWeights, round to nearest,
+// ties away) and [x | h] is rounded the same way as it leaves shared memory (tc_tf32); 16-bit operands are rounded to
+// nearest even once, when written. Tiles of K are copied global -> shared with cp.async into a STAGES-deep ring, so
+// the copies of the next tiles overlap the products of this one. Every output is one warp's accumulation over K in a
+// fixed order: results do not depend on the batch, the tile or timing.
 //
-// Fragments are read from shared memory in one of two ways (both give the same products in the same order: measured
-// bit for bit equal). LDSM: ldmatrix.x4. Viewed as 16-bit pairs, an 8 x 4 block of floats is one 8 x 8 b16 matrix,
-// and ldmatrix gives lane l the float (l / 4, l % 4) of it, which is the TF32 fragment element (row g, column t) of A
-// and (column g, row t) of B; one instruction loads a 16 x 8 A fragment or the B fragments of two column tiles. Rows
-// are padded to BK + 4 floats (an odd multiple of 16 bytes), so a matrix's eight 16-byte rows lie on distinct banks.
-// Fewer instructions: the 128 x 128 tile, whose K loop is issue-bound, is 4% faster so. Otherwise 64-bit loads: within
+// A K tile row is KB bytes (16 floats or 32 halves for KB = 64), and one mma consumes 32 bytes of K in either type, so
+// the shared-memory geometry below is the same for every operand type. Fragments are read from shared memory in one of
+// two ways (both give the same products in the same order: measured bit for bit equal). LDSM: ldmatrix.x4, the only
+// way for 16-bit operands. An 8 x 8 b16 matrix is eight 16-byte rows; ldmatrix gives lane l the 32-bit pair
+// (l / 4, l % 4) of it. For 16-bit operands that is exactly the m16n8k16 fragment (row g, columns 2t and 2t + 1); viewed
+// as floats (an 8 x 4 block), it is the TF32 fragment element (row g, column t) of A and (column g, row t) of B. One
+// instruction loads a 16 x 32-byte A fragment or the B fragments of two column tiles. Rows are padded by 16 bytes (an odd
+// multiple of 16 bytes in all), so a matrix's eight 16-byte rows lie on distinct banks. Fewer instructions: the
+// 128 x 128 tile, whose K loop is issue-bound, is 4% faster so in TF32. Otherwise (TF32 only) 64-bit loads: within
 // each group of 8 K columns the mma's k index t (t < 4) is fed physical column 2t and index t + 4 physical column
 // 2t + 1, the same for both operands, so a lane's two values of a row are adjacent and each fragment pair is one
-// 64-bit load. Rows are padded to BK + 8 floats, which puts the four rows of a half-warp's loads on distinct banks.
-// Lower latency: the smaller tiles, whose K loops wait on shared memory, are up to 20% faster so.
+// 64-bit load. Rows are padded by 32 bytes, which puts the four rows of a half-warp's loads on distinct banks. Lower
+// latency: the smaller tiles, whose K loops wait on shared memory, are up to 20% faster so in TF32.
 //
 // Fused epilogue: with the host's unit-major rows (column 4u + gate), a unit's four gate columns are adjacent. The
 // accumulators are staged through shared memory as a pre-activation tile, so that each thread updates cells of one
-// unit column from a float4 of gates and the block's c loads and c/h stores are coalesced row runs.
+// unit column from a float4 of gates and the block's c loads and c/h stores are coalesced row runs. Cell arithmetic
+// is float32 in every mode.
+
+#ifndef TC_OPERAND
+#define TC_OPERAND 0
+#endif
+#if TC_OPERAND == 0
+typedef float tc_elem;
+#elif TC_OPERAND == 1 || TC_OPERAND == 2
+typedef unsigned short tc_elem;
+#else
+#error "TC_OPERAND must be 0 (TF32), 1 (FP16) or 2 (BF16)"
+#endif
+#define TC_BYTES ((int)sizeof(tc_elem))
+#define TC_CHUNK (16 / TC_BYTES)   // elements per 16-byte copy
 
 __device__ __forceinline__ unsigned int tc_smem_address(const void* p)
 {
@@ -40,6 +61,23 @@ __device__ __forceinline__ void tc_copy16(unsigned int dst, const void* src, boo
 __device__ __forceinline__ void tc_copy4(unsigned int dst, const void* src, bool valid)
 {
     asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;" :: "r"(dst), "l"(src), "r"(valid ? 4 : 0) : "memory");
+}
+
+// Programmatic dependent launch (sm_90; the host launches a kernel so only when the one before it in the stream is
+// one of these): each kernel lets the next one's blocks start at once, and the next one prefetches its weights, which
+// no kernel writes, before it waits for this one to complete. Without such a launch both are no-ops.
+__device__ __forceinline__ void tc_launch_dependents()
+{
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void tc_wait_previous()
+{
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
 }
 
 __device__ __forceinline__ void tc_commit() { asm volatile("cp.async.commit_group;" ::: "memory"); }
@@ -64,37 +102,94 @@ __device__ __forceinline__ void tc_ldmatrix4(unsigned int (&r)[4], unsigned int 
 
 __device__ __forceinline__ void tc_mma(float (&d)[4], const unsigned int (&a)[4], unsigned int b0, unsigned int b1)
 {
+#if TC_OPERAND == 0
     asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+#elif TC_OPERAND == 1
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+#else
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+#endif
                  : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-// BM x BN output tile per block, WM x WN per warp, BK columns of K per stage. Dynamic shared memory:
-// STAGES * (BM + BN) * (BK + 4 or 8) floats, then BM ints of tokens (TensorCoreKernels.SharedBytes). np must be a
-// multiple of BN, or at most BN (one column tile).
-template <int BM, int BN, int WM, int WN, int BK, int STAGES, bool LSTM, bool GREEDY, bool LDSM>
+#if TC_OPERAND != 0
+// A float32 to the 16-bit operand type, round to nearest even (as the host rounds W: BatchWeights).
+__device__ __forceinline__ unsigned short tc_narrow(float v)
+{
+    unsigned short r;
+#if TC_OPERAND == 1
+    asm("cvt.rn.f16.f32 %0, %1;" : "=h"(r) : "f"(v));
+#else
+    asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(r) : "f"(v));
+#endif
+    return r;
+}
+
+// With 16-bit operands the layers keep h only narrowed (GemmParams.out16). A state the host writes arrives as float32
+// h and is narrowed here (tc_narrow_h); a state the host reads is widened, exactly, into a float32 buffer
+// (tc_widen_h). Mirrored by NarrowParams in KernelParameters.cs.
+struct NarrowParams
+{
+    float* h;
+    unsigned short* h16;
+    long long n;
+};
+extern "C" __global__ void tc_narrow_h(const NarrowParams p)
+{
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < p.n; i += (long long)gridDim.x * blockDim.x)
+    {
+        p.h16[i] = tc_narrow(p.h[i]);
+    }
+}
+
+extern "C" __global__ void tc_widen_h(const NarrowParams p)
+{
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < p.n; i += (long long)gridDim.x * blockDim.x)
+    {
+#if TC_OPERAND == 1
+        float v;
+        asm("cvt.f32.f16 %0, %1;" : "=f"(v) : "h"(p.h16[i]));
+        p.h[i] = v;
+#else
+        p.h[i] = __uint_as_float((unsigned int)p.h16[i] << 16);
+#endif
+    }
+}
+#endif
+
+// BM x BN output tile per block, WM x WN per warp, KB bytes of K per stage (KB / TC_BYTES columns). Dynamic shared
+// memory: STAGES * (BM + BN) rows of KB + 16 (ldmatrix) or + 32 bytes, then BM ints of tokens
+// (TensorCoreKernels.SharedBytes). np must be a multiple of BN, or at most BN (one column tile).
+template <int BM, int BN, int WM, int WN, int KB, int STAGES, bool LSTM, bool GREEDY, bool LDSM>
 __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = nullptr, int* tokens_out = nullptr)
 {
+    constexpr bool USE_LDSM = LDSM || TC_OPERAND != 0;   // 16-bit fragments are ldmatrix's own layout
     constexpr int WARPS_N = BN / WN, THREADS_ = (BM / WM) * WARPS_N * 32;
     constexpr int MT = WM / 16, NT = WN / 8;
-    constexpr int LD = LDSM ? BK + 4 : BK + 8;
-    constexpr int CHUNKS = BK / 4;   // 16-byte chunks per tile row
+    constexpr int BK = KB / TC_BYTES;                     // K columns per stage
+    constexpr int LD = BK + (USE_LDSM ? 16 : 32) / TC_BYTES;   // row pitch in elements
+    constexpr int CHUNKS = KB / 16;                       // 16-byte chunks per tile row
     constexpr int LA = BM * CHUNKS / THREADS_, LB = BN * CHUNKS / THREADS_;
     static_assert(LA * THREADS_ == BM * CHUNKS && LB * THREADS_ == BN * CHUNKS, "tile copies must divide evenly");
-    static_assert(!LDSM || NT % 2 == 0, "ldmatrix loads the B fragments of two column tiles at a time");
-    constexpr int STAGE_FLOATS = (BM + BN) * LD;
-    extern __shared__ __align__(16) float sm[];
+    static_assert(!USE_LDSM || NT % 2 == 0, "ldmatrix loads the B fragments of two column tiles at a time");
+    constexpr int STAGE_BYTES = (BM + BN) * LD * TC_BYTES;
+    extern __shared__ __align__(16) unsigned char tc_smem[];
+    float* const sm = reinterpret_cast<float*>(tc_smem);     // the epilogues' view of the (then idle) ring
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     const int grp = lane >> 2, tig = lane & 3;
     const int wm0 = (warp / WARPS_N) * WM, wn0 = (warp % WARPS_N) * WN;
     const int tilesN = (g.np + BN - 1) / BN;   // 1 for the greedy projection, whose one tile may be wider than np
     const int n0 = (blockIdx.x % tilesN) * BN, m0 = (blockIdx.x / tilesN) * BM;
     const int B = g.streams, H = g.hidden, xw = g.xw, K = g.k, kp = g.kp;
-    const unsigned int base_address = tc_smem_address(sm);
+    const unsigned int base_address = tc_smem_address(tc_smem);
+    const tc_elem* const gx = reinterpret_cast<const tc_elem*>(g.x);
+    const tc_elem* const gh = reinterpret_cast<const tc_elem*>(g.h);
+    const tc_elem* const gw = reinterpret_cast<const tc_elem*>(g.w);
 
     // Each thread copies the same rows and columns of every K tile: their addresses are computed once.
-    const float* a_x[LA];
-    const float* a_h[LA];
+    const tc_elem* a_x[LA];
+    const tc_elem* a_h[LA];
     int a_kc[LA];
     bool a_ok[LA];
 #pragma unroll
@@ -102,62 +197,82 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
     {
         const int f = tid + l * THREADS_, row = f / CHUNKS;
         const i64 s = m0 + row;
-        a_kc[l] = (f % CHUNKS) * 4;
+        a_kc[l] = (f % CHUNKS) * TC_CHUNK;
         a_ok[l] = s < B;
-        a_x[l] = g.x + s * xw + a_kc[l];
-        a_h[l] = g.h + s * H + a_kc[l] - xw;
+        a_x[l] = gx + s * xw + a_kc[l];
+        a_h[l] = gh + s * H + a_kc[l] - xw;
     }
     // Rows of W past np (a column tile wider than the padded N: the greedy projection) are zero-filled.
-    const float* b_w[LB];
+    const tc_elem* b_w[LB];
     bool b_ok[LB];
 #pragma unroll
     for (int l = 0; l < LB; ++l)
     {
         const int f = tid + l * THREADS_;
         b_ok[l] = n0 + f / CHUNKS < g.np;
-        b_w[l] = g.w + (i64)(n0 + f / CHUNKS) * kp + (f % CHUNKS) * 4;
+        b_w[l] = gw + (i64)(n0 + f / CHUNKS) * kp + (f % CHUNKS) * TC_CHUNK;
     }
-    auto load = [&](int stage, int k0)
+    auto load_a = [&](int stage, int k0)
     {
-        const unsigned int a_dst = base_address + stage * STAGE_FLOATS * 4;
-        const unsigned int b_dst = a_dst + BM * LD * 4;
+        const unsigned int a_dst = base_address + stage * STAGE_BYTES;
 #pragma unroll
         for (int l = 0; l < LA; ++l)
         {
             const int f = tid + l * THREADS_, row = f / CHUNKS;
             const int kg = k0 + a_kc[l];
-            const unsigned int dst = a_dst + (row * LD + a_kc[l]) * 4;
+            const unsigned int dst = a_dst + (row * LD + a_kc[l]) * TC_BYTES;
             if (g.aligned)
             {
-                // xw and H are multiples of 4: a chunk lies wholly in x or in h, and wholly below or above K.
+                // xw and H are multiples of TC_CHUNK: a chunk lies wholly in x or in h, and wholly below or above K.
                 const bool ok = a_ok[l] && kg < K;
-                tc_copy16(dst, !ok ? g.h : kg < xw ? a_x[l] + k0 : a_h[l] + k0, ok);
+                tc_copy16(dst, !ok ? gh : kg < xw ? a_x[l] + k0 : a_h[l] + k0, ok);
             }
             else
             {
 #pragma unroll
-                for (int q = 0; q < 4; ++q)
+                for (int q = 0; q < TC_CHUNK; ++q)
                 {
                     const int kq = kg + q;
                     const bool ok = a_ok[l] && kq < K;
-                    tc_copy4(dst + q * 4, !ok ? g.h : kq < xw ? a_x[l] + k0 + q : a_h[l] + k0 + q, ok);
+                    const tc_elem* src = kq < xw ? a_x[l] + k0 + q : a_h[l] + k0 + q;
+#if TC_OPERAND == 0
+                    tc_copy4(dst + q * 4, ok ? src : gh, ok);
+#else
+                    // cp.async copies no fewer than 4 (aligned) bytes: a plain load, visible after the ring's barrier.
+                    asm volatile("st.shared.u16 [%0], %1;" :: "r"(dst + q * 2), "h"(ok ? *src : (unsigned short)0) : "memory");
+#endif
                 }
             }
         }
+    };
+    auto load_b = [&](int stage, int k0)
+    {
+        const unsigned int b_dst = base_address + stage * STAGE_BYTES + BM * LD * TC_BYTES;
 #pragma unroll
         for (int l = 0; l < LB; ++l)
         {
-            const int f = tid + l * THREADS_, row = f / CHUNKS, kc = (f % CHUNKS) * 4;
+            const int f = tid + l * THREADS_, row = f / CHUNKS, kc = (f % CHUNKS) * TC_CHUNK;
             const bool ok = b_ok[l] && k0 + kc < kp;
-            tc_copy16(b_dst + (row * LD + kc) * 4, ok ? b_w[l] + k0 : g.w, ok);
+            tc_copy16(b_dst + (row * LD + kc) * TC_BYTES, ok ? b_w[l] + k0 : gw, ok);
         }
     };
+
+    // The first stages' weights are copied before waiting for the previous kernel (they join the first stage's copy
+    // group, so every wait below still covers them).
+    tc_launch_dependents();
+    const int tiles = (kp + BK - 1) / BK;
+#pragma unroll
+    for (int st = 0; st < STAGES - 1; ++st)
+    {
+        if (st < tiles) load_b(st, st * BK);
+    }
+    tc_wait_previous();
 
     if (LSTM)
     {
         // Layer 0's token of each row, for the epilogue's table reads (behind the ring; visible after the K loop's
         // barriers).
-        int* stok = reinterpret_cast<int*>(sm + STAGES * STAGE_FLOATS);
+        int* stok = reinterpret_cast<int*>(tc_smem + STAGES * STAGE_BYTES);
         for (int r = tid; r < BM; r += THREADS_) stok[r] = g.tokens && m0 + r < B ? g.tokens[m0 + r] : 0;
     }
 
@@ -169,11 +284,10 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
 #pragma unroll
             for (int e = 0; e < 4; ++e) acc[i][j][e] = 0.0f;
 
-    const int tiles = (kp + BK - 1) / BK;
 #pragma unroll
     for (int st = 0; st < STAGES - 1; ++st)
     {
-        if (st < tiles) load(st, st * BK);
+        if (st < tiles) load_a(st, st * BK);
         tc_commit();
     }
     for (int kt = 0; kt < tiles; ++kt)
@@ -182,33 +296,39 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
         // Tile kt has landed for every thread, and every warp is done with tile kt - 1, whose stage is refilled next.
         __syncthreads();
         const int next = kt + STAGES - 1;
-        if (next < tiles) load(next % STAGES, next * BK);
+        if (next < tiles)
+        {
+            load_a(next % STAGES, next * BK);
+            load_b(next % STAGES, next * BK);
+        }
         tc_commit();
-        const float* as = sm + (kt % STAGES) * STAGE_FLOATS;
-        const float* bs = as + BM * LD;
+        const unsigned char* as = tc_smem + (kt % STAGES) * STAGE_BYTES;
+        const unsigned char* bs = as + BM * LD * TC_BYTES;
         // This lane's ldmatrix row addresses: lanes 8q..8q+7 give the rows of matrix q.
-        const unsigned int a_lane = tc_smem_address(as + (((lane >> 3) & 1) * 8 + (lane & 7)) * LD + (lane >> 4) * 4);
-        const unsigned int b_lane = tc_smem_address(bs + ((lane >> 4) * 8 + (lane & 7)) * LD + ((lane >> 3) & 1) * 4);
+        const unsigned int a_lane = tc_smem_address(as + ((((lane >> 3) & 1) * 8 + (lane & 7)) * LD) * TC_BYTES + (lane >> 4) * 16);
+        const unsigned int b_lane = tc_smem_address(bs + (((lane >> 4) * 8 + (lane & 7)) * LD) * TC_BYTES + ((lane >> 3) & 1) * 16);
 #pragma unroll
-        for (int kk = 0; kk < BK; kk += 8)
+        for (int kk = 0; kk < KB; kk += 32)   // bytes of K: one mma's worth
         {
             unsigned int a[MT][4], b[NT][2];
-            if constexpr (LDSM)
+            if constexpr (USE_LDSM)
             {
 #pragma unroll
                 for (int i = 0; i < MT; ++i)
                 {
-                    // Matrices: rows 0-7 / 8-15 of the fragment x columns kk..kk+3 / kk+4..kk+7 (a0, a1, a2, a3).
-                    tc_ldmatrix4(a[i], a_lane + ((wm0 + i * 16) * LD + kk) * 4);
+                    // Matrices: rows 0-7 / 8-15 of the fragment x the first / second 16 bytes of K (a0, a1, a2, a3).
+                    tc_ldmatrix4(a[i], a_lane + (wm0 + i * 16) * LD * TC_BYTES + kk);
+#if TC_OPERAND == 0
 #pragma unroll
                     for (int e = 0; e < 4; ++e) a[i][e] = tc_tf32(a[i][e]);
+#endif
                 }
 #pragma unroll
                 for (int j = 0; j < NT; j += 2)
                 {
-                    // Matrices: column tiles j / j + 1 x columns kk..kk+3 / kk+4..kk+7. W is already TF32.
+                    // Matrices: column tiles j / j + 1 x the first / second 16 bytes of K. W is already rounded.
                     unsigned int r[4];
-                    tc_ldmatrix4(r, b_lane + ((wn0 + j * 8) * LD + kk) * 4);
+                    tc_ldmatrix4(r, b_lane + (wn0 + j * 8) * LD * TC_BYTES + kk);
                     b[j][0] = r[0];
                     b[j][1] = r[1];
                     b[j + 1][0] = r[2];
@@ -217,10 +337,13 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
             }
             else
             {
+                const float* af = reinterpret_cast<const float*>(as);
+                const float* bf = reinterpret_cast<const float*>(bs);
+                const int kf = kk / 4;
 #pragma unroll
                 for (int i = 0; i < MT; ++i)
                 {
-                    const float* p = as + (wm0 + i * 16 + grp) * LD + kk + 2 * tig;
+                    const float* p = af + (wm0 + i * 16 + grp) * LD + kf + 2 * tig;
                     const float2 lo = *reinterpret_cast<const float2*>(p);
                     const float2 hi = *reinterpret_cast<const float2*>(p + 8 * LD);
                     a[i][0] = tc_tf32(__float_as_uint(lo.x));
@@ -232,7 +355,7 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
                 for (int j = 0; j < NT; ++j)
                 {
                     // Already TF32 values (rounded on the host).
-                    const float2 w = *reinterpret_cast<const float2*>(bs + (wn0 + j * 8 + grp) * LD + kk + 2 * tig);
+                    const float2 w = *reinterpret_cast<const float2*>(bf + (wn0 + j * 8 + grp) * LD + kf + 2 * tig);
                     b[j][0] = __float_as_uint(w.x);
                     b[j][1] = __float_as_uint(w.y);
                 }
@@ -254,7 +377,7 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
         constexpr int SLD = BN + 8;   // conflict-free float2 stores of the fragments, contiguous float4 reads
         constexpr int U = BN / 4, RS = THREADS_ / U, ROWS = BM / RS, CH = ROWS < 8 ? ROWS : 8;
         static_assert(THREADS_ % U == 0 && RS * ROWS == BM && ROWS % CH == 0, "cell walk must divide evenly");
-        static_assert(BM * SLD <= STAGES * STAGE_FLOATS, "the pre-activation tile must fit in the ring");
+        static_assert(BM * SLD * 4 <= STAGES * STAGE_BYTES, "the pre-activation tile must fit in the ring");
         tc_wait<0>();
         __syncthreads();   // every warp is done reading the ring
 #pragma unroll
@@ -269,7 +392,7 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
             }
         }
         __syncthreads();
-        const int* stok = reinterpret_cast<const int*>(sm + STAGES * STAGE_FLOATS);
+        const int* stok = reinterpret_cast<const int*>(tc_smem + STAGES * STAGE_BYTES);
         const int u = tid % U, r0 = tid / U, unit = (n0 >> 2) + u, col = n0 + 4 * u;
         const bool unit_ok = unit < H;
         float4 bias = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
@@ -303,8 +426,13 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
                     const float og = sigmoidf_(bv[q].w + d.w);
                     const i64 at = s * H + unit;
                     const float cv = __fadd_rn(__fmul_rn(cold[q], fg), __fmul_rn(ig, cg));
+                    const float hv = __fmul_rn(tanhf(cv), og);
                     g.c[at] = cv;
-                    g.out[at] = __fmul_rn(tanhf(cv), og);
+#if TC_OPERAND == 0
+                    g.out[at] = hv;
+#else
+                    g.out16[at] = tc_narrow(hv);   // the only h kept: what the products read
+#endif
                 }
             }
         }
@@ -316,7 +444,7 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
         // largest logit, the lowest index among equals, NaNs never chosen, 0 if all are NaN), so the tokens equal
         // what sample_batch would pick from these logits.
         constexpr int SLD = BN + 8, NWARPS = THREADS_ / 32;
-        static_assert(BM * SLD <= STAGES * STAGE_FLOATS, "the logit tile must fit in the ring");
+        static_assert(BM * SLD * 4 <= STAGES * STAGE_BYTES, "the logit tile must fit in the ring");
         tc_wait<0>();
         __syncthreads();
 #pragma unroll
@@ -397,16 +525,17 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
 }
 
 // Tiles (CudaInferenceEngine picks by batch: TensorCoreKernels.LayerTile; its table mirrors these template arguments).
-// 128 x 128, 8 warps of 32 x 64, K tiles of 16 in a ring of 4 (82 KB), ldmatrix, two blocks per multiprocessor: 4096
-// streams.
-extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_large(const GemmParams g) { tc_gemm<128, 128, 32, 64, 16, 4, true, false, true>(g); }
-// 64 x 128, 4 warps of 32 x 64 (72 KB): about 1024 streams.
-extern "C" __global__ void __launch_bounds__(128, 3) lstm_tc_medium(const GemmParams g) { tc_gemm<64, 128, 32, 64, 16, 4, true, false, false>(g); }
-// 32 x 64 and 32 x 32, 4 warps, K tiles of 32 in a ring of 6 for the latency-bound K loop: a few hundred streams and fewer.
-extern "C" __global__ void __launch_bounds__(128) lstm_tc_narrow(const GemmParams g) { tc_gemm<32, 64, 16, 32, 32, 6, true, false, false>(g); }
-extern "C" __global__ void __launch_bounds__(128) lstm_tc_small(const GemmParams g) { tc_gemm<32, 32, 16, 16, 32, 6, true, false, false>(g); }
+// 128 x 128, 8 warps of 32 x 64, K tiles of 64 bytes in a ring of 4 (82 KB), ldmatrix, two blocks per multiprocessor:
+// 4096 streams.
+extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_large(const GemmParams g) { tc_gemm<128, 128, 32, 64, 64, 4, true, false, true>(g); }
+// 64 x 128, 4 warps of 32 x 64 (72 KB in TF32): about 1024 streams.
+extern "C" __global__ void __launch_bounds__(128, 3) lstm_tc_medium(const GemmParams g) { tc_gemm<64, 128, 32, 64, 64, 4, true, false, false>(g); }
+// 32 x 64 and 32 x 32, 4 warps, K tiles of 128 bytes in a ring of 6 for the latency-bound K loop: a few hundred streams
+// and fewer.
+extern "C" __global__ void __launch_bounds__(128) lstm_tc_narrow(const GemmParams g) { tc_gemm<32, 64, 16, 32, 128, 6, true, false, false>(g); }
+extern "C" __global__ void __launch_bounds__(128) lstm_tc_small(const GemmParams g) { tc_gemm<32, 32, 16, 16, 128, 6, true, false, false>(g); }
 // The projection: 32 x 32 tiles (the padded vocabulary is a multiple of 32).
-extern "C" __global__ void __launch_bounds__(128) fc_tc(const GemmParams g) { tc_gemm<32, 32, 16, 16, 32, 6, false, false, false>(g); }
+extern "C" __global__ void __launch_bounds__(128) fc_tc(const GemmParams g) { tc_gemm<32, 32, 16, 16, 128, 6, false, false, false>(g); }
 
 // The projection with greedy sampling fused, for vocabularies of up to 128: 16 x 128 tiles (one column tile), 4 warps
 // of 16 x 32. Writes the logits and each stream's argmax to next_tokens (the next step's input) and, unless null, to
@@ -419,5 +548,5 @@ struct GreedyFcParams
 };
 extern "C" __global__ void __launch_bounds__(128) fc_tc_greedy(const GreedyFcParams p)
 {
-    tc_gemm<16, 128, 16, 32, 32, 4, false, true, false>(p.g, p.next_tokens, p.tokens_out);
+    tc_gemm<16, 128, 16, 32, 128, 4, false, true, false>(p.g, p.next_tokens, p.tokens_out);
 }

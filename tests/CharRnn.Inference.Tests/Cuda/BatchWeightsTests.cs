@@ -16,11 +16,11 @@ public sealed class BatchWeightsTests
         const int hidden = 37, vocab = 65;
         var network = TfToTrtWeightConverter.Convert(SeededModels.Create(2, hidden, 0, seed: 4));
         var uploads = new List<float[]>();
-        var batch = new BatchWeights(network, data =>
+        var batch = new BatchWeights(network, CudaPrecision.Float32, data =>
         {
             uploads.Add(data);
             return (ulong)uploads.Count;
-        }, roundToTf32: false);
+        }, NoSixteenBitUploads);
         // Upload order: per layer its weights and bias, then the input table, then the projection.
         Assert.Multiple(() =>
         {
@@ -68,16 +68,16 @@ public sealed class BatchWeightsTests
         var network = TfToTrtWeightConverter.Convert(SeededModels.Create(2, 37, 0, seed: 4));
         var exact = new List<float[]>();
         var rounded = new List<float[]>();
-        _ = new BatchWeights(network, data =>
+        _ = new BatchWeights(network, CudaPrecision.Float32, data =>
         {
             exact.Add(data);
             return 1;
-        }, roundToTf32: false);
-        _ = new BatchWeights(network, data =>
+        }, NoSixteenBitUploads);
+        _ = new BatchWeights(network, CudaPrecision.Tf32, data =>
         {
             rounded.Add(data);
             return 1;
-        }, roundToTf32: true);
+        }, NoSixteenBitUploads);
         // Upload order: layer 0 weights, bias, layer 1 weights, bias, table, projection.
         int[] weightUploads = [0, 2, 5];
         for (int i = 0; i < exact.Count; i++)
@@ -86,6 +86,85 @@ public sealed class BatchWeightsTests
             Assert.That(rounded[i], Is.EqualTo(expected), $"upload {i}");
         }
         Assert.That(rounded[2], Is.Not.EqualTo(exact[2]), "random weights need rounding");
+    }
+
+    /// <summary>
+    /// FP16 and BF16 engines upload the layer and projection weights as 16-bit values (the float32 ones rounded to
+    /// nearest even) and the table and biases as the same floats as a float32 engine.
+    /// </summary>
+    [TestCase(CudaPrecision.Float16)]
+    [TestCase(CudaPrecision.BFloat16)]
+    public void Sixteen_bit_weights_are_the_float32_weights_rounded_and_the_table_and_biases_are_floats(CudaPrecision precision)
+    {
+        var network = TfToTrtWeightConverter.Convert(SeededModels.Create(2, 37, 0, seed: 4));
+        var exact = new List<float[]>();
+        var floats = new List<float[]>();
+        var narrow = new List<ushort[]>();
+        _ = new BatchWeights(network, CudaPrecision.Float32, data =>
+        {
+            exact.Add(data);
+            return 1;
+        }, NoSixteenBitUploads);
+        _ = new BatchWeights(network, precision, data =>
+        {
+            floats.Add(data);
+            return 1;
+        }, data =>
+        {
+            narrow.Add(data);
+            return 2;
+        });
+        // Float32 upload order: layer 0 weights, bias, layer 1 weights, bias, table, projection.
+        Assert.Multiple(() =>
+        {
+            Assert.That(floats, Is.EqualTo(new[] { exact[1], exact[3], exact[4] }), "biases and table");
+            Assert.That(narrow, Has.Count.EqualTo(3), "layer 0, layer 1 and projection weights");
+        });
+        int[] weightUploads = [0, 2, 5];
+        for (int i = 0; i < 3; i++)
+        {
+            float[] source = exact[weightUploads[i]];
+            Assert.That(narrow[i], Has.Length.EqualTo(source.Length));
+            for (int j = 0; j < source.Length; j++)
+            {
+                double expected = precision == CudaPrecision.Float16 ? NearestHalf(source[j]) : NearestBFloat16(source[j]);
+                double actual = precision == CudaPrecision.Float16 ? (double)BitConverter.UInt16BitsToHalf(narrow[i][j])
+                    : BitConverter.UInt32BitsToSingle((uint)narrow[i][j] << 16);
+                Assert.That(actual, Is.EqualTo(expected), $"upload {i} element {j}: {source[j]:R}");
+            }
+        }
+    }
+
+    [Test]
+    public void Float16_refuses_a_weight_beyond_its_range_and_bfloat16_keeps_it()
+    {
+        var error = Assert.Throws<ModelFormatException>(() => BatchWeights.RoundToHalfBits(70000f, "layer 1"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Message, Does.Contain("layer 1").And.Contain("70000").And.Contain("BFloat16"));
+            Assert.That(BitConverter.UInt16BitsToHalf(BatchWeights.RoundToHalfBits(65519f, "x")), Is.EqualTo((Half)65504f), "below the rounding threshold to infinity");
+            Assert.That(Half.IsPositiveInfinity(BitConverter.UInt16BitsToHalf(BatchWeights.RoundToHalfBits(float.PositiveInfinity, "x"))), "an infinite weight stays infinite");
+            Assert.That(BitConverter.UInt32BitsToSingle((uint)BatchWeights.RoundToBFloat16Bits(70000f) << 16), Is.EqualTo(70144f), "bfloat16 spacing at 2^16 is 512");
+            Assert.That(float.IsNaN(BitConverter.UInt32BitsToSingle((uint)BatchWeights.RoundToBFloat16Bits(BitConverter.UInt32BitsToSingle(0x7F800001u)) << 16)), "a NaN whose payload lies in the dropped bits stays a NaN");
+        });
+    }
+
+    [Test]
+    public void RoundToBFloat16Bits_rounds_to_the_nearest_7_bit_mantissa_with_ties_to_even()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(BFloat16(1f + MathF.Pow(2, -8)), Is.EqualTo(1f), "a tie goes to the even neighbour (down)");
+            Assert.That(BFloat16(1f + 3 * MathF.Pow(2, -8)), Is.EqualTo(1f + MathF.Pow(2, -6)), "a tie goes to the even neighbour (up)");
+            Assert.That(BFloat16(-1f - 3 * MathF.Pow(2, -8)), Is.EqualTo(-1f - MathF.Pow(2, -6)));
+            Assert.That(BFloat16(float.MaxValue), Is.EqualTo(float.PositiveInfinity), "past the largest bfloat16 rounds to infinity");
+        });
+        var random = new Random(12);
+        for (int i = 0; i < 100_000; i++)
+        {
+            float x = (float)((random.NextDouble() * 2 - 1) * Math.Pow(2, random.Next(-30, 30)));
+            Assert.That(BFloat16(x), Is.EqualTo((float)NearestBFloat16(x)), $"x = {x:R}");
+        }
     }
 
     [Test]
@@ -111,5 +190,31 @@ public sealed class BatchWeightsTests
             double nearest = magnitude - down < up - magnitude ? down : up;
             Assert.That(BatchWeights.RoundToTf32(x), Is.EqualTo((float)(Math.Sign(x) * nearest)), $"x = {x:R}");
         }
+    }
+
+    private static ulong NoSixteenBitUploads(ushort[] data) => throw new AssertionException("no 16-bit upload expected");
+
+    private static float BFloat16(float x) => BitConverter.UInt32BitsToSingle((uint)BatchWeights.RoundToBFloat16Bits(x) << 16);
+
+    // Independent rules in double: the two neighbouring values with the format's mantissa bits, the nearer one, ties to
+    // the one with an even last mantissa bit.
+    private static double NearestBFloat16(float x) => NearestEven(x, mantissaBits: 7, minExponent: -126);
+
+    private static double NearestHalf(float x) => NearestEven(x, mantissaBits: 10, minExponent: -14);
+
+    private static double NearestEven(float x, int mantissaBits, int minExponent)
+    {
+        double magnitude = Math.Abs((double)x);
+        if (magnitude == 0)
+        {
+            return x;
+        }
+        // Below the smallest normal the spacing stays that of the smallest normal (subnormals).
+        double unit = Math.Pow(2, Math.Max(Math.Floor(Math.Log2(magnitude)), minExponent) - mantissaBits);
+        double down = Math.Floor(magnitude / unit) * unit, up = down + unit;
+        double nearest = magnitude - down < up - magnitude ? down
+            : magnitude - down > up - magnitude ? up
+            : Math.Floor(down / unit) % 2 == 0 ? down : up;
+        return Math.Sign(x) * nearest;
     }
 }
