@@ -91,10 +91,10 @@ internal sealed class ResidentLayout
     }
 
     /// <summary>
-    /// Words of the exchange buffer of a session of <paramref name="streams"/> streams: every layer's h, then the logits
-    /// (room for up to 16 words apart: RES_LOGIT_STRIDE).
+    /// Words of the exchange buffer of a session of <paramref name="streams"/> streams: every layer's h, then the logits,
+    /// each with room for one word per 128-byte line (16 words; the kernel's RES_HS and RES_LOGIT_STRIDE use part of it).
     /// </summary>
-    public long ExchangeWords(int streams) => ((long)_dims.LayerCount * _dims.HiddenSize + 16L * _dims.VocabularySize) * streams;
+    public long ExchangeWords(int streams) => 16L * ((long)_dims.LayerCount * _dims.HiddenSize + _dims.VocabularySize) * streams;
 
     /// <summary>Dynamic shared memory of one block for <paramref name="streams"/> streams, as the kernel lays it out.</summary>
     public int SharedBytes(int streams)

@@ -10,7 +10,11 @@
 //   (epoch << 32 | float bits) and reads every block's words until they carry the step's epoch. A word is written and
 //   read whole, so seeing the epoch means seeing the value: no fence, no counter, one L2 round trip per exchange, one
 //   exchange per layer and one for the logits. Every block then samples every stream itself (identical logits,
-//   identical code: identical tokens), so the token never crosses blocks.
+//   identical code: identical tokens), so the token never crosses blocks. Every block polls every word, so the words
+//   are spread thin over 128-byte lines (one logit a line, four h words a line with one stream: RES_HS1) to spread
+//   the polls over many L2 slices;
+// - one stream, greedy: warp 0 gathers the logits into its registers and takes the argmax with two warp reductions,
+//   while the other warps speculate layer 0 (below) and go on to the next step without a block barrier.
 // Why one buffer per layer (and one for the logits) suffices: before block A overwrites a word of step t with step
 // t + 1, every block B has read it. A publishes layer k of step t + 1 only after its token, i.e. after reading step t's
 // logits, each published after its block read every block's top layer of step t, which B published after reading
@@ -35,6 +39,17 @@
 #define RES_GRID (RES_H / RES_U)            // blocks
 #define RES_FR ((RES_V + RES_GRID - 1) / RES_GRID)   // projection rows per block (at most one per warp)
 #define RES_MAX_POLLS (1u << 26)
+// Words of the h exchange per 128-byte line (ResidentLayout.ExchangeWords leaves room for 1): the rest of each line
+// stays unused, so that the lines every block polls spread over more L2 slices. One stream (512 words a layer for the
+// seed shape): 4, i.e. 128 lines of 32 bytes each (measured on the H200, greedy batch 1: 16 words 3.37 us, 8: 3.20,
+// 4: 3.08, 2: 3.27, 1: 3.73); the 2-4 stream build keeps them packed (4 words a line made batch 2 and 4 slower).
+#ifndef RES_HS1
+#define RES_HS1 4
+#endif
+#ifndef RES_HSN
+#define RES_HSN 16
+#endif
+
 #ifndef RES_LOGIT_STRIDE
 // Words between two logits in the exchange (ResidentLayout.ExchangeWords allows 16): one logit per 128-byte line, so
 // that every block polling a few lines does not queue at one L2 slice (measured: 3.80 -> 3.52 us per character).
@@ -59,11 +74,12 @@ __device__ __forceinline__ void st_relaxed_u64(u64* p, u64 v)
     asm volatile("st.relaxed.gpu.global.u64 [%0], %1;" :: "l"(p), "l"(v) : "memory");
 }
 
-// Reads n (at most N) tagged words into dst, waiting for each to carry `epoch`. All of a thread's loads are issued
-// before it waits on the first, so a gather costs one round trip once the values are there.
-// T threads take part, `me` in [0, T).
-template <int N, int STRIDE, int T>
-__device__ __forceinline__ void gather_words(const u64* src, float* dst, int n, unsigned int epoch, int me)
+// Reads n (at most N) tagged words, waiting for each to carry `epoch`, and hands each value to `store` (shared memory
+// or the thread's registers). All of a thread's loads are issued before it waits on the first, so a gather costs one
+// round trip once the values are there.
+// Word idx is at src[(idx / S) * STRIDE + idx % S]. T threads take part, `me` in [0, T).
+template <int N, int S, int STRIDE, int T, typename Store>
+__device__ __forceinline__ void gather_words(const u64* src, int n, unsigned int epoch, int me, Store store)
 {
     constexpr int POLL = (N + T - 1) / T;
     u64 v[POLL];
@@ -71,7 +87,7 @@ __device__ __forceinline__ void gather_words(const u64* src, float* dst, int n, 
     for (int i = 0; i < POLL; ++i)
     {
         const int idx = me + i * T;
-        v[i] = idx < n ? ld_relaxed_u64(src + idx * STRIDE) : (u64)epoch << 32;
+        v[i] = idx < n ? ld_relaxed_u64(src + (idx / S) * STRIDE + idx % S) : (u64)epoch << 32;
     }
 #pragma unroll
     for (int i = 0; i < POLL; ++i)
@@ -80,12 +96,12 @@ __device__ __forceinline__ void gather_words(const u64* src, float* dst, int n, 
         unsigned int polls = 0;
         while ((unsigned int)(v[i] >> 32) != epoch)
         {
-            v[i] = ld_relaxed_u64(src + idx * STRIDE);
+            v[i] = ld_relaxed_u64(src + (idx / S) * STRIDE + idx % S);
             // A word that never arrives (a bug, or a block that cannot run) must not hang the process: after ~2^26
             // polls (tens of seconds) the launch fails and the host gets a CudaException instead.
             if (++polls == RES_MAX_POLLS) __trap();
         }
-        if (idx < n) dst[idx] = __uint_as_float((unsigned int)v[i]);
+        store(i, idx, __uint_as_float((unsigned int)v[i]));
     }
 }
 
@@ -98,6 +114,48 @@ __device__ __forceinline__ float pick_lane(const float (&acc)[MB], int lane)
     for (int q = 0; q < MB; ++q)
         if (q == lane) mine = acc[q];
     return mine;
+}
+
+// gather_words' store for words that go to shared memory: word idx to dst[idx], when idx < n.
+struct to_smem
+{
+    float* dst;
+    int n;
+    __device__ to_smem(float* d, int count) : dst(d), n(count) {}
+    __device__ __forceinline__ void operator()(int, int idx, float x) const { if (idx < n) dst[idx] = x; }
+};
+
+// gather_words' store for words that stay in registers: the i-th word of the thread to dst[i].
+template <int N>
+struct to_regs
+{
+    float (&dst)[N];
+    __device__ to_regs(float (&d)[N]) : dst(d) {}
+    __device__ __forceinline__ void operator()(int i, int, float x) const { dst[i] = x; }
+};
+
+#define RES_LN ((RES_V + 31) / 32)          // logits per lane when one warp holds them all
+// The greedy token (the first index of the largest logit, NaN skipped, 0 when all are NaN: sample_stream's greedy
+// rule) from logits in registers, lane l holding indices l, l + 32, ...: two warp reductions on order-preserving
+// integer keys instead of five rounds of two shuffles. -0 is keyed as +0 because the two compare equal.
+__device__ __forceinline__ int argmax_regs(const float (&x)[RES_LN], int lane)
+{
+    int best = (int)0x80000000, bi = 0x7fffffff;
+#pragma unroll
+    for (int j = 0; j < RES_LN; ++j)
+    {
+        const int i = lane + 32 * j;
+        const float v = x[j];
+        int b = __float_as_int(v);
+        if (b == (int)0x80000000) b = 0;
+        const int key = b >= 0 ? b : b ^ 0x7fffffff;
+        if (i < RES_V && v == v && key > best) { best = key; bi = i; }
+    }
+    int m;
+    asm volatile("redux.sync.max.s32 %0, %1, 0xffffffff;" : "=r"(m) : "r"(best));
+    unsigned int r;
+    asm volatile("redux.sync.min.u32 %0, %1, 0xffffffff;" : "=r"(r) : "r"(best == m ? (unsigned int)bi : 0x7fffffffu));
+    return r == 0x7fffffffu ? 0 : (int)r;
 }
 
 // Shared memory, in floats (ResidentLayout.SharedBytes): the block's projection rows [FR][H] and their biases [FR]
@@ -131,7 +189,11 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
     float* rp0s = c0s + B * RES_U;      // [B][ROWS] layer 0's recurrent halves of the next step
     // Projection row v of this warp (v = block + warp * blocks), when v < V; its logits are exchanged like h.
     const int fv = blockIdx.x + warp * RES_GRID;
-    u64* xlogits = p.exchange + (i64)RES_L * B * RES_H;
+    // Layer k's h words: word idx (stream q, unit u: idx = q * H + u) at xh(k) + (idx / HS) * 16 + idx % HS.
+    constexpr int HS = MB == 1 ? RES_HS1 : RES_HSN;
+    auto xh = [&](int k) -> u64* { return p.exchange + (i64)k * B * (RES_H / HS) * 16; };
+    auto xh_at = [&](int k, int idx) -> u64* { return xh(k) + (idx / HS) * 16 + idx % HS; };
+    u64* xlogits = xh(RES_L);
 
     // This warp's gate row in every layer: its input half (layers above 0) and its recurrent half.
     const int gate = warp / RES_U;
@@ -230,7 +292,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
             creg[k] = cv;
             if (k == 0) c0s[tid] = cv;
             const float hv = __fmul_rn(tanhf(cv), og);
-            st_relaxed_u64(p.exchange + ((i64)k * B + cq) * RES_H + u0 + cu, ((u64)epoch << 32) | __float_as_uint(hv));
+            st_relaxed_u64(xh_at(k, cq * RES_H + u0 + cu), ((u64)epoch << 32) | __float_as_uint(hv));
         }
     };
     // Layer 0 of the next step for every token: the same arithmetic as set_gate and update, for all V tokens at once,
@@ -240,14 +302,20 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
     auto speculate = [&](int first, int count)
     {
         const int me = tid - first;
-        for (int i = me; i < B * V * RES_ROWS; i += count)
+        // Both loops stay rolled: a shorter step is fetched faster, and they run only two or three rounds anyway.
+#pragma unroll 1
+        for (int e = me; e < B * V * RES_ROWS; e += count)
         {
-            const int j = i % RES_ROWS, q = i / (V * RES_ROWS), v = i / RES_ROWS - q * V;
+            // Gate-major order (stream, gate, token, unit), so that a warp's lanes mostly take the same activation.
+            const int q = e / (V * RES_ROWS), r = e - q * V * RES_ROWS, g = r / (V * RES_U), rem = r - g * V * RES_U;
+            const int v = rem / RES_U, j = g * RES_U + (rem - v * RES_U);
+            const int i = (q * V + v) * RES_ROWS + j;
             const float pre = tab[v * RES_ROWS + j] + rp0s[q * RES_ROWS + j];
             spec_g[i] = j / RES_U == 1 ? tanhf(pre) : res_sigmoid(pre);
         }
         if (count == RES_THREADS) __syncthreads();
         else asm volatile("bar.sync 1, %0;" :: "r"(count) : "memory");
+#pragma unroll 1
         for (int i = me; i < B * V * RES_U; i += count)
         {
             const int q = i / (V * RES_U), u = i % RES_U;
@@ -263,13 +331,19 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
         const int at = (cq * V + picked) * RES_U + cu;
         creg[0] = spec_c[at];
         c0s[tid] = creg[0];
-        st_relaxed_u64(p.exchange + (i64)cq * RES_H + u0 + cu, ((u64)epoch << 32) | __float_as_uint(spec_h[at]));
+        st_relaxed_u64(xh_at(0, cq * RES_H + u0 + cu), ((u64)epoch << 32) | __float_as_uint(spec_h[at]));
     };
     if (owner) c0s[tid] = creg[0];
     if (lane < B) rp0s[lane * RES_ROWS + warp] = rpart[0];
     __syncthreads();
     if (generating) speculate(0, RES_THREADS);
     __syncthreads();
+    // One stream, greedy, no logits per step: warp 0 gathers the logits into registers and takes the argmax itself,
+    // while the other warps speculate layer 0 and go on without waiting for it (no block barrier on that path).
+    const bool fast = MB == 1 && generating && p.temperature == 0.0f && p.logits_out == 0;
+    float lreg[RES_LN];
+#pragma unroll
+    for (int j = 0; j < RES_LN; ++j) lreg[j] = lane + 32 * j < V ? lg[lane + 32 * j] : 0.0f;
 
 #ifdef RES_PROFILE
     // Benchmarks only (CharRnn.Benchmarks.Gpu --profile): block 0's cycles per phase, summed over the launch's steps.
@@ -292,7 +366,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
                 // Warp 0 holds the owners: it samples and commits; the other warps go on to the next dot.
                 if (warp == 0)
                 {
-                    const int picked = sample_stream<true>(p, lg, 0, t, ws, lane);
+                    const int picked = fast ? argmax_regs(lreg, lane) : sample_stream<true>(p, lg, 0, t, ws, lane);
                     if (tid == 0 && blockIdx.x == 0) p.tokens_out[t] = picked;
                     if (owner) commit(picked, epoch);
                 }
@@ -327,7 +401,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
             if (k > 0) rpart[k - 1] = dot(wr[k - 1], hs + (k - 1) * B * RES_H);
             else if (RES_L > 1) rpart[RES_L - 1] = dot(wr[RES_L - 1], hs + (RES_L - 1) * B * RES_H);
             if (k == 1 && lane < B) rp0s[lane * RES_ROWS + warp] = rpart[0];
-            gather_words<MB * RES_H, 1, RES_THREADS>(p.exchange + (i64)k * B * RES_H, hs + k * B * RES_H, B * RES_H, epoch, tid);
+            gather_words<MB * RES_H, HS, 16, RES_THREADS>(xh(k), B * RES_H, epoch, tid, to_smem(hs + k * B * RES_H, B * RES_H));
             __syncthreads();
             RES_MARK(1 + 2 * k)
             if (k + 1 < RES_L)
@@ -336,7 +410,9 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
                 const float xpart = dot(wx[k], hs + k * B * RES_H);
                 RES_MARK(4)
                 if (lane < B) set_gate(lane, bias[k * RES_ROWS + warp] + (xpart + rpart[k + 1]));
-                __syncthreads();
+                // The cells are updated by warp 0 alone (the owners): the other warps go on to the next dot.
+                if (warp == 0) asm volatile("bar.sync 3, %0;" :: "r"(RES_THREADS) : "memory");
+                else asm volatile("bar.arrive 3, %0;" :: "r"(RES_THREADS) : "memory");
                 RES_MARK(5)
                 update(k + 1, epoch);
                 RES_MARK(2 + 2 * k)
@@ -376,15 +452,30 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
             // The warps that gather the logits and those that speculate work side by side when there are enough warps.
             constexpr int PW = (MB * V + 31) / 32;
             const bool spec = generating && t + 1 < p.steps;
+            if (fast && spec)
+            {
+                if (warp == 0)
+                {
+                    gather_words<RES_LN * 32, 1, RES_LOGIT_STRIDE, 32>(xlogits, V, epoch, lane, to_regs<RES_LN>(lreg));
+                    asm volatile("bar.sync 2, %0;" :: "r"(RES_THREADS) : "memory");
+                }
+                else
+                {
+                    speculate(32, RES_THREADS - 32);
+                    asm volatile("bar.arrive 2, %0;" :: "r"(RES_THREADS) : "memory");
+                }
+                RES_MARK(7)
+                continue;
+            }
             if (spec && PW < RES_WARPS)
             {
-                if (warp < PW) gather_words<MB * V, RES_LOGIT_STRIDE, PW * 32>(xlogits, lg, B * V, epoch, tid);
+                if (warp < PW) gather_words<MB * V, 1, RES_LOGIT_STRIDE, PW * 32>(xlogits, B * V, epoch, tid, to_smem(lg, B * V));
                 else speculate(PW * 32, RES_THREADS - PW * 32);
             }
             else
             {
                 if (spec) speculate(0, RES_THREADS);
-                gather_words<MB * V, RES_LOGIT_STRIDE, RES_THREADS>(xlogits, lg, B * V, epoch, tid);
+                gather_words<MB * V, 1, RES_LOGIT_STRIDE, RES_THREADS>(xlogits, B * V, epoch, tid, to_smem(lg, B * V));
             }
             __syncthreads();
             if (blockIdx.x == 0 && p.logits_out)

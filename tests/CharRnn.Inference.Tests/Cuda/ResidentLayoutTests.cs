@@ -26,8 +26,8 @@ public sealed class ResidentLayoutTests
             Assert.That(layout.Threads, Is.EqualTo(512));
             Assert.That(layout.MaxStreams, Is.EqualTo(4));
             Assert.That(layout.CompilerDefines, Is.EqualTo(new[] { "-DRES_H=512", "-DRES_L=2", "-DRES_U=4", "-DRES_V=65" }));
-            // Every layer's h, then 16 words per logit (one logit per 128-byte line).
-            Assert.That(layout.ExchangeWords(3), Is.EqualTo(3L * (2 * 512 + 16 * 65)));
+            // 16 words per h value of every layer, then 16 per logit (room for one word per 128-byte line).
+            Assert.That(layout.ExchangeWords(3), Is.EqualTo(3L * (16 * 2 * 512 + 16 * 65)));
         });
     }
 
