@@ -375,12 +375,7 @@ internal sealed class CudaEngineSession : EngineSession
         int blocks = large ? largeTiles : (Streams + 31) / 32 * (batch.PaddedN / 32);
         int threads = large ? CudaInferenceEngine.LargeTileThreads : CudaInferenceEngine.SmallTileThreads;
         int shared = large ? CudaInferenceEngine.LargeTileSharedBytes : CudaInferenceEngine.SmallTileSharedBytes;
-        var tensorCores = e.TensorCores;
-        if (tensorCores is not null)
-        {
-            var tile = tensorCores.LayerTile(Streams, batch.PaddedN);
-            (kernel, blocks, threads, shared) = (tile.Function, tile.Blocks(Streams, batch.PaddedN), tile.Threads, tile.SharedBytes);
-        }
+        var tile = e.TensorCores?.LayerTile(Streams, batch.PaddedN);
         for (int k = 0; k < layers; k++)
         {
             var layer = batch.Layers[k];
@@ -402,9 +397,9 @@ internal sealed class CudaEngineSession : EngineSession
                 PaddedN = batch.PaddedN,
                 Aligned = layer.InputWidth % OperandChunk == 0 && hidden % OperandChunk == 0 ? 1 : 0,
             };
-            if (tensorCores is not null)
+            if (tile is { } t)
             {
-                LaunchTensorCore(kernel, blocks, threads, shared, g);
+                LaunchTensorCore(t, t.Blocks(Streams, batch.PaddedN), g);
             }
             else
             {
@@ -415,15 +410,15 @@ internal sealed class CudaEngineSession : EngineSession
 
     // A tensor-core kernel, overlapping the tail of the one before it when that one is a tensor-core kernel too and the
     // device can (lstm_tensorcore.cu: each waits for its predecessor before reading what that one writes).
-    private void LaunchTensorCore<TArgs>(CudaFunction kernel, int blocks, int threads, int shared, in TArgs arguments) where TArgs : unmanaged
+    private void LaunchTensorCore<TArgs>(TensorCoreKernels.Tile tile, int blocks, in TArgs arguments) where TArgs : unmanaged
     {
-        if (_afterTensorCoreKernel && _engine.ProgrammaticLaunch)
+        if (_afterTensorCoreKernel && _engine.ProgrammaticLaunch && tile.Overlap)
         {
-            kernel.LaunchProgrammaticDependent(blocks, threads, shared, _stream, arguments);
+            tile.Function.LaunchProgrammaticDependent(blocks, tile.Threads, tile.SharedBytes, _stream, arguments);
         }
         else
         {
-            kernel.Launch(blocks, threads, shared, _stream, arguments);
+            tile.Function.Launch(blocks, tile.Threads, tile.SharedBytes, _stream, arguments);
         }
         _afterTensorCoreKernel = true;
     }
@@ -436,7 +431,7 @@ internal sealed class CudaEngineSession : EngineSession
         if (e.TensorCores is { } tensorCores)
         {
             var tile = tensorCores.Projection;
-            LaunchTensorCore(tile.Function, tile.Blocks(Streams, batch.FcPaddedN), tile.Threads, tile.SharedBytes, g);
+            LaunchTensorCore(tile, tile.Blocks(Streams, batch.FcPaddedN), g);
             return;
         }
         e.FcGemm.Launch((Streams + 31) / 32 * (batch.FcPaddedN / BatchWeights.FcTileColumns), CudaInferenceEngine.SmallTileThreads,
@@ -448,7 +443,7 @@ internal sealed class CudaEngineSession : EngineSession
     {
         var tile = _engine.TensorCores!.GreedyProjection;
         var q = new GreedyProjectionParams { Gemm = ProjectionParams(0), NextTokens = _currentTokens.Pointer, TokensOut = tokensOut };
-        LaunchTensorCore(tile.Function, tile.Blocks(Streams, TensorCoreKernels.GreedyMaxColumns), tile.Threads, tile.SharedBytes, q);
+        LaunchTensorCore(tile, tile.Blocks(Streams, TensorCoreKernels.GreedyMaxColumns), q);
     }
 
     private GemmParams ProjectionParams(ulong logitsOut)

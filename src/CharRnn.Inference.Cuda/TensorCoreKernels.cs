@@ -31,11 +31,15 @@ internal sealed class TensorCoreKernels
         // Largest tiles first; each line mirrors an extern "C" kernel's template arguments (rows, columns, threads, bytes
         // of K per stage, ring stages, ldmatrix). Measured on the H200 in TF32 (seed shape, us for the two layer
         // launches, standalone harness): 32 x 32 is fastest at 64 streams (21), 32 x 64 at 256 (30), 64 x 128 at 1024
-        // (66), 128 x 128 at 4096 (192).
+        // (66), 128 x 128 at 4096 (192). The 64 x 128 tile has another warp layout for 16-bit operands (its kernel's
+        // comment), and in TF32 it is the one tile that runs slower when launched overlapping its predecessor (on the
+        // H200 at 1024 streams, per step: 95.6 us overlapped against 77.5 serial; every other tile and precision gained
+        // 1-9%).
+        bool sixteenBit = OperandBytes == 2;
         _layerTiles =
         [
             TileOf(module, "lstm_tc_large", 128, 128, 256, 64, 4, ldmatrix: true),
-            TileOf(module, "lstm_tc_medium", 64, 128, 128, 64, 4, ldmatrix: false),
+            TileOf(module, "lstm_tc_medium", 64, 128, sixteenBit ? 256 : 128, 64, 4, ldmatrix: sixteenBit, overlap: sixteenBit),
             TileOf(module, "lstm_tc_narrow", 32, 64, 128, 128, 6, ldmatrix: false),
             TileOf(module, "lstm_tc_small", 32, 32, 128, 128, 6, ldmatrix: false),
         ];
@@ -124,12 +128,15 @@ internal sealed class TensorCoreKernels
         stages * (rows + columns) * (kBytes + paddingBytes) + rows * sizeof(int);
 
     // Rows are padded by 16 bytes for ldmatrix (which 16-bit operands always use), else by 32 (lstm_tensorcore.cu).
-    private Tile TileOf(CudaModule module, string name, int rows, int columns, int threads, int kBytes, int stages, bool ldmatrix) =>
+    private Tile TileOf(CudaModule module, string name, int rows, int columns, int threads, int kBytes, int stages, bool ldmatrix, bool overlap = true) =>
         new(module.GetFunction(name), rows, columns, threads,
-            SharedBytes(rows, columns, kBytes, stages, ldmatrix || OperandBytes == 2 ? 16 : 32));
+            SharedBytes(rows, columns, kBytes, stages, ldmatrix || OperandBytes == 2 ? 16 : 32), overlap);
 
-    /// <summary>One kernel and its launch shape.</summary>
-    internal readonly record struct Tile(CudaFunction Function, int Rows, int Columns, int Threads, int SharedBytes)
+    /// <summary>
+    /// One kernel and its launch shape; <paramref name="Overlap"/>: whether its launches may overlap the tail of the
+    /// tensor-core kernel before them (programmatic dependent launch; measured per tile).
+    /// </summary>
+    internal readonly record struct Tile(CudaFunction Function, int Rows, int Columns, int Threads, int SharedBytes, bool Overlap)
     {
         public int Blocks(int streams, int paddedN) => (streams + Rows - 1) / Rows * (paddedN / Columns);
     }
