@@ -16,14 +16,15 @@ OUT = ROOT / "docs" / "perf" / "gpu-throughput.svg"
 
 # Seed shape (2 x 512, vocabulary 65), layer 0's input projection from the table: 2 x (R0 + [W1 | R1] + FC) flops/char.
 FLOPS_PER_CHAR = 2 * (2048 * 512 + 2048 * 1024 + 65 * 512)
-# Ceilings drawn as dashed lines: H200 dense peaks (FP32 SIMT and TF32 tensor cores, the vendor's figures), and the
+# Ceilings drawn as dashed lines: H200 dense peaks (FP32 SIMT, TF32 and FP16 tensor cores, the vendor's figures), and the
 # latency floor of one character every 2.5 us per stream (FACTS.md section 5: one grid-wide exchange per layer).
 FLOORS = [
     ("FP32 peak (67 TFLOP/s)", lambda b: 67e12 / FLOPS_PER_CHAR),
     ("TF32 tensor peak (495 TFLOP/s)", lambda b: 495e12 / FLOPS_PER_CHAR),
+    ("FP16 tensor peak (990 TFLOP/s)", lambda b: 990e12 / FLOPS_PER_CHAR),
     ("2.5 us/step per stream", lambda b: b / 2.5e-6),
 ]
-COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+COLORS = ["#1f77b4", "#d62728", "#e377c2", "#2ca02c", "#9467bd", "#17becf", "#ff7f0e", "#8c564b"]
 
 W, H, L, R, T, B = 900, 480, 80, 330, 30, 60
 
