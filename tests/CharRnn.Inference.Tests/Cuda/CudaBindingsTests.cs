@@ -55,10 +55,11 @@ public sealed class CudaBindingsTests
         {
             Assert.That(Unsafe.SizeOf<RunParams>(), Is.EqualTo(200));
             Assert.That(Unsafe.SizeOf<LayerWeightsDescriptor>(), Is.EqualTo(24));
-            Assert.That(Unsafe.SizeOf<GemmParams>(), Is.EqualTo(96));
+            Assert.That(Unsafe.SizeOf<GemmParams>(), Is.EqualTo(104));
+            Assert.That(Unsafe.SizeOf<NarrowParams>(), Is.EqualTo(24));
         });
-        string source = CudaInferenceEngine.ReadKernelSource();
-        foreach (var (name, type) in new[] { ("RunParams", typeof(RunParams)), ("GemmParams", typeof(GemmParams)) })
+        string source = CudaInferenceEngine.ReadKernelSource([TensorCoreKernels.SourceFile]);
+        foreach (var (name, type) in new[] { ("RunParams", typeof(RunParams)), ("GemmParams", typeof(GemmParams)), ("NarrowParams", typeof(NarrowParams)) })
         {
             var body = Regex.Match(source, @"struct " + name + @"\s*\{(?<body>[^}]*)\}").Groups["body"].Value;
             var fields = Regex.Matches(body, @"^\s*[\w\s\*]+?\b(\w+);", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToArray();
