@@ -474,7 +474,7 @@ internal sealed class CudaEngineSession : EngineSession
     private ulong OperandH(long offset) => _h16 is not null ? _h16.PointerAt(offset) : _h.PointerAt(offset);
 
     // Elements of [x | h] per 16-byte copy of the many-stream kernels (GemmParams.aligned).
-    private int OperandChunk => _h16 is not null ? 8 : 4;
+    private int OperandChunk => 16 / (_engine.TensorCores?.OperandBytes ?? sizeof(float));
 
     private DeviceBuffer<T> Ensure<T>(DeviceBuffer<T>? buffer, long length) where T : unmanaged
     {
