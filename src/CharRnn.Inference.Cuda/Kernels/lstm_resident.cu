@@ -358,6 +358,15 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
     // (no block barrier on that path). `picked` is the token of the step about to run.
     float lreg[RES_LN];
     int picked = 0;
+#ifdef RES_FC_REGS
+    // Experiment: the greedy build keeps the warp's projection row in registers.
+    float fcr[RES_C0];
+#pragma unroll
+    for (int i = 0; i < RES_C0; ++i) fcr[i] = GREEDY && warp < RES_FR ? fcw[warp * RES_H + lane + 32 * i] : 0.0f;
+    auto fc_at = [&](const float* fr, int i) -> float { return GREEDY ? fcr[i] : fr[lane + 32 * i]; };
+#else
+    auto fc_at = [&](const float* fr, int i) -> float { return fr[lane + 32 * i]; };
+#endif
     if constexpr (GREEDY)
     {
 #pragma unroll
@@ -387,6 +396,9 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
                 if (warp == 0)
                 {
                     if constexpr (!GREEDY) picked = sample_stream<true>(p, lg, 0, t, ws, lane);
+#ifdef RES_ARGMAX_LATE
+                    else picked = argmax_regs(lreg, lane);
+#endif
                     if (tid == 0 && blockIdx.x == 0) p.tokens_out[t] = picked;
                     if (owner) commit(picked, epoch);
                 }
@@ -462,8 +474,8 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
 #pragma unroll
                     for (int i = 0; i < RES_C0; i += 2)
                     {
-                        a0 = fmaf(fr[lane + 32 * i], hl[q * RES_H + lane + 32 * i], a0);
-                        if (i + 1 < RES_C0) a1 = fmaf(fr[lane + 32 * (i + 1)], hl[q * RES_H + lane + 32 * (i + 1)], a1);
+                        a0 = fmaf(fc_at(fr, i), hl[q * RES_H + lane + 32 * i], a0);
+                        if (i + 1 < RES_C0) a1 = fmaf(fc_at(fr, i + 1), hl[q * RES_H + lane + 32 * (i + 1)], a1);
                     }
                     const float a = warp_sum(a0 + a1);
                     // CPU order: dot + bias.
@@ -479,7 +491,9 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
                 if (warp == 0)
                 {
                     gather_words<RES_LN * 32, 1, RES_LOGIT_STRIDE, 32>(xlogits, V, epoch, lane, to_regs<RES_LN>(lreg));
+#ifndef RES_ARGMAX_LATE
                     picked = argmax_regs(lreg, lane);
+#endif
                     asm volatile("bar.sync 2, %0;" :: "r"(RES_THREADS) : "memory");
                 }
                 else
