@@ -290,7 +290,10 @@ internal sealed class CudaEngineSession : EngineSession
             q.Exchange = _exchange!.Pointer;
             q.Epoch = _epoch;
             // Cooperative: every block must be resident, since each waits for words the others publish.
-            var kernel = Streams == 1 ? _engine.ResidentSingle! : _engine.ResidentMany!;
+            // One stream drawing greedy tokens with no per-step logits (the latency case) gets the greedy-only build.
+            var kernel = Streams > 1 ? _engine.ResidentMany!
+                : p.Temperature == 0.0f && p.TokensIn == 0 && p.LogitsOut == 0 ? _engine.ResidentGreedy!
+                : _engine.ResidentSingle!;
             kernel.LaunchCooperative(layout.Grid, layout.Threads, layout.SharedBytes(Streams), _stream, q);
             _epoch = unchecked(_epoch + (uint)p.Steps);
         }

@@ -75,6 +75,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
             FcGemm = module.GetFunction("fc_gemm");
             SampleBatch = module.GetFunction("sample_batch");
             ResidentSingle = Resident is null ? null : module.GetFunction("lstm_resident1");
+            ResidentGreedy = Resident is null ? null : module.GetFunction("lstm_resident1g");
             ResidentMany = Resident is null ? null : module.GetFunction("lstm_resident4");
             UploadWeights(network);
             Configure();
@@ -103,7 +104,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
 
     /// <summary>How the kernels are laid out on the device, in words (for logs and benchmarks).</summary>
     public string Configuration =>
-        (Resident is null ? "" : $"{Resident} ({ResidentSingle!.RegistersPerThread}/{ResidentMany!.RegistersPerThread} registers/thread for 1/more streams); persistent kernel: ")
+        (Resident is null ? "" : $"{Resident} ({ResidentGreedy!.RegistersPerThread}/{ResidentSingle!.RegistersPerThread}/{ResidentMany!.RegistersPerThread} registers/thread for 1 stream greedy/1 stream/more streams); persistent kernel: ")
         + $"{Grid} blocks x {BlockThreads} threads, {UnitsPerBlock} units/block, {VocabPerBlock} vocab rows/block, weights in {(WeightsInSharedMemory ? "shared memory" : "global memory (L2)")}, {SharedBytes(StageStreams)} B shared";
 
     /// <summary>
@@ -122,8 +123,10 @@ public sealed class CudaInferenceEngine : InferenceEngine
     internal CudaFunction GemmSmall { get; }
     internal CudaFunction FcGemm { get; }
     internal CudaFunction SampleBatch { get; }
-    // The resident kernel built for exactly one stream, and for up to ResidentLayout.StreamLimit.
+    // The resident kernel built for exactly one stream, for one stream's greedy generation without per-step logits
+    // only (no sampler, no Feed path: a third of the code), and for up to ResidentLayout.StreamLimit.
     internal CudaFunction? ResidentSingle { get; }
+    internal CudaFunction? ResidentGreedy { get; }
     internal CudaFunction? ResidentMany { get; }
 
     /// <summary>The resident kernel's layout, or null when this model does not fit on chip (then see the log).</summary>
@@ -351,7 +354,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
         }
         if (Resident is not null)
         {
-            foreach (var (kernel, streams) in new[] { (ResidentSingle!, 1), (ResidentMany!, Resident.MaxStreams) })
+            foreach (var (kernel, streams) in new[] { (ResidentGreedy!, 1), (ResidentSingle!, 1), (ResidentMany!, Resident.MaxStreams) })
             {
                 int residentShared = Resident.SharedBytes(streams);
                 kernel.SetMaxDynamicSharedMemory(residentShared);

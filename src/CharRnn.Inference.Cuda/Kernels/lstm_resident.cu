@@ -13,8 +13,10 @@
 //   identical code: identical tokens), so the token never crosses blocks. Every block polls every word, so the words
 //   are spread thin over 128-byte lines (one logit a line, four h words a line with one stream: RES_HS1) to spread
 //   the polls over many L2 slices;
-// - one stream, greedy: warp 0 gathers the logits into its registers and takes the argmax with two warp reductions,
-//   while the other warps speculate layer 0 (below) and go on to the next step without a block barrier.
+// - one stream, greedy, no per-step logits (its own build, lstm_resident1g, with neither the sampler nor the Feed path:
+//   28 KB of code instead of 89 KB for the seed shape): warp 0 gathers the logits into its registers and takes the
+//   argmax with two warp reductions, while the other warps speculate layer 0 (below) and go on to the next step
+//   without a block barrier.
 // Why one buffer per layer (and one for the logits) suffices: before block A overwrites a word of step t with step
 // t + 1, every block B has read it. A publishes layer k of step t + 1 only after its token, i.e. after reading step t's
 // logits, each published after its block read every block's top layer of step t, which B published after reading
@@ -134,6 +136,17 @@ struct to_regs
     __device__ __forceinline__ void operator()(int i, int, float x) const { dst[i] = x; }
 };
 
+// f(K) for K = FIRST, ..., LAST - 1 in order, each call inlined with its K as a constant.
+template <int FIRST, int LAST, typename F>
+__device__ __forceinline__ void res_unroll(F& f)
+{
+    if constexpr (FIRST < LAST)
+    {
+        f(FIRST);
+        res_unroll<FIRST + 1, LAST>(f);
+    }
+}
+
 #define RES_LN ((RES_V + 31) / 32)          // logits per lane when one warp holds them all
 // The greedy token (the first index of the largest logit, NaN skipped, 0 when all are NaN: sample_stream's greedy
 // rule) from logits in registers, lane l holding indices l, l + 32, ...: two warp reductions on order-preserving
@@ -162,8 +175,10 @@ __device__ __forceinline__ int argmax_regs(const float (&x)[RES_LN], int lane)
 // (rounded up to 4), the block's rows of layer 0's input table [V][ROWS], the block's biases of the layers above
 // [L-1][ROWS], every layer's h [L][B][H], gate pre-activations [B][ROWS], logits [B][V] (rounded up to 4), sampling
 // scratch [sampling warps][3V] (every warp samples when MB == 1, else warp s samples stream s), tokens [B]. MB bounds
-// the streams (B <= MB): the per-stream accumulators are unrolled.
-template <int MB>
+// the streams (B <= MB): the per-stream accumulators are unrolled. GREEDY builds the one-stream kernel for greedy
+// generation without per-step logits only (the host launches it for exactly those calls): no sampler and no Feed path
+// in it, so that its step loop is a third of the general one's code.
+template <int MB, bool GREEDY>
 __device__ __forceinline__ void resident_run(const RunParams& p)
 {
     extern __shared__ __align__(16) float smem[];
@@ -234,7 +249,8 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
     const i64 LBH = (i64)RES_L * B * RES_H;
     const float* hin = p.h + p.parity * LBH;
     for (int i = tid; i < LBH; i += RES_THREADS) hs[i] = hin[i];
-    const bool generating = p.tokens_in == 0;
+    static_assert(!GREEDY || MB == 1, "the greedy-only build is for one stream");
+    const bool generating = GREEDY || p.tokens_in == 0;
     if (generating)
         for (int i = tid; i < B * V; i += RES_THREADS) lg[i] = p.logits[i];
     // The cell this thread updates (the first B * U threads): stream cq, unit u0 + cu, its c in a register per layer.
@@ -296,12 +312,11 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
         }
     };
     // Layer 0 of the next step for every token: the same arithmetic as set_gate and update, for all V tokens at once,
-    // by threads [first, first + count) of the block (the whole block, or the warps that do not gather the logits:
+    // by `count` threads of the block, `me` in [0, count) (the whole block, or warps that do not gather the logits:
     // then it runs while the logits travel). Reads the recurrent halves from rp0s and c from c0s; the cells it writes
     // are read after the barrier that ends the logits' gather.
-    auto speculate = [&](int first, int count)
+    auto speculate = [&](int me, int count)
     {
-        const int me = tid - first;
         // Both loops stay rolled: a shorter step is fetched faster, and they run only two or three rounds anyway.
 #pragma unroll 1
         for (int e = me; e < B * V * RES_ROWS; e += count)
@@ -336,14 +351,27 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
     if (owner) c0s[tid] = creg[0];
     if (lane < B) rp0s[lane * RES_ROWS + warp] = rpart[0];
     __syncthreads();
-    if (generating) speculate(0, RES_THREADS);
+    if (generating) speculate(tid, RES_THREADS);
     __syncthreads();
-    // One stream, greedy, no logits per step: warp 0 gathers the logits into registers and takes the argmax itself,
-    // while the other warps speculate layer 0 and go on without waiting for it (no block barrier on that path).
-    const bool fast = MB == 1 && generating && p.temperature == 0.0f && p.logits_out == 0;
+    // The greedy-only build: warp 0 holds the logits in registers, gathers them there and takes the argmax itself (at
+    // the top of the next step, after the barrier that ends the speculation: 0.02-0.03 us faster than right after the
+    // gather), while the other warps speculate layer 0 and go on without waiting for it (no block barrier on that
+    // path). Each warp keeps its projection row in registers too (the greedy build has registers to spare: -0.01 us).
     float lreg[RES_LN];
+    float fcr[RES_C0];
+    if constexpr (GREEDY)
+    {
 #pragma unroll
-    for (int j = 0; j < RES_LN; ++j) lreg[j] = lane + 32 * j < V ? lg[lane + 32 * j] : 0.0f;
+        for (int j = 0; j < RES_LN; ++j) lreg[j] = lane + 32 * j < V ? lg[lane + 32 * j] : 0.0f;
+#pragma unroll
+        for (int i = 0; i < RES_C0; ++i) fcr[i] = warp < RES_FR ? fcw[warp * RES_H + lane + 32 * i] : 0.0f;
+    }
+    // Column lane + 32 i of the warp's projection row `fr`.
+    auto fc_at = [&](const float* fr, int i) -> float
+    {
+        if constexpr (GREEDY) return fcr[i];
+        else return fr[lane + 32 * i];
+    };
 
 #ifdef RES_PROFILE
     // Benchmarks only (CharRnn.Benchmarks.Gpu --profile): block 0's cycles per phase, summed over the launch's steps.
@@ -366,7 +394,9 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
                 // Warp 0 holds the owners: it samples and commits; the other warps go on to the next dot.
                 if (warp == 0)
                 {
-                    const int picked = fast ? argmax_regs(lreg, lane) : sample_stream<true>(p, lg, 0, t, ws, lane);
+                    int picked;
+                    if constexpr (GREEDY) picked = argmax_regs(lreg, lane);
+                    else picked = sample_stream<true>(p, lg, 0, t, ws, lane);
                     if (tid == 0 && blockIdx.x == 0) p.tokens_out[t] = picked;
                     if (owner) commit(picked, epoch);
                 }
@@ -386,7 +416,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
                 if (owner) commit(tok[cq], epoch);
             }
         }
-        else
+        else if constexpr (!GREEDY)
         {
             if (lane < B) set_gate(lane, tab[p.tokens_in[(i64)t * B + lane] * RES_ROWS + warp] + rpart[0]);
             __syncthreads();
@@ -394,8 +424,9 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
         }
         RES_MARK(0)
 
-#pragma unroll
-        for (int k = 0; k < RES_L; ++k)
+        // The layers, unrolled by hand (res_unroll calls `layer` with each k as a constant): left to `#pragma unroll`,
+        // the greedy build's loop stayed rolled and kept the per-layer registers (c, recurrent halves) in local memory.
+        auto layer = [&](int k) __attribute__((always_inline))
         {
             // While layer k's words travel: the recurrent half that waits longest for its next use.
             if (k > 0) rpart[k - 1] = dot(wr[k - 1], hs + (k - 1) * B * RES_H);
@@ -417,7 +448,8 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
                 update(k + 1, epoch);
                 RES_MARK(2 + 2 * k)
             }
-        }
+        };
+        res_unroll<0, RES_L>(layer);
         if (RES_L == 1)
         {
             rpart[0] = dot(wr[0], hs);
@@ -440,8 +472,8 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
 #pragma unroll
                     for (int i = 0; i < RES_C0; i += 2)
                     {
-                        a0 = fmaf(fr[lane + 32 * i], hl[q * RES_H + lane + 32 * i], a0);
-                        if (i + 1 < RES_C0) a1 = fmaf(fr[lane + 32 * (i + 1)], hl[q * RES_H + lane + 32 * (i + 1)], a1);
+                        a0 = fmaf(fc_at(fr, i), hl[q * RES_H + lane + 32 * i], a0);
+                        if (i + 1 < RES_C0) a1 = fmaf(fc_at(fr, i + 1), hl[q * RES_H + lane + 32 * (i + 1)], a1);
                     }
                     const float a = warp_sum(a0 + a1);
                     // CPU order: dot + bias.
@@ -452,7 +484,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
             // The warps that gather the logits and those that speculate work side by side when there are enough warps.
             constexpr int PW = (MB * V + 31) / 32;
             const bool spec = generating && t + 1 < p.steps;
-            if (fast && spec)
+            if constexpr (GREEDY)
             {
                 if (warp == 0)
                 {
@@ -461,7 +493,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
                 }
                 else
                 {
-                    speculate(32, RES_THREADS - 32);
+                    if (spec) speculate(tid - 32, RES_THREADS - 32);
                     asm volatile("bar.arrive 2, %0;" :: "r"(RES_THREADS) : "memory");
                 }
                 RES_MARK(7)
@@ -470,11 +502,11 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
             if (spec && PW < RES_WARPS)
             {
                 if (warp < PW) gather_words<MB * V, 1, RES_LOGIT_STRIDE, PW * 32>(xlogits, B * V, epoch, tid, to_smem(lg, B * V));
-                else speculate(PW * 32, RES_THREADS - PW * 32);
+                else speculate(tid - PW * 32, RES_THREADS - PW * 32);
             }
             else
             {
-                if (spec) speculate(0, RES_THREADS);
+                if (spec) speculate(tid, RES_THREADS);
                 gather_words<MB * V, 1, RES_LOGIT_STRIDE, RES_THREADS>(xlogits, B * V, epoch, tid, to_smem(lg, B * V));
             }
             __syncthreads();
@@ -501,12 +533,21 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
             p.c[at] = creg[k];
         }
     }
-    if (blockIdx.x == 0)
+    if constexpr (GREEDY)
+    {
+        if (blockIdx.x == 0 && warp == 0)
+#pragma unroll
+            for (int j = 0; j < RES_LN; ++j)
+                if (lane + 32 * j < V) p.logits[lane + 32 * j] = lreg[j];
+    }
+    else if (blockIdx.x == 0)
         for (int i = tid; i < B * V; i += RES_THREADS) p.logits[i] = lg[i];
 }
 
 // One stream (the latency case) gets its own build so that nothing is unrolled for streams it does not have.
-extern "C" __global__ void __launch_bounds__(RES_THREADS, 1) lstm_resident1(const RunParams p) { resident_run<1>(p); }
-extern "C" __global__ void __launch_bounds__(RES_THREADS, 1) lstm_resident4(const RunParams p) { resident_run<4>(p); }   // ResidentLayout.StreamLimit
+extern "C" __global__ void __launch_bounds__(RES_THREADS, 1) lstm_resident1(const RunParams p) { resident_run<1, false>(p); }
+// One stream, greedy generation without per-step logits (CudaEngineSession.Launch): the latency case's own build.
+extern "C" __global__ void __launch_bounds__(RES_THREADS, 1) lstm_resident1g(const RunParams p) { resident_run<1, true>(p); }
+extern "C" __global__ void __launch_bounds__(RES_THREADS, 1) lstm_resident4(const RunParams p) { resident_run<4, false>(p); }   // ResidentLayout.StreamLimit
 
 #endif
