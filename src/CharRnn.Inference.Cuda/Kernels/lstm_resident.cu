@@ -52,6 +52,13 @@
 #define RES_HSN 16
 #endif
 
+#ifndef RES_SPEC_EARLY
+// Greedy build: 0 speculates layer 0 (gates, then cells) while the logits travel; 1 and 2 have each warp activate its
+// own gate row for every token (before, or between issuing and awaiting, the top layer's gather), leaving only the
+// cells for the logits' exchange.
+#define RES_SPEC_EARLY 0
+#endif
+
 #ifndef RES_LOGIT_STRIDE
 // Words between two logits in the exchange (ResidentLayout.ExchangeWords allows 16): one logit per 128-byte line, so
 // that every block polling a few lines does not queue at one L2 slice (measured: 3.80 -> 3.52 us per character).
@@ -80,8 +87,8 @@ __device__ __forceinline__ void st_relaxed_u64(u64* p, u64 v)
 // or the thread's registers). All of a thread's loads are issued before it waits on the first, so a gather costs one
 // round trip once the values are there.
 // Word idx is at src[(idx / S) * STRIDE + idx % S]. T threads take part, `me` in [0, T).
-template <int N, int S, int STRIDE, int T, typename Store>
-__device__ __forceinline__ void gather_words(const u64* src, int n, unsigned int epoch, int me, Store store)
+template <int N, int S, int STRIDE, int T, typename Store, typename Between>
+__device__ __forceinline__ void gather_words(const u64* src, int n, unsigned int epoch, int me, Store store, Between between)
 {
     constexpr int POLL = (N + T - 1) / T;
     u64 v[POLL];
@@ -91,6 +98,7 @@ __device__ __forceinline__ void gather_words(const u64* src, int n, unsigned int
         const int idx = me + i * T;
         v[i] = idx < n ? ld_relaxed_u64(src + (idx / S) * STRIDE + idx % S) : (u64)epoch << 32;
     }
+    between();
 #pragma unroll
     for (int i = 0; i < POLL; ++i)
     {
@@ -105,6 +113,13 @@ __device__ __forceinline__ void gather_words(const u64* src, int n, unsigned int
         }
         store(i, idx, __uint_as_float((unsigned int)v[i]));
     }
+}
+
+// gather_words with nothing to do between issuing the loads and waiting on them.
+template <int N, int S, int STRIDE, int T, typename Store>
+__device__ __forceinline__ void gather_words(const u64* src, int n, unsigned int epoch, int me, Store store)
+{
+    gather_words<N, S, STRIDE, T>(src, n, epoch, me, store, [] {});
 }
 
 // The value of acc[q] for q == lane, without indexing a register array by a runtime value.
@@ -340,18 +355,55 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
             spec_h[i] = __fmul_rn(tanhf(cv), gs[3 * RES_U + u]);
         }
     };
+    // The greedy build's speculation when RES_SPEC_EARLY != 0: gates [ROWS][V] and cells [U][V] (token fastest, so
+    // that a warp's lanes touch consecutive words). Warp w activates its own gate row w for every token from its table
+    // entries (in registers) and the row's recurrent half, with no barrier; the cells follow once every row is there.
+    constexpr int EARLY = GREEDY ? RES_SPEC_EARLY : 0;
+    float tabr[RES_LN];
+    auto spec_rows = [&](float rp0)
+    {
+#pragma unroll
+        for (int j = 0; j < RES_LN; ++j)
+        {
+            const int v = lane + 32 * j;
+            if (v < V)
+            {
+                const float pre = tabr[j] + rp0;
+                spec_g[warp * V + v] = tanh_gate ? tanhf(pre) : res_sigmoid(pre);
+            }
+        }
+    };
+    auto spec_cells = [&](int me, int count)
+    {
+#pragma unroll 1
+        for (int i = me; i < V * RES_U; i += count)
+        {
+            const int u = i / V;
+            const float* gs = spec_g + i;   // gate g of unit u, token v: spec_g[(g * U + u) * V + v]
+            const float cv = __fadd_rn(__fmul_rn(c0s[u], gs[2 * RES_U * V]), __fmul_rn(gs[0], gs[RES_U * V]));
+            spec_c[i] = cv;
+            spec_h[i] = __fmul_rn(tanhf(cv), gs[3 * RES_U * V]);
+        }
+    };
     // Layer 0 from the speculated cells once the token of each stream is known (owner threads): keep c, publish h.
     auto commit = [&](int picked, unsigned int epoch)
     {
-        const int at = (cq * V + picked) * RES_U + cu;
+        const int at = EARLY ? cu * V + picked : (cq * V + picked) * RES_U + cu;
         creg[0] = spec_c[at];
         c0s[tid] = creg[0];
         st_relaxed_u64(xh_at(0, cq * RES_H + u0 + cu), ((u64)epoch << 32) | __float_as_uint(spec_h[at]));
     };
     if (owner) c0s[tid] = creg[0];
     if (lane < B) rp0s[lane * RES_ROWS + warp] = rpart[0];
+    if constexpr (EARLY != 0)
+    {
+#pragma unroll
+        for (int j = 0; j < RES_LN; ++j) tabr[j] = lane + 32 * j < V ? tab[(lane + 32 * j) * RES_ROWS + warp] : 0.0f;
+        spec_rows(__shfl_sync(FULL_MASK, rpart[0], 0));
+    }
     __syncthreads();
-    if (generating) speculate(tid, RES_THREADS);
+    if constexpr (EARLY != 0) spec_cells(tid, RES_THREADS);
+    else if (generating) speculate(tid, RES_THREADS);
     __syncthreads();
     // The greedy-only build: warp 0 holds the logits in registers, gathers them there and takes the argmax itself (at
     // the top of the next step, after the barrier that ends the speculation: 0.02-0.03 us faster than right after the
@@ -432,7 +484,9 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
             if (k > 0) rpart[k - 1] = dot(wr[k - 1], hs + (k - 1) * B * RES_H);
             else if (RES_L > 1) rpart[RES_L - 1] = dot(wr[RES_L - 1], hs + (RES_L - 1) * B * RES_H);
             if (k == 1 && lane < B) rp0s[lane * RES_ROWS + warp] = rpart[0];
-            gather_words<MB * RES_H, HS, 16, RES_THREADS>(xh(k), B * RES_H, epoch, tid, to_smem(hs + k * B * RES_H, B * RES_H));
+            if (EARLY == 1 && k == 1) spec_rows(__shfl_sync(FULL_MASK, rpart[0], 0));
+            gather_words<MB * RES_H, HS, 16, RES_THREADS>(xh(k), B * RES_H, epoch, tid, to_smem(hs + k * B * RES_H, B * RES_H),
+                [&] { if (EARLY == 2 && k == 1) spec_rows(__shfl_sync(FULL_MASK, rpart[0], 0)); });
             __syncthreads();
             RES_MARK(1 + 2 * k)
             if (k + 1 < RES_L)
@@ -454,6 +508,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
         {
             rpart[0] = dot(wr[0], hs);
             if (lane < B) rp0s[lane * RES_ROWS + warp] = rpart[0];
+            if (EARLY != 0) spec_rows(__shfl_sync(FULL_MASK, rpart[0], 0));
             __syncthreads();
         }
 
@@ -493,7 +548,11 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
                 }
                 else
                 {
-                    if (spec) speculate(tid - 32, RES_THREADS - 32);
+                    if (spec)
+                    {
+                        if constexpr (EARLY != 0) spec_cells(tid - 32, RES_THREADS - 32);
+                        else speculate(tid - 32, RES_THREADS - 32);
+                    }
                     asm volatile("bar.arrive 2, %0;" :: "r"(RES_THREADS) : "memory");
                 }
                 RES_MARK(7)
