@@ -160,6 +160,8 @@ for (int pi = 0; pi < precisions.Length; pi++)
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| CharRnn CUDA {Path(engine, batch)} | {name} | {batch} | {steps} | {perStep:F2} | {perStep / batch:F4} | {charsPerSecond:F0} |"));
+            // The last call's tokens, hashed: kernel variants (--define) must draw the same ones.
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   tokens of the last call: FNV-1a {TokenHash(output):x16}"));
         }
     }
     if (pi == 0 && batches.Contains(1))
@@ -172,20 +174,32 @@ for (int pi = 0; pi < precisions.Length; pi++)
             generator.Prime("ROMEO:");
             generator.Generate(50);
             var times = new List<double>();
+            string text = "";
             for (int r = 0; r < 7; r++)
             {
                 var watch = Stopwatch.StartNew();
-                generator.Generate(length);
+                text = generator.Generate(length);
                 times.Add(watch.Elapsed.TotalMicroseconds);
             }
             times.Sort();
             double perChar = times[times.Count / 2] / length;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| Generator.Generate({length}), {Path(engine, 1)} | {name} | 1 | {length} | {perChar:F2} | {perChar:F4} | {1e6 / perChar:F0} |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   text of the last call: FNV-1a {TokenHash([.. text.Select(c => (int)c)]):x16}"));
         }
     }
 }
 return 0;
+
+static ulong TokenHash(int[] tokens)
+{
+    ulong hash = 14695981039346656037UL;
+    foreach (int token in tokens)
+    {
+        hash = (hash ^ (uint)token) * 1099511628211UL;
+    }
+    return hash;
+}
 
 static string Path(CudaInferenceEngine engine, int batch) =>
     batch >= engine.BatchMinStreams ? $"tiled {engine.Precision}" : batch <= engine.ResidentMaxStreams ? "resident" : "persistent";

@@ -28,6 +28,21 @@ public sealed class ResidentLayoutTests
             Assert.That(layout.CompilerDefines, Is.EqualTo(new[] { "-DRES_H=512", "-DRES_L=2", "-DRES_U=4", "-DRES_V=65" }));
             // 16 words per h value of every layer, then 16 per logit (room for one word per 128-byte line).
             Assert.That(layout.ExchangeWords(3), Is.EqualTo(3L * (16 * 2 * 512 + 16 * 65)));
+            // One stream adds the greedy build's speculated layer 0: 16 words per unit and token.
+            Assert.That(layout.ExchangeWords(1), Is.EqualTo(16 * 2 * 512 + 16 * 65 + 16L * 512 * 65));
+        });
+    }
+
+    [Test]
+    public void One_layer_keeps_two_buffers_of_speculated_words_for_one_stream()
+    {
+        // The kernel alternates them between steps (see RES_SPEC_PUB in lstm_resident.cu).
+        var layout = ResidentLayout.TryCreate(new ModelDimensions(1, 64, 16, 65, true), Sms, SharedOptin, out string reason);
+        Assert.That(layout, Is.Not.Null, reason);
+        Assert.Multiple(() =>
+        {
+            Assert.That(layout!.ExchangeWords(1), Is.EqualTo(16 * 64 + 16 * 65 + 2 * 16L * 64 * 65));
+            Assert.That(layout.ExchangeWords(2), Is.EqualTo(2L * (16 * 64 + 16 * 65)));
         });
     }
 
