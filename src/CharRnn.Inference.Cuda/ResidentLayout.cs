@@ -93,12 +93,12 @@ internal sealed class ResidentLayout
     /// <summary>
     /// Words of the exchange buffer of a session of <paramref name="streams"/> streams: every layer's h, then the logits,
     /// each with room for one word per 128-byte line (16 words; the kernel's RES_HS and RES_LOGIT_STRIDE use part of it);
-    /// one stream adds layer 0's speculated h for every token, laid out like the h exchange (the greedy build's
-    /// RES_SPEC_PUB; twice with one layer, whose consecutive steps alternate between two buffers).
+    /// one stream of a model of two or more layers adds layer 0's speculated h for every token, laid out like the h
+    /// exchange (the greedy build's RES_SPEC_PUB).
     /// </summary>
     public long ExchangeWords(int streams) =>
         16L * ((long)_dims.LayerCount * _dims.HiddenSize + _dims.VocabularySize) * streams
-        + (streams == 1 ? 16L * _dims.HiddenSize * _dims.VocabularySize * (_dims.LayerCount == 1 ? 2 : 1) : 0);
+        + (streams == 1 && _dims.LayerCount > 1 ? 16L * _dims.HiddenSize * _dims.VocabularySize : 0);
 
     /// <summary>Dynamic shared memory of one block for <paramref name="streams"/> streams, as the kernel lays it out.</summary>
     public int SharedBytes(int streams)

@@ -26,7 +26,7 @@
 // layer k of step t. A publishes its logits of step t + 1 only after reading B's top layer of step t + 1, which B
 // published after reading step t's logits. The greedy build's speculated words of step t + 1 are written after the
 // writer read every block's top layer of step t, which each block published after reading the speculated words of step
-// t; with one layer that top layer is layer 0 itself, so its speculated words alternate between two buffers.
+// t (with one layer that top layer is layer 0 itself, so the greedy build does not publish speculated words then).
 // - the critical path of a step is: gather h of layer k -> W_k+1 x (the input half of the next layer's dot) -> cell
 //   update -> publish -> ... -> gather the top layer -> projection row -> publish -> gather the logits -> sampling ->
 //   publish layer 0's h. Layer 0's cell update is speculated for every token while the logits travel (its gates are a
@@ -222,16 +222,13 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
     auto xh = [&](int k) -> u64* { return p.exchange + (i64)k * B * (RES_H / HS) * 16; };
     auto xh_at = [&](int k, int idx) -> u64* { return xh(k) + (idx / HS) * 16 + idx % HS; };
     u64* xlogits = xh(RES_L);
-    // The greedy build's speculated layer 0 (RES_SPEC_PUB): token v's words of step epoch e at xspec(e) + v * SPEC_TOKW.
-    // With one layer the words of two consecutive steps are in two buffers: a block writes step t + 1's words right
-    // after its own gather of step t, which does not wait for the other blocks to have read step t's (with more layers
-    // it comes after the top layer's exchange, which does).
-    constexpr bool PUB = GREEDY && RES_SPEC_PUB != 0;
+    // The greedy build's speculated layer 0 (RES_SPEC_PUB): token v's words at xspec + v * SPEC_TOKW. Only with two or
+    // more layers: with one, layer 0 is the top layer, so a block's speculated words of step t (which the others read
+    // as step t + 1's top layer) go out before it has read step t's logits, and another block could publish step
+    // t + 1's logits over a word it has not read yet (seen on the H200: the 1 x 64 test's wait trapped).
+    constexpr bool PUB = GREEDY && RES_SPEC_PUB != 0 && RES_L > 1;
     constexpr int SPEC_TOKW = (RES_H / HS) * 16;
-    auto xspec = [&](unsigned int e) -> u64*
-    {
-        return xlogits + ((B * V * RES_LOGIT_STRIDE + 15) & ~15) + (RES_L == 1 ? (i64)(e & 1) * V * SPEC_TOKW : 0);
-    };
+    u64* const xspec = xlogits + ((B * V * RES_LOGIT_STRIDE + 15) & ~15);
 
     // This warp's gate row in every layer: its input half (layers above 0) and its recurrent half.
     const int gate = warp / RES_U;
@@ -365,7 +362,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
             {
                 // One stream: i = token * U + unit, so a warp's stores cover whole 32-byte runs of a few lines.
                 const int unit = u0 + u;
-                st_relaxed_u64(xspec(pub_epoch) + (i / RES_U) * SPEC_TOKW + (unit / HS) * 16 + unit % HS,
+                st_relaxed_u64(xspec + (i / RES_U) * SPEC_TOKW + (unit / HS) * 16 + unit % HS,
                                ((u64)pub_epoch << 32) | __float_as_uint(hv));
             }
             else spec_h[i] = hv;
@@ -476,7 +473,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
                 asm volatile("bar.sync 4, %0;" :: "r"(RES_THREADS) : "memory");
                 cur_tok = tok[0];
             }
-            gather_words<MB * RES_H, HS, 16, RES_THREADS>(PUB && k == 0 ? xspec(epoch) + cur_tok * SPEC_TOKW : xh(k), B * RES_H, epoch, tid, to_smem(hs + k * B * RES_H, B * RES_H));
+            gather_words<MB * RES_H, HS, 16, RES_THREADS>(PUB && k == 0 ? xspec + cur_tok * SPEC_TOKW : xh(k), B * RES_H, epoch, tid, to_smem(hs + k * B * RES_H, B * RES_H));
             __syncthreads();
             RES_MARK(1 + 2 * k)
             if (k + 1 < RES_L)
