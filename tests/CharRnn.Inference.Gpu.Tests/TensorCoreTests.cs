@@ -216,12 +216,7 @@ public sealed class TensorCoreTests(CudaPrecision precision)
                 replay.ReadLogits(logits);
                 for (int s = 0; s < streams; s++)
                 {
-                    var l = logits.AsSpan(s * vocab, vocab);
-                    int best = 0;
-                    for (int v = 1; v < vocab; v++)
-                    {
-                        best = l[v] > l[best] ? v : best;
-                    }
+                    int best = ArgMax(logits.AsSpan(s * vocab, vocab));
                     row[s] = best;
                     Assert.That(generated[t * streams + s], Is.EqualTo(best), $"step {t} stream {s}: the argmax of the replayed logits");
                 }
@@ -398,6 +393,7 @@ public sealed class TensorCoreTests(CudaPrecision precision)
         return max + Math.Log(sum) - logits[target];
     }
 
+    // The first index of the largest value (sample_batch's greedy rule for finite logits).
     private static int ArgMax(ReadOnlySpan<float> values)
     {
         int best = 0;

@@ -66,18 +66,8 @@ public sealed class BatchWeightsTests
     public void Tf32_weights_are_the_float32_weights_rounded_and_the_table_and_biases_are_not()
     {
         var network = TfToTrtWeightConverter.Convert(SeededModels.Create(2, 37, 0, seed: 4));
-        var exact = new List<float[]>();
-        var rounded = new List<float[]>();
-        _ = new BatchWeights(network, CudaPrecision.Float32, data =>
-        {
-            exact.Add(data);
-            return 1;
-        }, NoSixteenBitUploads);
-        _ = new BatchWeights(network, CudaPrecision.Tf32, data =>
-        {
-            rounded.Add(data);
-            return 1;
-        }, NoSixteenBitUploads);
+        var (exact, _) = Uploads(network, CudaPrecision.Float32);
+        var (rounded, _) = Uploads(network, CudaPrecision.Tf32);
         // Upload order: layer 0 weights, bias, layer 1 weights, bias, table, projection.
         int[] weightUploads = [0, 2, 5];
         for (int i = 0; i < exact.Count; i++)
@@ -97,23 +87,8 @@ public sealed class BatchWeightsTests
     public void Sixteen_bit_weights_are_the_float32_weights_rounded_and_the_table_and_biases_are_floats(CudaPrecision precision)
     {
         var network = TfToTrtWeightConverter.Convert(SeededModels.Create(2, 37, 0, seed: 4));
-        var exact = new List<float[]>();
-        var floats = new List<float[]>();
-        var narrow = new List<ushort[]>();
-        _ = new BatchWeights(network, CudaPrecision.Float32, data =>
-        {
-            exact.Add(data);
-            return 1;
-        }, NoSixteenBitUploads);
-        _ = new BatchWeights(network, precision, data =>
-        {
-            floats.Add(data);
-            return 1;
-        }, data =>
-        {
-            narrow.Add(data);
-            return 2;
-        });
+        var (exact, _) = Uploads(network, CudaPrecision.Float32);
+        var (floats, narrow) = Uploads(network, precision);
         // Float32 upload order: layer 0 weights, bias, layer 1 weights, bias, table, projection.
         Assert.Multiple(() =>
         {
@@ -193,6 +168,24 @@ public sealed class BatchWeightsTests
     }
 
     private static ulong NoSixteenBitUploads(ushort[] data) => throw new AssertionException("no 16-bit upload expected");
+
+    // What BatchWeights uploads for the precision, in order: floats and 16-bit values (only 16-bit precisions may
+    // upload those).
+    private static (List<float[]> Floats, List<ushort[]> Narrow) Uploads(NetworkWeights network, CudaPrecision precision)
+    {
+        var floats = new List<float[]>();
+        var narrow = new List<ushort[]>();
+        _ = new BatchWeights(network, precision, data =>
+        {
+            floats.Add(data);
+            return 1;
+        }, precision is CudaPrecision.Float16 or CudaPrecision.BFloat16 ? data =>
+        {
+            narrow.Add(data);
+            return 2;
+        } : NoSixteenBitUploads);
+        return (floats, narrow);
+    }
 
     private static float BFloat16(float x) => BitConverter.UInt32BitsToSingle((uint)BatchWeights.RoundToBFloat16Bits(x) << 16);
 
