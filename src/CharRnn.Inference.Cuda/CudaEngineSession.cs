@@ -444,7 +444,7 @@ internal sealed class CudaEngineSession : EngineSession
     // The projection with greedy sampling fused: tokens to _currentTokens and, unless 0, to the output row tokensOut.
     private void LaunchGreedyProjection(ulong tokensOut)
     {
-        var tile = _engine.TensorCores!.GreedyProjection;
+        var tile = _engine.TensorCores!.GreedyProjection(Streams);
         var q = new GreedyProjectionParams { Gemm = ProjectionParams(0), NextTokens = _currentTokens.Pointer, TokensOut = tokensOut };
         LaunchTensorCore(tile, tile.Blocks(Streams, TensorCoreKernels.GreedyMaxColumns), q);
     }

@@ -23,6 +23,8 @@ internal sealed class TensorCoreKernels
     internal const int GreedyProjectionMinStreams = 1024;
 
     private readonly Tile[] _layerTiles;
+    private readonly Tile _greedyProjection;
+    private readonly Tile? _greedyProjectionDeep;
     private readonly int _multiprocessors;
 
     public TensorCoreKernels(CudaModule module, CudaDevice device, CudaPrecision precision)
@@ -44,8 +46,16 @@ internal sealed class TensorCoreKernels
             TileOf(module, "lstm_tc_small", 32, 32, 128, 128, 6, ldmatrix: false),
         ];
         Projection = TileOf(module, "fc_tc", 32, 32, 128, 128, 6, ldmatrix: false);
-        GreedyProjection = TileOf(module, "fc_tc_greedy", 16, GreedyMaxColumns, 128, 128, 4, ldmatrix: false);
-        foreach (var tile in _layerTiles.Append(Projection).Append(GreedyProjection))
+        _greedyProjection = TileOf(module, "fc_tc_greedy", 16, GreedyMaxColumns, 128, 128, 4, ldmatrix: false);
+        // The deep ring needs 182-203 KB of shared memory: Hopper has it, an A100 (163 KB) or an sm_86/89 card (99 KB)
+        // does not, and runs the regular kernel at every batch.
+        var deep = TileOf(module, "fc_tc_greedy_deep", 16, GreedyMaxColumns, 128, 128, 9, ldmatrix: false);
+        if (deep.SharedBytes <= device.MaxSharedMemoryPerBlockOptin)
+        {
+            deep.Function.SetMaxDynamicSharedMemory(deep.SharedBytes);
+            _greedyProjectionDeep = deep;
+        }
+        foreach (var tile in _layerTiles.Append(Projection).Append(_greedyProjection))
         {
             if (tile.SharedBytes > device.MaxSharedMemoryPerBlockOptin)
             {
@@ -80,11 +90,13 @@ internal sealed class TensorCoreKernels
     public Tile Projection { get; }
 
     /// <summary>
-    /// The projection with greedy sampling fused (<see cref="GreedyProjectionParams"/>): one column tile of
-    /// <see cref="GreedyMaxColumns"/>, so only for padded vocabularies up to that; its blocks are
-    /// <c>Blocks(streams, GreedyMaxColumns)</c>.
+    /// The projection with greedy sampling fused (<see cref="GreedyProjectionParams"/>) for <paramref name="streams"/>
+    /// streams: one column tile of <see cref="GreedyMaxColumns"/>, so only for padded vocabularies up to that; its blocks
+    /// are <c>Blocks(streams, GreedyMaxColumns)</c>. The deep-ring kernel (one block per multiprocessor) when every
+    /// block has a multiprocessor of its own, else the one whose blocks run two to a multiprocessor.
     /// </summary>
-    public Tile GreedyProjection { get; }
+    public Tile GreedyProjection(int streams) =>
+        _greedyProjectionDeep is { } deep && deep.Blocks(streams, GreedyMaxColumns) <= _multiprocessors ? deep : _greedyProjection;
 
     /// <summary>
     /// The largest tile that still gives every multiprocessor a block (bigger tiles read less per product; fewer
