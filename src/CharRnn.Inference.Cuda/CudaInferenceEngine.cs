@@ -65,7 +65,8 @@ public sealed class CudaInferenceEngine : InferenceEngine
             bool tensorCores = Precision != CudaPrecision.Float32;
             var module = KernelModule.Load(_context, _logger,
                 [.. Resident?.CompilerDefines ?? [], .. ExtraCompilerDefines, .. tensorCores ? [$"-DTC_OPERAND={TensorCoreKernels.OperandCode(Precision)}"] : Array.Empty<string>()],
-                tensorCores ? [TensorCoreKernels.SourceFile] : []);
+                tensorCores ? [TensorCoreKernels.SourceFile] : [],
+                tensorCores ? TensorCoreKernels.ModuleArchitecture(Device, Precision) : null);
             _owned.Add(module);
             TensorCores = tensorCores ? new TensorCoreKernels(module, Device, Precision) : null;
             ProgrammaticLaunch = Device.SupportsProgrammaticDependentLaunch;

@@ -14,13 +14,15 @@ internal static class KernelModule
 {
     private const string SourceName = "lstm_persistent.cu";
 
-    public static CudaModule Load(CudaContext context, ILogger logger, IReadOnlyList<string> defines, IReadOnlyList<string>? extraFiles = null)
+    // architecture: the NVRTC target (sm_XY, or sm_90a for wgmma); null: the device's own.
+    public static CudaModule Load(CudaContext context, ILogger logger, IReadOnlyList<string> defines, IReadOnlyList<string>? extraFiles = null,
+        string? architecture = null)
     {
         // The cache key includes NVRTC's version, which is known only once NVRTC is loaded (a failure to load surfaces
         // below, from CompileToCubin, with the probe trace).
         Nvrtc.TryInitialize(out _);
         string source = CudaInferenceEngine.ReadKernelSource(extraFiles ?? []);
-        string arch = context.Device.Architecture;
+        string arch = architecture ?? context.Device.Architecture;
         string[] options = [$"--gpu-architecture={arch}", .. defines];
         string key = CubinCache.ComputeKey(source, arch, Nvrtc.Version, CudaDriver.DriverVersion, options);
         string path = Path.Combine(CubinCache.DefaultDirectory(), key + ".cubin");

@@ -61,11 +61,38 @@ public sealed class TensorCoreTests(CudaPrecision precision)
     }
 
     [TestCaseSource(nameof(LogitCases))]
-    public void Logits_are_close_to_the_cpu_engine(int layers, int hidden, int embedding, int streams, int steps)
+    public void Logits_are_close_to_the_cpu_engine(int layers, int hidden, int embedding, int streams, int steps) =>
+        AssertLogitsNearCpu(layers, hidden, embedding, streams, steps, forcedTile: null);
+
+    public static IEnumerable<TestCaseData> WarpgroupCases()
+    {
+        // 4 x 37 gates pad to 256 columns, one wgmma tile; 37 is no multiple of 8 halves (element copies).
+        yield return new TestCaseData(2, 37, 0, 9, 6).SetArgDisplayNames("2x37 one-hot, 9 streams (unaligned widths: element copies)");
+        yield return new TestCaseData(2, 512, 512, 1000, 6).SetArgDisplayNames("2x512 emb 512, 1000 streams");
+        yield return new TestCaseData(2, 512, 512, 4096 + 77, 4).SetArgDisplayNames("2x512 emb 512, 4173 streams");
+    }
+
+    /// <summary>
+    /// The wgmma tile (sm_90a, 16-bit operands), forced at stream counts that are no multiple of its 128 rows and at
+    /// unaligned widths, against the CPU engine with <see cref="Logits_are_close_to_the_cpu_engine"/>'s bound.
+    /// </summary>
+    [TestCaseSource(nameof(WarpgroupCases))]
+    public void Warpgroup_tile_logits_are_close_to_the_cpu_engine(int layers, int hidden, int embedding, int streams, int steps) =>
+        AssertLogitsNearCpu(layers, hidden, embedding, streams, steps, forcedTile: WarpgroupTileIndex);
+
+    // TensorCoreKernels.ForcedLayerTile's index of the wgmma tile.
+    private const int WarpgroupTileIndex = 4;
+
+    private void AssertLogitsNearCpu(int layers, int hidden, int embedding, int streams, int steps, int? forcedTile)
     {
         var model = SeededModels.Create(layers, hidden, embedding, seed: layers * 1000 + hidden + embedding);
         var (cpu, gpu) = Engines($"seeded {layers}x{hidden}x{embedding}", model);
         Assert.That(gpu.Precision, Is.EqualTo(precision), "the device must have the precision's tensor cores (sm_80+)");
+        var tensorCores = gpu.TensorCores!;
+        if (forcedTile == WarpgroupTileIndex && tensorCores.WarpgroupTile is null)
+        {
+            Assert.Ignore($"The wgmma tile needs compute capability 9.0 and 16-bit operands ({gpu.DeviceName}, {precision}).");
+        }
         int vocab = model.Dimensions.VocabularySize, distinct = Math.Min(streams, DistinctStreams);
         var random = new Random(streams);
         var cpuTokens = Enumerable.Range(0, steps * distinct).Select(_ => random.Next(vocab)).ToArray();
@@ -75,9 +102,15 @@ public sealed class TensorCoreTests(CudaPrecision precision)
             c.Feed(cpuTokens, steps, expected);
         }
         var actual = new float[(long)steps * streams * vocab];
-        using (var g = ManyStreamSession(gpu, streams))
+        tensorCores.ForcedLayerTile = forcedTile;
+        try
         {
+            using var g = ManyStreamSession(gpu, streams);
             g.Feed(Replicate(cpuTokens, steps, distinct, streams), steps, actual);
+        }
+        finally
+        {
+            tensorCores.ForcedLayerTile = null;
         }
         double diff = 0, norm = 0;
         for (int t = 0; t < steps; t++)

@@ -158,6 +158,63 @@ extern "C" __global__ void tc_widen_h(const NarrowParams p)
 }
 #endif
 
+// The fused LSTM epilogue of a BM x BN tile whose pre-activations (the products, without base) are staged in shared
+// memory as sm[BM][BN + 8], with stok[BM] layer 0's token of each row. Each thread owns one unit column u of the tile
+// and walks rows, so a warp's loads of c and of the base entries and its stores of c and h are contiguous runs of a
+// row. Every global load of a batch is issued before any of its results are used (no store in between), so a block
+// waits about one L2 round trip per batch rather than one per row.
+template <int BM, int BN, int THREADS_>
+__device__ __forceinline__ void tc_lstm_cells(const GemmParams& g, const float* sm, const int* stok, int m0, int n0)
+{
+    constexpr int SLD = BN + 8;
+    constexpr int U = BN / 4, RS = THREADS_ / U, ROWS = BM / RS, CH = ROWS < 8 ? ROWS : 8;
+    static_assert(THREADS_ % U == 0 && RS * ROWS == BM && ROWS % CH == 0, "cell walk must divide evenly");
+    const int tid = threadIdx.x, B = g.streams, H = g.hidden;
+    const int u = tid % U, r0 = tid / U, unit = (n0 >> 2) + u, col = n0 + 4 * u;
+    const bool unit_ok = unit < H;
+    float4 bias = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    if (!g.tokens && unit_ok) bias = *reinterpret_cast<const float4*>(g.base + col);
+#pragma unroll
+    for (int c0 = 0; c0 < ROWS; c0 += CH)
+    {
+        float cold[CH];
+        float4 bv[CH];
+#pragma unroll
+        for (int q = 0; q < CH; ++q)
+        {
+            const int row = r0 + (c0 + q) * RS;
+            const i64 s = m0 + row;
+            const bool ok = s < B && unit_ok;
+            cold[q] = ok ? g.c[s * H + unit] : 0.0f;
+            bv[q] = bias;
+            if (g.tokens && ok) bv[q] = *reinterpret_cast<const float4*>(g.base + (i64)stok[row] * g.np + col);
+        }
+#pragma unroll
+        for (int q = 0; q < CH; ++q)
+        {
+            const int row = r0 + (c0 + q) * RS;
+            const i64 s = m0 + row;
+            if (s < B && unit_ok)
+            {
+                const float4 d = *reinterpret_cast<const float4*>(sm + row * SLD + 4 * u);
+                const float ig = sigmoidf_(bv[q].x + d.x);
+                const float cg = tanhf(bv[q].y + d.y);
+                const float fg = sigmoidf_(bv[q].z + d.z);
+                const float og = sigmoidf_(bv[q].w + d.w);
+                const i64 at = s * H + unit;
+                const float cv = __fadd_rn(__fmul_rn(cold[q], fg), __fmul_rn(ig, cg));
+                const float hv = __fmul_rn(tanhf(cv), og);
+                g.c[at] = cv;
+#if TC_OPERAND == 0
+                g.out[at] = hv;
+#else
+                g.out16[at] = tc_narrow(hv);   // the only h kept: what the products read
+#endif
+            }
+        }
+    }
+}
+
 // BM x BN output tile per block, WM x WN per warp, KB bytes of K per stage (KB / TC_BYTES columns). Dynamic shared
 // memory: STAGES * (BM + BN) rows of KB + 16 (ldmatrix) or + 32 bytes, then BM ints of tokens
 // (TensorCoreKernels.SharedBytes). np must be a multiple of BN, or at most BN (one column tile).
@@ -370,13 +427,8 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
     if constexpr (LSTM)
     {
         // Cell update through shared memory: the warps' accumulators become a [BM][BN] tile of pre-activations in the
-        // (now idle) ring, then each thread owns one unit column u of the tile and walks rows, so a warp's loads of c
-        // and of the base entries and its stores of c and h are contiguous runs of a row. Every global load of a batch
-        // is issued before any of its results are used (no store in between), so a block waits about one L2 round trip
-        // per batch rather than one per accumulator fragment.
+        // (now idle) ring, which tc_lstm_cells walks by unit column.
         constexpr int SLD = BN + 8;   // conflict-free float2 stores of the fragments, contiguous float4 reads
-        constexpr int U = BN / 4, RS = THREADS_ / U, ROWS = BM / RS, CH = ROWS < 8 ? ROWS : 8;
-        static_assert(THREADS_ % U == 0 && RS * ROWS == BM && ROWS % CH == 0, "cell walk must divide evenly");
         static_assert(BM * SLD * 4 <= STAGES * STAGE_BYTES, "the pre-activation tile must fit in the ring");
         tc_wait<0>();
         __syncthreads();   // every warp is done reading the ring
@@ -392,50 +444,7 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
             }
         }
         __syncthreads();
-        const int* stok = reinterpret_cast<const int*>(tc_smem + STAGES * STAGE_BYTES);
-        const int u = tid % U, r0 = tid / U, unit = (n0 >> 2) + u, col = n0 + 4 * u;
-        const bool unit_ok = unit < H;
-        float4 bias = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-        if (!g.tokens && unit_ok) bias = *reinterpret_cast<const float4*>(g.base + col);
-#pragma unroll
-        for (int c0 = 0; c0 < ROWS; c0 += CH)
-        {
-            float cold[CH];
-            float4 bv[CH];
-#pragma unroll
-            for (int q = 0; q < CH; ++q)
-            {
-                const int row = r0 + (c0 + q) * RS;
-                const i64 s = m0 + row;
-                const bool ok = s < B && unit_ok;
-                cold[q] = ok ? g.c[s * H + unit] : 0.0f;
-                bv[q] = bias;
-                if (g.tokens && ok) bv[q] = *reinterpret_cast<const float4*>(g.base + (i64)stok[row] * g.np + col);
-            }
-#pragma unroll
-            for (int q = 0; q < CH; ++q)
-            {
-                const int row = r0 + (c0 + q) * RS;
-                const i64 s = m0 + row;
-                if (s < B && unit_ok)
-                {
-                    const float4 d = *reinterpret_cast<const float4*>(sm + row * SLD + 4 * u);
-                    const float ig = sigmoidf_(bv[q].x + d.x);
-                    const float cg = tanhf(bv[q].y + d.y);
-                    const float fg = sigmoidf_(bv[q].z + d.z);
-                    const float og = sigmoidf_(bv[q].w + d.w);
-                    const i64 at = s * H + unit;
-                    const float cv = __fadd_rn(__fmul_rn(cold[q], fg), __fmul_rn(ig, cg));
-                    const float hv = __fmul_rn(tanhf(cv), og);
-                    g.c[at] = cv;
-#if TC_OPERAND == 0
-                    g.out[at] = hv;
-#else
-                    g.out16[at] = tc_narrow(hv);   // the only h kept: what the products read
-#endif
-                }
-            }
-        }
+        tc_lstm_cells<BM, BN, THREADS_>(g, sm, reinterpret_cast<const int*>(tc_smem + STAGES * STAGE_BYTES), m0, n0);
     }
     else if constexpr (GREEDY)
     {
@@ -524,6 +533,212 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
     }
 }
 
+// The wgmma tile exists only in sm_90a code (NVRTC always compiles device code; nvcc's host pass, without
+// __CUDA_ARCH__, needs the kernel's declaration).
+#if TC_OPERAND != 0 && (defined(__CUDA_ARCH_FEAT_SM90_ALL) || !defined(__CUDA_ARCH__))
+#define TC_WGMMA 1
+#else
+#define TC_WGMMA 0
+#endif
+#if TC_WGMMA
+// Warpgroup tile (Hopper, sm_90a only: the host compiles the module for sm_90a on compute capability 9.0 with 16-bit
+// operands, and only then lists lstm_tc_wgmma): 128 x 128 per block, two warpgroups of 64 x 128, each 16 columns of K
+// one wgmma.mma_async m64n128k16 that reads both operands from shared memory (no fragment loads through registers,
+// which keep the mma.sync tiles issue-bound). [x | h] and W are both K-major, as wgmma reads them untransposed. A K tile
+// row is 64 elements = 128 bytes, stored with the 128-byte swizzle: 16-byte chunk c of row r lands at chunk c ^ (r % 8)
+// of that row, rows 128 bytes apart, so an 8-row group is 1024 bytes (the descriptor's stride byte offset; its leading
+// byte offset is unused with this swizzle), and every stage starts 1024-byte aligned, as the swizzle pattern assumes.
+// The k16 slices of a tile are its 32-byte columns: the descriptor's start address advances by 32 bytes per slice and
+// the hardware applies the swizzle to the full address. cp.async writes the tiles through the generic proxy and wgmma
+// reads them through the async proxy: each thread fences (fence.proxy.async) after its copies have landed, before the
+// barrier that publishes them. Each K tile's products stay in flight while the next tile's are issued; the stage
+// refilled is the one read two tiles ago, which every warpgroup has waited for by then. A ring of 3 (97 KB) lets two
+// blocks share a multiprocessor, so one block's copies and cell updates overlap the other's products. Accumulation is
+// float32 in a fixed order per output (K in order), as in tc_gemm, but grouped differently from the mma.sync tiles:
+// the tiles agree to rounding, not bit for bit. Measured on the H200 (standalone harness, FP16, 4096 streams, seed
+// shape, back-to-back launches): layer 1 48.0 us and layer 0 35.2 against lstm_tc_large's 68.5 and 46.8; the products
+// alone 34.7 and 20.1 against 59.1 and 34.1, so the cell update (IEEE expf/tanhf) is now the larger part. Slower:
+// 128 x 256 with one block per multiprocessor (51.9, 44.3: nothing overlaps its cell update), 64-byte K tiles in a
+// ring of 5 or 6 (53.9-54.8, 38.3-39.2), waiting for each tile's products before refilling (48.8, 36.2).
+#if TC_OPERAND == 1
+#define TC_WG_TYPES ".f16.f16"
+#else
+#define TC_WG_TYPES ".bf16.bf16"
+#endif
+
+__device__ __forceinline__ void tc_wgmma_n128(float (&d)[64], unsigned long long da, unsigned long long db)
+{
+    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
+                 "wgmma.mma_async.sync.aligned.m64n128k16.f32" TC_WG_TYPES " "
+                 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, %64, %65, p, 1, 1, 0, 0;\n}"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+                 : "l"(da), "l"(db), "r"(1));
+}
+
+// Shared-memory matrix descriptor of a K-major operand with the 128-byte swizzle: start address, leading byte offset
+// 16 (unused), stride byte offset 1024 (8 rows of 128 bytes), layout type 1 (128-byte swizzle).
+__device__ __forceinline__ unsigned long long tc_wg_descriptor(unsigned int address)
+{
+    return (unsigned long long)((address & 0x3FFFF) >> 4) | (1ull << 16) | (64ull << 32) | (1ull << 62);
+}
+
+template <int N>
+__device__ __forceinline__ void tc_wg_wait() { asm volatile("wgmma.wait_group.sync.aligned %0;" :: "n"(N) : "memory"); }
+
+// Keeps the compiler from moving accumulator reads or writes across the asynchronous products.
+template <int R>
+__device__ __forceinline__ void tc_wg_fence_registers(float (&d)[R])
+{
+#pragma unroll
+    for (int i = 0; i < R; ++i) asm volatile("" : "+f"(d[i]) :: "memory");
+}
+
+// Dynamic shared memory: STAGES * 256 rows of 128 bytes, then 128 ints of tokens (TensorCoreKernels.SharedBytes with
+// no padding). np is a multiple of the tile's 128 columns (BatchWeights.TileColumns).
+template <int STAGES>
+__device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
+{
+    constexpr int BM = 128, BN = 128, THREADS_ = 256, ROW = 128, BK = ROW / TC_BYTES;   // BK elements = ROW bytes
+    constexpr int CHUNKS = ROW / 16, ROWS_PER_PASS = THREADS_ / CHUNKS;
+    constexpr int LA = BM / ROWS_PER_PASS, LB = BN / ROWS_PER_PASS;
+    constexpr int A_BYTES = BM * ROW, STAGE_BYTES = (BM + BN) * ROW, R = BN / 2;
+    constexpr int AHEAD = STAGES - 2;   // K tiles in flight beyond the two being multiplied
+    static_assert(AHEAD >= 1, "the ring needs a stage in flight beyond the two being multiplied");
+    extern __shared__ __align__(1024) unsigned char tc_smem[];
+    float* const sm = reinterpret_cast<float*>(tc_smem);
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, grp = lane >> 2, tig = lane & 3;
+    const int wg = warp >> 2;   // warpgroup: rows 64 wg .. 64 wg + 63 of the tile
+    const int tilesN = g.np / BN;
+    const int n0 = (blockIdx.x % tilesN) * BN, m0 = (blockIdx.x / tilesN) * BM;
+    const int B = g.streams, H = g.hidden, xw = g.xw, K = g.k, kp = g.kp;
+    const unsigned int base_address = tc_smem_address(tc_smem);
+    const tc_elem* const gx = reinterpret_cast<const tc_elem*>(g.x);
+    const tc_elem* const gh = reinterpret_cast<const tc_elem*>(g.h);
+    const tc_elem* const gw = reinterpret_cast<const tc_elem*>(g.w);
+
+    // A thread copies chunk tid % 8 of rows tid / 8 + 32 l: its chunk's swizzled place is the same in each of them.
+    const int kc = (tid % CHUNKS) * TC_CHUNK, row0 = tid / CHUNKS;
+    const unsigned int place = row0 * ROW + (((tid % CHUNKS) ^ (row0 % 8)) * 16);
+    const tc_elem* a_x[LA];
+    const tc_elem* a_h[LA];
+    bool a_ok[LA];
+#pragma unroll
+    for (int l = 0; l < LA; ++l)
+    {
+        const i64 s = m0 + row0 + l * ROWS_PER_PASS;
+        a_ok[l] = s < B;
+        a_x[l] = gx + s * xw + kc;
+        a_h[l] = gh + s * H + kc - xw;
+    }
+    const tc_elem* const b_w = gw + (i64)(n0 + row0) * kp + kc;
+    auto load_a = [&](int stage, int k0)
+    {
+        const unsigned int a_dst = base_address + stage * STAGE_BYTES + place;
+        const int kg = k0 + kc;
+#pragma unroll
+        for (int l = 0; l < LA; ++l)
+        {
+            const unsigned int dst = a_dst + l * ROWS_PER_PASS * ROW;
+            if (g.aligned)
+            {
+                // As in tc_gemm: a chunk lies wholly in x or in h, and wholly below or above K.
+                const bool ok = a_ok[l] && kg < K;
+                tc_copy16(dst, !ok ? gh : kg < xw ? a_x[l] + k0 : a_h[l] + k0, ok);
+            }
+            else
+            {
+#pragma unroll
+                for (int q = 0; q < TC_CHUNK; ++q)
+                {
+                    const int kq = kg + q;
+                    const bool ok = a_ok[l] && kq < K;
+                    const tc_elem* src = kq < xw ? a_x[l] + k0 + q : a_h[l] + k0 + q;
+                    asm volatile("st.shared.u16 [%0], %1;" :: "r"(dst + q * 2), "h"(ok ? *src : (unsigned short)0) : "memory");
+                }
+            }
+        }
+    };
+    auto load_b = [&](int stage, int k0)
+    {
+        const unsigned int b_dst = base_address + stage * STAGE_BYTES + A_BYTES + place;
+        const bool ok = k0 + kc < kp;
+#pragma unroll
+        for (int l = 0; l < LB; ++l)
+        {
+            tc_copy16(b_dst + l * ROWS_PER_PASS * ROW, ok ? b_w + (i64)l * ROWS_PER_PASS * kp + k0 : gw, ok);
+        }
+    };
+
+    // As in tc_gemm: the first stages' weights are copied before waiting for the previous kernel.
+    tc_launch_dependents();
+    const int tiles = (kp + BK - 1) / BK;
+#pragma unroll
+    for (int st = 0; st < AHEAD; ++st)
+    {
+        if (st < tiles) load_b(st, st * BK);
+    }
+    tc_wait_previous();
+    int* stok = reinterpret_cast<int*>(tc_smem + STAGES * STAGE_BYTES);
+    for (int r = tid; r < BM; r += THREADS_) stok[r] = g.tokens && m0 + r < B ? g.tokens[m0 + r] : 0;
+#pragma unroll
+    for (int st = 0; st < AHEAD; ++st)
+    {
+        if (st < tiles) load_a(st, st * BK);
+        tc_commit();
+    }
+
+    float d[R];
+#pragma unroll
+    for (int i = 0; i < R; ++i) d[i] = 0.0f;
+    for (int kt = 0; kt < tiles; ++kt)
+    {
+        tc_wait<AHEAD - 1>();
+        asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+        // Tile kt is in shared memory for every thread, and every warpgroup is done with tile kt - 2 (waited below),
+        // whose stage is refilled next.
+        __syncthreads();
+        const int next = kt + AHEAD;
+        if (next < tiles)
+        {
+            load_a(next % STAGES, next * BK);
+            load_b(next % STAGES, next * BK);
+        }
+        tc_commit();
+        const unsigned int a_tile = base_address + (kt % STAGES) * STAGE_BYTES + wg * 64 * ROW;
+        const unsigned int b_tile = base_address + (kt % STAGES) * STAGE_BYTES + A_BYTES;
+        tc_wg_fence_registers(d);
+        asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
+#pragma unroll
+        for (int kk = 0; kk < ROW; kk += 32)
+        {
+            tc_wgmma_n128(d, tc_wg_descriptor(a_tile + kk), tc_wg_descriptor(b_tile + kk));
+        }
+        asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
+        tc_wg_wait<1>();
+        tc_wg_fence_registers(d);
+    }
+    tc_wg_wait<0>();
+    tc_wg_fence_registers(d);
+
+    // The accumulators (m64n128: per warp 16 rows, the m16n8 fragment layout repeated over 16 column groups) become a
+    // [BM][BN] tile of pre-activations in the idle ring, which tc_lstm_cells walks by unit column.
+    constexpr int SLD = BN + 8;
+    static_assert(BM * SLD * 4 <= STAGES * STAGE_BYTES, "the pre-activation tile must fit in the ring");
+    tc_wait<0>();
+    __syncthreads();   // every warpgroup is done reading the ring
+    const int r = wg * 64 + (warp & 3) * 16 + grp;
+#pragma unroll
+    for (int j = 0; j < BN / 8; ++j)
+    {
+        float* p = sm + r * SLD + j * 8 + 2 * tig;
+        *reinterpret_cast<float2*>(p) = make_float2(d[4 * j], d[4 * j + 1]);
+        *reinterpret_cast<float2*>(p + 8 * SLD) = make_float2(d[4 * j + 2], d[4 * j + 3]);
+    }
+    __syncthreads();
+    tc_lstm_cells<BM, BN, THREADS_>(g, sm, stok, m0, n0);
+}
+#endif
+
 // Tiles (CudaInferenceEngine picks by batch: TensorCoreKernels.LayerTile; its table mirrors these template arguments).
 // 128 x 128, 8 warps of 32 x 64, K tiles of 64 bytes in a ring of 4 (82 KB), ldmatrix, two blocks per multiprocessor:
 // 4096 streams.
@@ -540,6 +755,11 @@ extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_medium(const GemmPa
 // and fewer.
 extern "C" __global__ void __launch_bounds__(128) lstm_tc_narrow(const GemmParams g) { tc_gemm<32, 64, 16, 32, 128, 6, true, false, false>(g); }
 extern "C" __global__ void __launch_bounds__(128) lstm_tc_small(const GemmParams g) { tc_gemm<32, 32, 16, 16, 128, 6, true, false, false>(g); }
+#if TC_WGMMA
+// 128 x 128, two warpgroups of wgmma, K tiles of 128 bytes in a ring of 3 (97 KB), two blocks per multiprocessor:
+// sm_90a only, chosen instead of lstm_tc_large (TensorCoreKernels.LayerTile: 2048 streams and more at the seed shape).
+extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_wgmma(const GemmParams g) { tc_wgmma_lstm<3>(g); }
+#endif
 // The projection: 32 x 32 tiles (the padded vocabulary is a multiple of 32).
 extern "C" __global__ void __launch_bounds__(128) fc_tc(const GemmParams g) { tc_gemm<32, 32, 16, 16, 128, 6, false, false, false>(g); }
 
