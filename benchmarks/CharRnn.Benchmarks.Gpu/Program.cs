@@ -20,7 +20,7 @@ using CharRnn.Inference.Tests.Cuda;
 // --resident-max caps the streams that run the resident kernel (0: the persistent kernel instead); --profile builds
 // the resident kernel with cycle counters and prints block 0's cycles per step by phase; --define passes a preprocessor
 // definition to NVRTC (kernel experiments, e.g. -DRES_LOGIT_STRIDE=1); --tc-tile forces the tensor-core path's layer
-// tile (0 = 128 x 128, 1 = 64 x 128, 2 = 32 x 64, 3 = 32 x 32, 4 = 128 x 128 wgmma, sm_90a with 16-bit operands only);
+// tile (0 = 128 x 128, 1 = 64 x 128, 2 = 32 x 64, 3 = 32 x 32, 4 = 128 x 128 wgmma, 5 = 64 x 128 wgmma, sm_90a with 16-bit operands only);
 // --no-pdl launches the tensor-core kernels without programmatic dependent launch (to measure what the overlap gains).
 // Batch 1 is also measured through Generator.Generate (the public API end to end).
 var shape = (Layers: 2, Hidden: 512, Embedding: 512);

@@ -30,9 +30,13 @@ internal sealed class TensorCoreKernels
     public TensorCoreKernels(CudaModule module, CudaDevice device, CudaPrecision precision)
     {
         OperandBytes = OperandBytesOf(precision);
-        WarpgroupTile = UsesWarpgroupTile(device, precision)
-            ? new Tile(module.GetFunction("lstm_tc_wgmma"), 128, 128, 256, SharedBytes(128, 128, 128, 3, 0), Overlap: true)
-            : null;
+        WarpgroupTiles = UsesWarpgroupTile(device, precision)
+            ?
+            [
+                new Tile(module.GetFunction("lstm_tc_wgmma"), 128, 128, 256, SharedBytes(128, 128, 128, 3, 0), Overlap: true),
+                new Tile(module.GetFunction("lstm_tc_wgmma64"), 64, 128, 128, SharedBytes(64, 128, 128, 4, 0), Overlap: true),
+            ]
+            : [];
         // Largest tiles first; each line mirrors an extern "C" kernel's template arguments (rows, columns, threads, bytes
         // of K per stage, ring stages, ldmatrix). Measured on the H200 in TF32 (seed shape, us for the two layer
         // launches, standalone harness): 32 x 32 is fastest at 64 streams (21), 32 x 64 at 256 (30), 64 x 128 at 1024
@@ -58,8 +62,7 @@ internal sealed class TensorCoreKernels
             deep.Function.SetMaxDynamicSharedMemory(deep.SharedBytes);
             _greedyProjectionDeep = deep;
         }
-        Tile[] warpgroupTiles = WarpgroupTile is { } warpgroup ? [warpgroup] : [];
-        foreach (var tile in _layerTiles.Append(Projection).Append(_greedyProjection).Concat(warpgroupTiles))
+        foreach (var tile in _layerTiles.Append(Projection).Append(_greedyProjection).Concat(WarpgroupTiles))
         {
             if (tile.SharedBytes > device.MaxSharedMemoryPerBlockOptin)
             {
@@ -85,17 +88,19 @@ internal sealed class TensorCoreKernels
     public CudaFunction? WidenH { get; }
 
     /// <summary>
-    /// The wgmma tile (lstm_tc_wgmma: 128 x 128, two warpgroups, a ring of 3 K tiles of 128 bytes with no padding) where
-    /// the module is compiled for sm_90a (<see cref="ModuleArchitecture"/>), else null. <see cref="LayerTile"/> takes it
-    /// instead of the 128 x 128 mma.sync tile. Measured on the H200 (standalone harness, FP16, seed shape, the fused
-    /// kernels back to back): 48.0 us for layer 1 and 35.2 for layer 0 at 4096 streams against 68.5 and 46.8, and 25.0
+    /// The wgmma tiles, largest first, where the module is compiled for sm_90a (<see cref="ModuleArchitecture"/>), else
+    /// none: lstm_tc_wgmma (128 x 128, two warpgroups, a ring of 3 K tiles of 128 bytes with no padding) and
+    /// lstm_tc_wgmma64 (64 x 128, one warpgroup, a ring of 4). <see cref="LayerTile"/> prefers them to the mma.sync
+    /// tiles. Measured on the H200 (standalone harness, FP16, seed shape, the fused kernels back to back): the 128 x 128
+    /// one took 48.0 us for layer 1 and 35.2 for layer 0 at 4096 streams against lstm_tc_large's 68.5 and 46.8, and 25.0
     /// against 36.1 for layer 1 at 2048.
     /// </summary>
-    public Tile? WarpgroupTile { get; }
+    public IReadOnlyList<Tile> WarpgroupTiles { get; }
 
     /// <summary>
     /// Benchmarks and tests only: the index into the layer tiles that <see cref="LayerTile"/> returns whatever the batch,
-    /// or null for its own choice. 0-3: the mma.sync tiles, largest first; 4: <see cref="WarpgroupTile"/>, where present.
+    /// or null for its own choice. 0-3: the mma.sync tiles, largest first; 4 and 5: <see cref="WarpgroupTiles"/>, where
+    /// present.
     /// </summary>
     internal int? ForcedLayerTile { get; set; }
 
@@ -113,17 +118,25 @@ internal sealed class TensorCoreKernels
 
     /// <summary>
     /// The largest tile that still gives every multiprocessor a block (bigger tiles read less per product; fewer
-    /// blocks than multiprocessors leave some idle), else the smallest; for 128 x 128, the wgmma tile where there is one.
+    /// blocks than multiprocessors leave some idle), the wgmma tiles first where there are any (the smaller of them
+    /// from three quarters of the multiprocessors), else the smallest mma.sync tile.
     /// </summary>
     public Tile LayerTile(int streams, int paddedN)
     {
         if (ForcedLayerTile is int forced)
         {
-            return forced == _layerTiles.Length && WarpgroupTile is { } forcedWarpgroup ? forcedWarpgroup : _layerTiles[forced];
+            return forced < _layerTiles.Length ? _layerTiles[forced] : WarpgroupTiles[forced - _layerTiles.Length];
         }
-        if (WarpgroupTile is { } warpgroup && warpgroup.Blocks(streams, paddedN) >= _multiprocessors)
+        // The wgmma tiles: the 128-row one once every multiprocessor has a block, the 64-row one from three quarters of
+        // them. Measured on the H200 (Float16, seed shape, us per step): at 512 streams, where the 64-row tile makes 128
+        // blocks, 39.3 against 49.7 with the mma.sync tile that fills all 132 multiprocessors.
+        for (int i = 0; i < WarpgroupTiles.Count; i++)
         {
-            return warpgroup;
+            int needed = i == WarpgroupTiles.Count - 1 ? (3 * _multiprocessors + 3) / 4 : _multiprocessors;
+            if (WarpgroupTiles[i].Blocks(streams, paddedN) >= needed)
+            {
+                return WarpgroupTiles[i];
+            }
         }
         foreach (var tile in _layerTiles)
         {
@@ -136,7 +149,7 @@ internal sealed class TensorCoreKernels
     }
 
     /// <summary>
-    /// The architecture that the kernel module is compiled for: sm_90a (wgmma, <see cref="WarpgroupTile"/>) for 16-bit
+    /// The architecture that the kernel module is compiled for: sm_90a (wgmma, <see cref="WarpgroupTiles"/>) for 16-bit
     /// operands on compute capability 9.0 exactly (sm_90a code runs on no other device), else the device's own.
     /// </summary>
     internal static string ModuleArchitecture(CudaDevice device, CudaPrecision precision) =>

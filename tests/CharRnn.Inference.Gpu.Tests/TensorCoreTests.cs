@@ -66,22 +66,27 @@ public sealed class TensorCoreTests(CudaPrecision precision)
 
     public static IEnumerable<TestCaseData> WarpgroupCases()
     {
-        // 4 x 37 gates pad to 256 columns, one wgmma tile; 37 is no multiple of 8 halves (element copies).
-        yield return new TestCaseData(2, 37, 0, 9, 6).SetArgDisplayNames("2x37 one-hot, 9 streams (unaligned widths: element copies)");
-        yield return new TestCaseData(2, 512, 512, 1000, 6).SetArgDisplayNames("2x512 emb 512, 1000 streams");
-        yield return new TestCaseData(2, 512, 512, 4096 + 77, 4).SetArgDisplayNames("2x512 emb 512, 4173 streams");
+        // Tile 4: 128 x 128 (two warpgroups), tile 5: 64 x 128 (one). 4 x 37 gates pad to 256 columns, two wgmma column
+        // tiles; 37 is no multiple of 8 halves (element copies).
+        foreach (var (tile, name) in new[] { (4, "128 x 128"), (5, "64 x 128") })
+        {
+            yield return new TestCaseData(tile, 2, 37, 0, 9, 6).SetArgDisplayNames($"{name}: 2x37 one-hot, 9 streams (unaligned widths: element copies)");
+            yield return new TestCaseData(tile, 2, 512, 512, 1000, 6).SetArgDisplayNames($"{name}: 2x512 emb 512, 1000 streams");
+            yield return new TestCaseData(tile, 2, 512, 512, 4096 + 77, 4).SetArgDisplayNames($"{name}: 2x512 emb 512, 4173 streams");
+        }
     }
 
     /// <summary>
-    /// The wgmma tile (sm_90a, 16-bit operands), forced at stream counts that are no multiple of its 128 rows and at
-    /// unaligned widths, against the CPU engine with <see cref="Logits_are_close_to_the_cpu_engine"/>'s bound.
+    /// Each wgmma tile (sm_90a, 16-bit operands; <paramref name="tile"/> is its ForcedLayerTile index), forced at stream
+    /// counts that are no multiple of its rows and at unaligned widths, against the CPU engine with
+    /// <see cref="Logits_are_close_to_the_cpu_engine"/>'s bound.
     /// </summary>
     [TestCaseSource(nameof(WarpgroupCases))]
-    public void Warpgroup_tile_logits_are_close_to_the_cpu_engine(int layers, int hidden, int embedding, int streams, int steps) =>
-        AssertLogitsNearCpu(layers, hidden, embedding, streams, steps, forcedTile: WarpgroupTileIndex);
+    public void Warpgroup_tile_logits_are_close_to_the_cpu_engine(int tile, int layers, int hidden, int embedding, int streams, int steps) =>
+        AssertLogitsNearCpu(layers, hidden, embedding, streams, steps, forcedTile: tile);
 
-    // TensorCoreKernels.ForcedLayerTile's index of the wgmma tile.
-    private const int WarpgroupTileIndex = 4;
+    // TensorCoreKernels.ForcedLayerTile's index of the first wgmma tile.
+    private const int FirstWarpgroupTileIndex = 4;
 
     private void AssertLogitsNearCpu(int layers, int hidden, int embedding, int streams, int steps, int? forcedTile)
     {
@@ -89,7 +94,7 @@ public sealed class TensorCoreTests(CudaPrecision precision)
         var (cpu, gpu) = Engines($"seeded {layers}x{hidden}x{embedding}", model);
         Assert.That(gpu.Precision, Is.EqualTo(precision), "the device must have the precision's tensor cores (sm_80+)");
         var tensorCores = gpu.TensorCores!;
-        if (forcedTile == WarpgroupTileIndex && tensorCores.WarpgroupTile is null)
+        if (forcedTile >= FirstWarpgroupTileIndex && tensorCores.WarpgroupTiles.Count == 0)
         {
             Assert.Ignore($"The wgmma tile needs compute capability 9.0 and 16-bit operands ({gpu.DeviceName}, {precision}).");
         }

@@ -593,12 +593,13 @@ __device__ __forceinline__ void tc_wg_fence_registers(float (&d)[R])
     for (int i = 0; i < R; ++i) asm volatile("" : "+f"(d[i]) :: "memory");
 }
 
-// Dynamic shared memory: STAGES * 256 rows of 128 bytes, then 128 ints of tokens (TensorCoreKernels.SharedBytes with
-// no padding). np is a multiple of the tile's 128 columns (BatchWeights.TileColumns).
-template <int STAGES>
+// WG warpgroups of 64 rows each: a (64 WG) x 128 tile. Dynamic shared memory: STAGES * (64 WG + 128) rows of 128 bytes,
+// then 64 WG ints of tokens (TensorCoreKernels.SharedBytes with no padding). np is a multiple of the tile's 128 columns
+// (BatchWeights.TileColumns).
+template <int WG, int STAGES>
 __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
 {
-    constexpr int BM = 128, BN = 128, THREADS_ = 256, ROW = 128, BK = ROW / TC_BYTES;   // BK elements = ROW bytes
+    constexpr int BM = 64 * WG, BN = 128, THREADS_ = 128 * WG, ROW = 128, BK = ROW / TC_BYTES;   // BK elements = ROW bytes
     constexpr int CHUNKS = ROW / 16, ROWS_PER_PASS = THREADS_ / CHUNKS;
     constexpr int LA = BM / ROWS_PER_PASS, LB = BN / ROWS_PER_PASS;
     constexpr int A_BYTES = BM * ROW, STAGE_BYTES = (BM + BN) * ROW, R = BN / 2;
@@ -758,7 +759,10 @@ extern "C" __global__ void __launch_bounds__(128) lstm_tc_small(const GemmParams
 #if TC_WGMMA
 // 128 x 128, two warpgroups of wgmma, K tiles of 128 bytes in a ring of 3 (97 KB), two blocks per multiprocessor:
 // sm_90a only, chosen instead of lstm_tc_large (TensorCoreKernels.LayerTile: 2048 streams and more at the seed shape).
-extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_wgmma(const GemmParams g) { tc_wgmma_lstm<3>(g); }
+extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_wgmma(const GemmParams g) { tc_wgmma_lstm<2, 3>(g); }
+// 64 x 128, one warpgroup, a ring of 4 (96 KB), two blocks per multiprocessor: twice the blocks of lstm_tc_wgmma, for
+// batches where that one leaves multiprocessors idle (1024 streams at the seed shape).
+extern "C" __global__ void __launch_bounds__(128, 2) lstm_tc_wgmma64(const GemmParams g) { tc_wgmma_lstm<1, 4>(g); }
 #endif
 // The projection: 32 x 32 tiles (the padded vocabulary is a multiple of 32).
 extern "C" __global__ void __launch_bounds__(128) fc_tc(const GemmParams g) { tc_gemm<32, 32, 16, 16, 128, 6, false, false, false>(g); }
