@@ -119,7 +119,7 @@ internal sealed class TensorCoreKernels
     /// <summary>
     /// The largest tile that still gives every multiprocessor a block (bigger tiles read less per product; fewer
     /// blocks than multiprocessors leave some idle), the wgmma tiles first where there are any (the smaller of them
-    /// from three quarters of the multiprocessors), else the smallest mma.sync tile.
+    /// from three fifths of the multiprocessors), else the smallest mma.sync tile.
     /// </summary>
     public Tile LayerTile(int streams, int paddedN)
     {
@@ -127,12 +127,14 @@ internal sealed class TensorCoreKernels
         {
             return forced < _layerTiles.Length ? _layerTiles[forced] : WarpgroupTiles[forced - _layerTiles.Length];
         }
-        // The wgmma tiles: the 128-row one once every multiprocessor has a block, the 64-row one from three quarters of
-        // them. Measured on the H200 (Float16, seed shape, us per step): at 512 streams, where the 64-row tile makes 128
-        // blocks, 39.3 against 49.7 with the mma.sync tile that fills all 132 multiprocessors.
+        // The wgmma tiles: the 128-row one once every multiprocessor has a block, the 64-row one from three fifths of
+        // them. Measured on the H200 (Float16, seed shape, us per step, the 64-row tile against the mma.sync tile that
+        // fills the 132 multiprocessors): 37.9 against 44.2 at 320 streams (80 blocks), 38.4 against 45.2 at 384,
+        // 39.0 against 49.7 at 512, but 37.6 against 30.8 at 256 (64 blocks); at 1024 streams 38.2 against 49.3 for the
+        // 128-row tile (128 blocks).
         for (int i = 0; i < WarpgroupTiles.Count; i++)
         {
-            int needed = i == WarpgroupTiles.Count - 1 ? (3 * _multiprocessors + 3) / 4 : _multiprocessors;
+            int needed = i == WarpgroupTiles.Count - 1 ? (3 * _multiprocessors + 4) / 5 : _multiprocessors;
             if (WarpgroupTiles[i].Blocks(streams, paddedN) >= needed)
             {
                 return WarpgroupTiles[i];
