@@ -12,6 +12,9 @@ internal sealed class TensorCoreKernels
     internal const int MinimumMajorVersion = 8;
     internal const string SourceFile = "lstm_tensorcore.cu";
 
+    /// <summary>The NVRTC version (major * 1000 + minor * 10) that first compiles for sm_90a (the wgmma tiles): 12.0.</summary>
+    internal const int MinimumWarpgroupNvrtcVersion = 12000;
+
     /// <summary>The widest (padded) vocabulary that the greedy projection's single column tile covers.</summary>
     internal const int GreedyMaxColumns = 128;
 
@@ -157,8 +160,10 @@ internal sealed class TensorCoreKernels
     internal static string ModuleArchitecture(CudaDevice device, CudaPrecision precision) =>
         UsesWarpgroupTile(device, precision) ? device.Architecture + "a" : device.Architecture;
 
+    // sm_90a needs NVRTC 12.0 or newer: an older one (which still compiles for sm_90) keeps the mma.sync tiles.
     private static bool UsesWarpgroupTile(CudaDevice device, CudaPrecision precision) =>
-        device.ComputeCapability is { Major: 9, Minor: 0 } && (precision == CudaPrecision.Float16 || precision == CudaPrecision.BFloat16);
+        device.ComputeCapability is { Major: 9, Minor: 0 } && (precision == CudaPrecision.Float16 || precision == CudaPrecision.BFloat16)
+        && Nvrtc.TryInitialize(out _) && Nvrtc.Version >= MinimumWarpgroupNvrtcVersion;
 
     /// <summary>
     /// The value of TC_OPERAND (lstm_tensorcore.cu) that compiles the kernels for <paramref name="precision"/>'s operands.
