@@ -91,3 +91,52 @@ internal struct NarrowParams
     public ulong H16;
     public long Count;
 }
+
+/// <summary>Mirror of <c>struct FlowLayer</c> in Kernels/lstm_tensorcore.cu (3 pointers, 4 32-bit fields; 40 bytes).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct FlowLayer
+{
+    public ulong Weights;
+    public ulong Base;
+    public ulong C;
+    public int K;
+    public int PaddedK;
+    public int InputWidth;
+    public int Pad;
+}
+
+/// <summary>
+/// Mirror of <c>struct FlowParams</c> in Kernels/lstm_tensorcore.cu (<see cref="MaxLayers"/> <see cref="FlowLayer"/>s,
+/// 7 pointers, 10 32-bit fields; 256 bytes): a whole greedy call of the dataflow kernel (lstm_tc_flow).
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct FlowParams
+{
+    /// <summary>TC_FLOW_MAX_LAYERS: deeper models run the kernels of one layer each.</summary>
+    public const int MaxLayers = 4;
+
+    public FlowLayers Layers;
+    public ulong H16;
+    public ulong FcWeights;
+    public ulong FcBias;
+    public ulong Logits;
+    public ulong Tokens;
+    public ulong TokensOut;
+    public ulong Done;
+    public int Streams;
+    public int Hidden;
+    public int LayerCount;
+    public int PaddedN;
+    public int FcPaddedN;
+    public int FcPaddedK;
+    public int Vocab;
+    public int Steps;
+    public int Parity;
+    public int Pad;
+
+    [System.Runtime.CompilerServices.InlineArray(MaxLayers)]
+    public struct FlowLayers
+    {
+        private FlowLayer _first;
+    }
+}

@@ -266,6 +266,72 @@ public sealed class TensorCoreTests(CudaPrecision precision)
     }
 
     /// <summary>
+    /// Greedy calls of many streams run as one dataflow kernel on Hopper with 16-bit operands (lstm_tc_flow: each tile
+    /// waits only for the tiles it reads, through per-row-tile counters). A tile that read too early, a counter off by
+    /// one or a missed fence would show as tokens or states that differ from the per-step launches, which run the same
+    /// layer tiles in kernels that each wait for the last. The layers must match bit for bit (same tile code, same
+    /// inputs); the projection's products are wgmma there and mma.sync in the per-step kernel, whose sums may round
+    /// differently, so its logits are held to 1e-5 of their scale. Uneven batches leave a partial row tile; the 3-layer
+    /// model has two column tiles per layer; forced tiles run the other tile's kernel (4: 128 rows, 5: 64 rows).
+    /// </summary>
+    [TestCase(2, 512, 512, 1000, 2, null)]
+    [TestCase(2, 512, 512, 4096 + 77, 1, null)]
+    [TestCase(3, 64, 16, 1100, 3, null)]
+    [TestCase(2, 512, 512, 1000, 1, 4)]
+    [TestCase(2, 512, 512, 200, 2, 5)]
+    public void The_dataflow_kernel_gives_the_results_of_per_step_launches(int layers, int hidden, int embedding, int streams, int calls, int? forcedTile)
+    {
+        const int primeLength = 5, steps = 12;
+        var model = SeededModels.Create(layers, hidden, embedding, seed: 40 + layers);
+        var (_, gpu) = Engines($"flow {layers}x{hidden}x{embedding}", model);
+        var tensorCores = gpu.TensorCores!;
+        if (tensorCores.FlowTiles.Count == 0)
+        {
+            Assert.Ignore($"The dataflow kernel needs the wgmma tiles (compute capability 9.0, 16-bit operands) and cooperative launch ({gpu.DeviceName}, {precision}).");
+        }
+        int vocab = model.Dimensions.VocabularySize;
+        var random = new Random(streams);
+        var prime = Enumerable.Range(0, primeLength * streams).Select(_ => random.Next(vocab)).ToArray();
+        (int[] Tokens, float[] State, float[] Logits) Run(int flowMinStreams)
+        {
+            tensorCores.FlowMinStreams = flowMinStreams;
+            tensorCores.ForcedLayerTile = forcedTile;
+            try
+            {
+                var tokens = new int[steps * streams];
+                var logits = new float[streams * vocab];
+                using var session = ManyStreamSession(gpu, streams);
+                session.Feed(prime, primeLength);
+                int per = steps / calls;
+                for (int c = 0; c < calls; c++)
+                {
+                    session.Generate(per, SamplingOptions.Greedy, 0, c * per, tokens.AsSpan(c * per * streams, per * streams));
+                }
+                var state = new float[session.StateLength];
+                session.SaveState(state);
+                session.ReadLogits(logits);
+                return (tokens, state, logits);
+            }
+            finally
+            {
+                tensorCores.FlowMinStreams = TensorCoreKernels.GreedyProjectionMinStreams;
+                tensorCores.ForcedLayerTile = null;
+            }
+        }
+        var launched = Run(int.MaxValue);
+        var flowed = Run(0);
+        double scale = launched.Logits.Max(v => Math.Abs((double)v));
+        double worst = launched.Logits.Zip(flowed.Logits, (a, b) => Math.Abs((double)a - b)).Max();
+        TestContext.Out.WriteLine($"{model.Dimensions}, {streams} streams: largest logit difference {worst:E2} (scale {scale:E2})");
+        Assert.Multiple(() =>
+        {
+            Assert.That(flowed.Tokens, Is.EqualTo(launched.Tokens), "greedy tokens");
+            Assert.That(flowed.State, Is.EqualTo(launched.State), "h and c after the last step");
+            Assert.That(worst, Is.LessThanOrEqualTo(1e-5 * scale), "the last step's logits");
+        });
+    }
+
+    /// <summary>
     /// Consecutive tensor-core kernels overlap where the device allows (programmatic dependent launch: each one's blocks
     /// start while the previous one finishes, and wait for it before reading its outputs). Any read that slipped
     /// before that wait would see the previous step's values somewhere; the overlapped and the serial launches must give
