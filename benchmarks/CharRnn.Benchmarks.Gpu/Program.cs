@@ -11,7 +11,7 @@ using CharRnn.Inference.Tests.Cuda;
 // finished and the ids are on the host (the synchronization is inside the measured region). Warm-up first, then the
 // median of several repeats. Usage: CharRnn.Benchmarks.Gpu [--shape LAYERSxHIDDENxEMB] [--greedy-only]
 // [--batch-min STREAMS] [--tiles 1|2] [--precision fp32|tf32|fp16|bf16|both|all|LIST] [--resident-max STREAMS] [--profile]
-// [--define -DNAME[=VALUE] ...] [--tc-tile INDEX] [--no-pdl] [--flow-min STREAMS] [batch ...]
+// [--define -DNAME[=VALUE] ...] [--tc-tile INDEX] [--no-pdl] [batch ...]
 // (default: the seed shape 2x512x512, batches 1 64 1024 4096, greedy and sampled, fp32 and tf32).
 // --batch-min moves the engine's switch from one launch per call to the many-stream path, to compare the two;
 // --tiles forces the many-stream path's small or large tiles; --precision picks the many-stream path's arithmetic
@@ -21,8 +21,7 @@ using CharRnn.Inference.Tests.Cuda;
 // the resident kernel with cycle counters and prints block 0's cycles per step by phase; --define passes a preprocessor
 // definition to NVRTC (kernel experiments, e.g. -DRES_LOGIT_STRIDE=1); --tc-tile forces the tensor-core path's layer
 // tile (0 = 128 x 128, 1 = 64 x 128, 2 = 32 x 64, 3 = 32 x 32, 4 = 128 x 128 wgmma, 5 = 64 x 128 wgmma, sm_90a with 16-bit operands only);
-// --no-pdl launches the tensor-core kernels without programmatic dependent launch (to measure what the overlap gains);
-// --flow-min moves the batch from which greedy calls run the dataflow kernel (a large value: never).
+// --no-pdl launches the tensor-core kernels without programmatic dependent launch (to measure what the overlap gains).
 // Batch 1 is also measured through Generator.Generate (the public API end to end).
 var shape = (Layers: 2, Hidden: 512, Embedding: 512);
 bool greedyOnly = false;
@@ -32,7 +31,6 @@ int? residentMax = null;
 bool profile = false;
 int? tensorCoreTile = null;
 bool programmaticLaunch = true;
-int? flowMin = null;
 var defines = new List<string>();
 CudaPrecision[] precisions = [CudaPrecision.Float32, CudaPrecision.Tf32];
 var batchList = new List<int>();
@@ -58,9 +56,6 @@ for (int i = 0; i < args.Length; i++)
             break;
         case "--tc-tile":
             tensorCoreTile = int.Parse(args[++i], CultureInfo.InvariantCulture);
-            break;
-        case "--flow-min":
-            flowMin = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         case "--no-pdl":
             programmaticLaunch = false;
@@ -117,7 +112,6 @@ for (int pi = 0; pi < precisions.Length; pi++)
     if (engine.TensorCores is { } tensorCores)
     {
         tensorCores.ForcedLayerTile = tensorCoreTile;
-        tensorCores.FlowMinStreams = flowMin ?? tensorCores.FlowMinStreams;
     }
     if (batchMin is int min)
     {

@@ -42,7 +42,6 @@ internal sealed class CudaEngineSession : EngineSession
     private DeviceBuffer<int>? _tokensIn;
     private DeviceBuffer<int>? _tokensOut;
     private DeviceBuffer<float>? _logitsOut;
-    private DeviceBuffer<uint>? _flowDone;
     private int _parity;
     // Whether the last launch queued on _stream was a tensor-core kernel, so that the next one may overlap its tail
     // (programmatic dependent launch).
@@ -336,21 +335,11 @@ internal sealed class CudaEngineSession : EngineSession
         int vocab = Dimensions.VocabularySize;
         int blocks = (Streams + CudaInferenceEngine.Warps - 1) / CudaInferenceEngine.Warps;
         int shared = e.ScratchInSharedMemory ? CudaInferenceEngine.Warps * 3 * vocab * sizeof(float) : 0;
-        bool greedyInProjection = p.Temperature == 0.0f && e.TensorCores is not null && e.Batch.FcPaddedN <= TensorCoreKernels.GreedyMaxColumns;
-        bool fusedGreedy = greedyInProjection && Streams >= TensorCoreKernels.GreedyProjectionMinStreams;
+        bool fusedGreedy = p.Temperature == 0.0f && e.TensorCores is not null && Streams >= TensorCoreKernels.GreedyProjectionMinStreams
+            && e.Batch.FcPaddedN <= TensorCoreKernels.GreedyMaxColumns;
         long counter = p.Counter;
         ulong tokensOut = p.TokensOut;
         ulong RowOf(int step) => tokensOut + (ulong)((long)step * Streams * sizeof(int));
-        if (greedyInProjection && FlowTile() is { } flow)
-        {
-            // The first step's tokens as below, then the whole call in one launch of the dataflow kernel.
-            p.TokensOut = RowOf(0);
-            e.SampleBatch.Launch(blocks, CudaInferenceEngine.BlockThreads, shared, _stream, p);
-            LaunchFlow(flow, steps, tokensOut);
-            _afterTensorCoreKernel = false;
-            _parity ^= steps & 1;
-            return;
-        }
         for (int t = 0; t < steps; t++)
         {
             if (t == 0 || !fusedGreedy)
@@ -371,69 +360,6 @@ internal sealed class CudaEngineSession : EngineSession
             }
             _parity ^= 1;
         }
-    }
-
-    // The dataflow kernel, where it applies: 16-bit operands on sm_90a, at most FlowParams.MaxLayers layers, widths that
-    // allow 16-byte copies (TensorCoreKernels.FlowTile picks the tile).
-    private TensorCoreKernels.Tile? FlowTile()
-    {
-        var e = _engine;
-        if (e.TensorCores is not { } tensorCores || Dimensions.LayerCount > FlowParams.MaxLayers
-            || e.Batch.Layers.Any(l => l.InputWidth % OperandChunk != 0) || Dimensions.HiddenSize % OperandChunk != 0)
-        {
-            return null;
-        }
-        return tensorCores.FlowTile(Streams, e.Batch.PaddedN);
-    }
-
-    // Steps 0..steps-1 of a greedy call from the current tokens: tokens of step t + 1 to output row t + 1 (row 0 is the
-    // caller's), the last step's logits to _logits and its argmax to _currentTokens, as the per-step launches leave them.
-    private void LaunchFlow(TensorCoreKernels.Tile tile, int steps, ulong tokensOut)
-    {
-        var e = _engine;
-        var batch = e.Batch;
-        var dims = Dimensions;
-        long layerElements = (long)Streams * dims.HiddenSize;
-        int rowTiles = (Streams + tile.Rows - 1) / tile.Rows;
-        _flowDone = Ensure(_flowDone, rowTiles);
-        _flowDone.ClearAsync(_stream);
-        var q = new FlowParams
-        {
-            H16 = _h16!.Pointer,
-            FcWeights = batch.FcWeightsPointer,
-            FcBias = e.FcBiasPointer,
-            Logits = _logits.Pointer,
-            Tokens = _currentTokens.Pointer,
-            TokensOut = tokensOut,
-            Done = _flowDone.Pointer,
-            Streams = Streams,
-            Hidden = dims.HiddenSize,
-            LayerCount = dims.LayerCount,
-            PaddedN = batch.PaddedN,
-            FcPaddedN = batch.FcPaddedN,
-            FcPaddedK = batch.FcPaddedK,
-            Vocab = dims.VocabularySize,
-            Steps = steps,
-            Parity = _parity,
-        };
-        for (int k = 0; k < dims.LayerCount; k++)
-        {
-            var layer = batch.Layers[k];
-            q.Layers[k] = new FlowLayer
-            {
-                Weights = layer.WeightsPointer,
-                Base = k == 0 ? batch.TablePointer : layer.BiasPointer,
-                C = _c.PointerAt(k * layerElements),
-                K = layer.Width,
-                PaddedK = layer.PaddedK,
-                InputWidth = layer.InputWidth,
-            };
-        }
-        // Every block must be resident at once (each waits for tiles that others hold): no more than fit, and no more
-        // than there are tiles.
-        long tiles = (long)steps * rowTiles * (dims.LayerCount * (batch.PaddedN / tile.Columns) + 1);
-        int resident = tile.Function.MaxActiveBlocksPerMultiprocessor(tile.Threads, tile.SharedBytes) * e.Device.MultiprocessorCount;
-        tile.Function.LaunchCooperative((int)Math.Min(resident, tiles), tile.Threads, tile.SharedBytes, _stream, q);
     }
 
     private void LaunchLayers(ulong tokens)

@@ -40,9 +40,6 @@ internal sealed class TensorCoreKernels
                 new Tile(module.GetFunction("lstm_tc_wgmma64"), 64, 128, 128, SharedBytes(64, 128, 128, 4, 0), Overlap: true),
             ]
             : [];
-        FlowTiles = WarpgroupTiles.Count == 0 || !device.SupportsCooperativeLaunch
-            ? []
-            : [WarpgroupTiles[0] with { Function = module.GetFunction("lstm_tc_flow") }, WarpgroupTiles[1] with { Function = module.GetFunction("lstm_tc_flow64") }];
         // Largest tiles first; each line mirrors an extern "C" kernel's template arguments (rows, columns, threads, bytes
         // of K per stage, ring stages, ldmatrix). Measured on the H200 in TF32 (seed shape, us for the two layer
         // launches, standalone harness): 32 x 32 is fastest at 64 streams (21), 32 x 64 at 256 (30), 64 x 128 at 1024
@@ -68,7 +65,7 @@ internal sealed class TensorCoreKernels
             deep.Function.SetMaxDynamicSharedMemory(deep.SharedBytes);
             _greedyProjectionDeep = deep;
         }
-        foreach (var tile in _layerTiles.Append(Projection).Append(_greedyProjection).Concat(WarpgroupTiles).Concat(FlowTiles))
+        foreach (var tile in _layerTiles.Append(Projection).Append(_greedyProjection).Concat(WarpgroupTiles))
         {
             if (tile.SharedBytes > device.MaxSharedMemoryPerBlockOptin)
             {
@@ -102,34 +99,6 @@ internal sealed class TensorCoreKernels
     /// against 36.1 for layer 1 at 2048.
     /// </summary>
     public IReadOnlyList<Tile> WarpgroupTiles { get; }
-
-    /// <summary>
-    /// The dataflow kernels (lstm_tensorcore.cu's tc_flow: a whole greedy call in one cooperative launch), on the same
-    /// tiles as <see cref="WarpgroupTiles"/> and in the same order; none where those are none or the device cannot launch
-    /// cooperatively.
-    /// </summary>
-    public IReadOnlyList<Tile> FlowTiles { get; }
-
-    /// <summary>
-    /// Greedy calls of at least this many streams run the dataflow kernel where there is one (<see cref="FlowTiles"/>);
-    /// benchmarks and tests move it (int.MaxValue: never).
-    /// </summary>
-    internal int FlowMinStreams { get; set; } = GreedyProjectionMinStreams;
-
-    /// <summary>
-    /// The dataflow kernel for a greedy call of <paramref name="streams"/> streams, or null for per-step launches: the
-    /// tile that <see cref="LayerTile"/> would pick among the wgmma ones (the 64-row one where it picks an mma.sync
-    /// tile).
-    /// </summary>
-    public Tile? FlowTile(int streams, int paddedN)
-    {
-        if (FlowTiles.Count == 0 || streams < FlowMinStreams || ForcedLayerTile < _layerTiles.Length)
-        {
-            return null;
-        }
-        var layerTile = LayerTile(streams, paddedN);
-        return layerTile.Function == WarpgroupTiles[0].Function ? FlowTiles[0] : FlowTiles[1];
-    }
 
     /// <summary>
     /// Benchmarks and tests only: the index into the layer tiles that <see cref="LayerTile"/> returns whatever the batch,

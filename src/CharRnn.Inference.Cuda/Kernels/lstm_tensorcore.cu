@@ -164,8 +164,10 @@ extern "C" __global__ void tc_widen_h(const NarrowParams p)
 #if TC_FAST_CELLS
 // The cell update's transcendentals from the hardware's approximate base-2 exponential and reciprocal (ex2.approx,
 // rcp.approx: relative error about 2^-22): a few instructions each instead of IEEE expf, tanhf and a division, whose
-// instruction count made the epilogue as long as the products. Absolute error about 2.5e-7 in a gate, far below what
-// the operands' rounding moves (TF32 and FP16 2^-11, BF16 2^-8); the exact forms remain for the float32 paths.
+// instruction count made the epilogue about as long as the products. Absolute error about 2.5e-7 in a gate, far below
+// what the operands' rounding moves (TF32 and FP16 2^-11, BF16 2^-8); the float32 paths keep the exact forms.
+// Measured on the H200 (Float16, seed shape, us per step, same call): 31.8 against 38.3 at 1024 streams, 83.9 against
+// 94.9 at 4096; Tf32 69.7 against 75.3 and 189.3 against 204.6. -DTC_FAST_CELLS=0 restores the exact forms.
 __device__ __forceinline__ float tc_exp2(float x)
 {
     float r;
@@ -178,7 +180,7 @@ __device__ __forceinline__ float tc_rcp(float x)
     asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
     return r;
 }
-// 1 / (1 + e^-x): e^-x overflows to infinity for x below about -88, and 1 / infinity is the limit 0.
+// 1 / (1 + e^-x): e^-x overflows to infinity below x of about -88, and 1 / infinity is the limit 0.
 __device__ __forceinline__ float tc_sigmoid(float x) { return tc_rcp(1.0f + tc_exp2(x * -1.4426950408889634f)); }
 // tanh x = 2 sigmoid(2x) - 1: exact limits +-1, and near 0 an absolute error of twice sigmoid's.
 __device__ __forceinline__ float tc_tanh(float x) { return fmaf(2.0f, tc_sigmoid(2.0f * x), -1.0f); }
@@ -214,14 +216,7 @@ __device__ __forceinline__ void tc_lstm_cells(const GemmParams& g, const float* 
             const int row = r0 + (c0 + q) * RS;
             const i64 s = m0 + row;
             const bool ok = s < B && unit_ok;
-#ifndef TC_CG_STATE
-#define TC_CG_STATE 1
-#endif
-#if TC_CG_STATE
-            cold[q] = ok ? __ldcg(g.c + s * H + unit) : 0.0f;
-#else
             cold[q] = ok ? g.c[s * H + unit] : 0.0f;
-#endif
             bv[q] = bias;
             if (g.tokens && ok) bv[q] = *reinterpret_cast<const float4*>(g.base + (i64)stok[row] * g.np + col);
         }
@@ -247,50 +242,6 @@ __device__ __forceinline__ void tc_lstm_cells(const GemmParams& g, const float* 
                 g.out16[at] = tc_narrow(hv);   // the only h kept: what the products read
 #endif
             }
-        }
-    }
-}
-
-// Greedy sampling over a staged tile of projection products sm[BM][SLD] (rows m0.., columns 0.. of the vocabulary, no
-// bias yet): adds the bias, writes the logits as row runs, and takes each row's argmax in one warp with sample_stream's
-// greedy rule (the largest logit, the lowest index among equals, NaNs never chosen, 0 if all are NaN), so the tokens
-// equal what sample_batch would pick from these logits. The token goes to next_tokens and, unless null, tokens_out.
-template <int BM, int NWARPS, int SLD>
-__device__ __forceinline__ void tc_greedy_rows(const GemmParams& g, const float* sm, int m0, int* next_tokens, int* tokens_out)
-{
-    constexpr int PER_LANE = (SLD - 8) / 32;   // columns of the tile per lane
-    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    // The bias once, before any store (which could alias it for all the compiler knows and would hold back every load).
-    float bias[PER_LANE];
-#pragma unroll
-    for (int q = 0; q < PER_LANE; ++q) bias[q] = lane + 32 * q < g.n ? g.base[lane + 32 * q] : 0.0f;
-    for (int row = warp; row < BM && m0 + row < g.streams; row += NWARPS)
-    {
-        const i64 s = m0 + row;
-        float best = __int_as_float(0xff800000);
-        int bi = 0x7fffffff;
-#pragma unroll
-        for (int q = 0; q < PER_LANE; ++q)
-        {
-            const int col = lane + 32 * q;
-            if (col >= g.n) break;
-            const float v = sm[row * SLD + col] + bias[q];
-            g.out[s * g.n + col] = v;
-            if (g.out2) g.out2[s * g.n + col] = v;
-            if (v > best || (v == best && col < bi)) { best = v; bi = col; }
-        }
-#pragma unroll
-        for (int o = 16; o > 0; o >>= 1)
-        {
-            const float ob = __shfl_xor_sync(FULL_MASK, best, o);
-            const int oi = __shfl_xor_sync(FULL_MASK, bi, o);
-            if (ob > best || (ob == best && oi < bi)) { best = ob; bi = oi; }
-        }
-        if (lane == 0)
-        {
-            const int token = bi == 0x7fffffff ? 0 : bi;
-            next_tokens[s] = token;
-            if (tokens_out) tokens_out[s] = token;
         }
     }
 }
@@ -528,25 +479,54 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
     }
     else if constexpr (GREEDY)
     {
-        // The projection with greedy sampling fused (one column tile covers the vocabulary): products staged in
-        // shared memory for tc_greedy_rows.
-        constexpr int SLD = BN + 8;
+        // The projection with greedy sampling fused (one column tile covers the vocabulary): logits staged in shared
+        // memory, written as row runs, and each row's argmax taken by one warp with sample_stream's greedy rule (the
+        // largest logit, the lowest index among equals, NaNs never chosen, 0 if all are NaN), so the tokens equal
+        // what sample_batch would pick from these logits.
+        constexpr int SLD = BN + 8, NWARPS = THREADS_ / 32;
         static_assert(BM * SLD * 4 <= STAGES * STAGE_BYTES, "the logit tile must fit in the ring");
         tc_wait<0>();
         __syncthreads();
 #pragma unroll
         for (int j = 0; j < NT; ++j)
         {
+            const int col = wn0 + j * 8 + 2 * tig;
+            const float b0 = col < g.n ? g.base[col] : 0.0f, b1 = col + 1 < g.n ? g.base[col + 1] : 0.0f;
 #pragma unroll
             for (int i = 0; i < MT; ++i)
             {
-                float* p = sm + (wm0 + i * 16 + grp) * SLD + wn0 + j * 8 + 2 * tig;
-                *reinterpret_cast<float2*>(p) = make_float2(acc[i][j][0], acc[i][j][1]);
-                *reinterpret_cast<float2*>(p + 8 * SLD) = make_float2(acc[i][j][2], acc[i][j][3]);
+                float* p = sm + (wm0 + i * 16 + grp) * SLD + col;
+                *reinterpret_cast<float2*>(p) = make_float2(acc[i][j][0] + b0, acc[i][j][1] + b1);
+                *reinterpret_cast<float2*>(p + 8 * SLD) = make_float2(acc[i][j][2] + b0, acc[i][j][3] + b1);
             }
         }
         __syncthreads();
-        tc_greedy_rows<BM, THREADS_ / 32, SLD>(g, sm, m0, next_tokens, tokens_out);
+        for (int row = warp; row < BM && m0 + row < B; row += NWARPS)
+        {
+            const i64 s = m0 + row;
+            float best = __int_as_float(0xff800000);
+            int bi = 0x7fffffff;
+            for (int col = lane; col < g.n; col += 32)
+            {
+                const float v = sm[row * SLD + col];
+                g.out[s * g.n + col] = v;
+                if (g.out2) g.out2[s * g.n + col] = v;
+                if (v > best || (v == best && col < bi)) { best = v; bi = col; }
+            }
+#pragma unroll
+            for (int o = 16; o > 0; o >>= 1)
+            {
+                const float ob = __shfl_xor_sync(FULL_MASK, best, o);
+                const int oi = __shfl_xor_sync(FULL_MASK, bi, o);
+                if (ob > best || (ob == best && oi < bi)) { best = ob; bi = oi; }
+            }
+            if (lane == 0)
+            {
+                const int token = bi == 0x7fffffff ? 0 : bi;
+                next_tokens[s] = token;
+                if (tokens_out) tokens_out[s] = token;
+            }
+        }
     }
     else
     {
@@ -608,7 +588,7 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
 // float32 in a fixed order per output (K in order), as in tc_gemm, but grouped differently from the mma.sync tiles:
 // the tiles agree to rounding, not bit for bit. Measured on the H200 (standalone harness, FP16, 4096 streams, seed
 // shape, back-to-back launches): layer 1 48.0 us and layer 0 35.2 against lstm_tc_large's 68.5 and 46.8; the products
-// alone 34.7 and 20.1 against 59.1 and 34.1, so the cell update (IEEE expf/tanhf) is now the larger part. Slower:
+// alone 34.7 and 20.1 against 59.1 and 34.1, so the cell update (then IEEE expf/tanhf; now TC_FAST_CELLS) was the larger part. Slower:
 // 128 x 256 with one block per multiprocessor (51.9, 44.3: nothing overlaps its cell update), 64-byte K tiles in a
 // ring of 5 or 6 (53.9-54.8, 38.3-39.2), waiting for each tile's products before refilling (48.8, 36.2).
 #if TC_OPERAND == 1
@@ -644,14 +624,11 @@ __device__ __forceinline__ void tc_wg_fence_registers(float (&d)[R])
     for (int i = 0; i < R; ++i) asm volatile("" : "+f"(d[i]) :: "memory");
 }
 
-// WG warpgroups of 64 rows each: the (64 WG) x 128 tile at rows m0, columns n0. Dynamic shared memory: STAGES *
-// (64 WG + 128) rows of 128 bytes, then 64 WG ints of tokens (TensorCoreKernels.SharedBytes with no padding). An LSTM
-// layer's np is a multiple of the tile's 128 columns (BatchWeights.TileColumns); the greedy projection's (GREEDY: one
-// column tile, tc_greedy_rows) may be less, and W's rows past it read as zeros. inputs_ready() is called by every
-// thread once the first stages' weights are in flight and before anything that other kernels or blocks write is read.
-template <int WG, int STAGES, bool GREEDY, typename Ready>
-__device__ __forceinline__ void tc_wgmma_tile(const GemmParams& g, int m0, int n0, Ready inputs_ready,
-                                              int* next_tokens = nullptr, int* tokens_out = nullptr)
+// WG warpgroups of 64 rows each: a (64 WG) x 128 tile. Dynamic shared memory: STAGES * (64 WG + 128) rows of 128 bytes,
+// then 64 WG ints of tokens (TensorCoreKernels.SharedBytes with no padding). np is a multiple of the tile's 128 columns
+// (BatchWeights.TileColumns).
+template <int WG, int STAGES>
+__device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
 {
     constexpr int BM = 64 * WG, BN = 128, THREADS_ = 128 * WG, ROW = 128, BK = ROW / TC_BYTES;   // BK elements = ROW bytes
     constexpr int CHUNKS = ROW / 16, ROWS_PER_PASS = THREADS_ / CHUNKS;
@@ -663,6 +640,8 @@ __device__ __forceinline__ void tc_wgmma_tile(const GemmParams& g, int m0, int n
     float* const sm = reinterpret_cast<float*>(tc_smem);
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, grp = lane >> 2, tig = lane & 3;
     const int wg = warp >> 2;   // warpgroup: rows 64 wg .. 64 wg + 63 of the tile
+    const int tilesN = g.np / BN;
+    const int n0 = (blockIdx.x % tilesN) * BN, m0 = (blockIdx.x / tilesN) * BM;
     const int B = g.streams, H = g.hidden, xw = g.xw, K = g.k, kp = g.kp;
     const unsigned int base_address = tc_smem_address(tc_smem);
     const tc_elem* const gx = reinterpret_cast<const tc_elem*>(g.x);
@@ -684,7 +663,6 @@ __device__ __forceinline__ void tc_wgmma_tile(const GemmParams& g, int m0, int n
         a_h[l] = gh + s * H + kc - xw;
     }
     const tc_elem* const b_w = gw + (i64)(n0 + row0) * kp + kc;
-    const int b_rows = g.np - n0 - row0;   // this thread's rows l * ROWS_PER_PASS below it exist
     auto load_a = [&](int stage, int k0)
     {
         const unsigned int a_dst = base_address + stage * STAGE_BYTES + place;
@@ -715,27 +693,25 @@ __device__ __forceinline__ void tc_wgmma_tile(const GemmParams& g, int m0, int n
     auto load_b = [&](int stage, int k0)
     {
         const unsigned int b_dst = base_address + stage * STAGE_BYTES + A_BYTES + place;
+        const bool ok = k0 + kc < kp;
 #pragma unroll
         for (int l = 0; l < LB; ++l)
         {
-            const bool ok = k0 + kc < kp && l * ROWS_PER_PASS < b_rows;
             tc_copy16(b_dst + l * ROWS_PER_PASS * ROW, ok ? b_w + (i64)l * ROWS_PER_PASS * kp + k0 : gw, ok);
         }
     };
 
-    // As in tc_gemm: the first stages' weights are copied before waiting for the inputs.
+    // As in tc_gemm: the first stages' weights are copied before waiting for the previous kernel.
+    tc_launch_dependents();
     const int tiles = (kp + BK - 1) / BK;
 #pragma unroll
     for (int st = 0; st < AHEAD; ++st)
     {
         if (st < tiles) load_b(st, st * BK);
     }
-    inputs_ready();
+    tc_wait_previous();
     int* stok = reinterpret_cast<int*>(tc_smem + STAGES * STAGE_BYTES);
-    if (!GREEDY)
-    {
-        for (int r = tid; r < BM; r += THREADS_) stok[r] = g.tokens && m0 + r < B ? __ldcg(g.tokens + m0 + r) : 0;
-    }
+    for (int r = tid; r < BM; r += THREADS_) stok[r] = g.tokens && m0 + r < B ? g.tokens[m0 + r] : 0;
 #pragma unroll
     for (int st = 0; st < AHEAD; ++st)
     {
@@ -777,8 +753,7 @@ __device__ __forceinline__ void tc_wgmma_tile(const GemmParams& g, int m0, int n
     tc_wg_fence_registers(d);
 
     // The accumulators (m64n128: per warp 16 rows, the m16n8 fragment layout repeated over 16 column groups) become a
-    // [BM][BN] tile of pre-activations (or products of the projection) in the idle ring, which tc_lstm_cells walks by
-    // unit column (or tc_greedy_rows by row).
+    // [BM][BN] tile of pre-activations in the idle ring, which tc_lstm_cells walks by unit column.
     constexpr int SLD = BN + 8;
     static_assert(BM * SLD * 4 <= STAGES * STAGE_BYTES, "the pre-activation tile must fit in the ring");
     tc_wait<0>();
@@ -792,159 +767,7 @@ __device__ __forceinline__ void tc_wgmma_tile(const GemmParams& g, int m0, int n
         *reinterpret_cast<float2*>(p + 8 * SLD) = make_float2(d[4 * j + 2], d[4 * j + 3]);
     }
     __syncthreads();
-    if constexpr (GREEDY)
-    {
-        tc_greedy_rows<BM, THREADS_ / 32, SLD>(g, sm, m0, next_tokens, tokens_out);
-    }
-    else
-    {
-        tc_lstm_cells<BM, BN, THREADS_>(g, sm, stok, m0, n0);
-    }
-}
-
-// One layer of one step as a kernel: block b takes the tile of column tile b % (np / 128), row tile b / (np / 128).
-template <int WG, int STAGES>
-__device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
-{
-    const int tilesN = g.np / 128;
-    tc_launch_dependents();
-    tc_wgmma_tile<WG, STAGES, false>(g, (blockIdx.x / tilesN) * 64 * WG, (blockIdx.x % tilesN) * 128, [] { tc_wait_previous(); });
-}
-
-// Greedy generation of many streams as one persistent kernel (lstm_tc_flow, lstm_tc_flow64): instead of three kernels a
-// step, each of which waits for the whole previous one, every block walks a fixed list of tiles, and a tile waits only
-// for the tiles whose results it reads. A row tile of streams (64 WG rows) depends on nothing but its own rows: per
-// step, its tiles are layer 0's column tiles, then layer 1's, ..., then one projection tile (the greedy projection,
-// whose argmax gives the row tile's next tokens). done[m] counts row tile m's finished tiles in this launch, so a tile
-// of step t and layer l (l = layers: the projection) may start once done[m] >= t * perStep + l * columnTiles: every
-// tile of earlier steps and earlier layers of this step is finished. That also covers what it overwrites: h alternates
-// between two buffers by step parity, and the readers of the buffer a tile writes (step t - 1's tiles) are all done.
-// Different row tiles run through their steps independently, so one's projection overlaps the others' layers, and no
-// step waits for a grid-wide drain.
-//
-// Block b takes tiles b, b + grid, b + 2 grid, ... in the order (step, row tile, layer, column tile). Every tile waits
-// only for tiles earlier in that order, and every block takes its tiles in increasing order, so the earliest
-// unfinished tile always has its inputs and is held by a running block: no deadlock, provided every block is resident
-// at once (the host launches it cooperatively, with at most as many blocks as fit). Memory order: a tile's threads
-// store, meet at a barrier, and thread 0 fences and increments done[m]; a waiting tile's thread 0 reads done[m] with
-// acquire semantics, fences, and its threads meet at a barrier before reading. What other blocks wrote this launch (h
-// through cp.async.cg, c and the tokens through ld.global.cg) is read from L2, never from a stale L1 line.
-struct FlowLayer
-{
-    const void* w;      // [np][kp] permuted, zero-padded 16-bit weights
-    const float* base;  // layer 0: the input table [V][np]; others: bias [np]
-    float* c;           // [B][H] cell state
-    int k;              // xw + hidden
-    int kp;
-    int xw;
-    int pad;
-};
-#define TC_FLOW_MAX_LAYERS 4
-// Mirrored by TensorCoreKernels' FlowParams (256 bytes).
-struct FlowParams
-{
-    FlowLayer layers[TC_FLOW_MAX_LAYERS];
-    unsigned short* h16;      // [2][layers][B][H]: parity p's h, then the other parity's
-    const void* fc_w;         // [fc_np][fc_kp] the projection's 16-bit weights
-    const float* fc_bias;     // [vocab]
-    float* logits;            // [B][vocab] the latest step's logits
-    int* tokens;              // [B] each stream's current token: layer 0 reads it, the projection writes the next
-    int* tokens_out;          // [steps][B] output rows, row t + 1 from step t; or null
-    unsigned int* done;       // [row tiles] zero at launch
-    int streams;
-    int hidden;
-    int layer_count;
-    int np;                   // the layers' padded gate columns (a multiple of 128)
-    int fc_np;                // the projection's padded rows (at most 128)
-    int fc_kp;
-    int vocab;
-    int steps;
-    int parity;               // step 0 reads parity `parity`'s h and writes the other's
-    int pad;
-};
-
-__device__ __forceinline__ unsigned int tc_load_acquire(const unsigned int* p)
-{
-    unsigned int v;
-    asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
-    return v;
-}
-
-template <int WG, int STAGES>
-__device__ __forceinline__ void tc_flow(const FlowParams& p)
-{
-    constexpr int BM = 64 * WG, BN = 128;
-    const int B = p.streams, H = p.hidden, L = p.layer_count;
-    const int rowTiles = (B + BM - 1) / BM, columnTiles = p.np / BN, perStep = L * columnTiles + 1;
-    const long long tiles = (long long)p.steps * rowTiles * perStep;
-    const i64 layerElements = (i64)B * H, parityElements = L * layerElements;
-    for (long long tile = blockIdx.x; tile < tiles; tile += gridDim.x)
-    {
-        const int j = (int)(tile % perStep), m = (int)(tile / perStep % rowTiles), t = (int)(tile / perStep / rowTiles);
-        const int layer = j / columnTiles;   // L: the projection
-        const int parity = p.parity ^ (t & 1);
-        const unsigned short* current = p.h16 + parity * parityElements;
-        unsigned short* next = p.h16 + (parity ^ 1) * parityElements;
-        const unsigned int need = (unsigned int)t * perStep + layer * columnTiles;
-        unsigned int* const done = p.done + m;
-        auto ready = [&]
-        {
-            if (threadIdx.x == 0)
-            {
-                while (tc_load_acquire(done) < need) __nanosleep(32);
-                __threadfence();
-            }
-            __syncthreads();
-        };
-        GemmParams g;
-        g.streams = B;
-        g.hidden = H;
-        g.aligned = 1;
-        g.out2 = nullptr;
-        __syncthreads();   // the previous tile's epilogue is done with shared memory
-        if (layer < L)
-        {
-            const FlowLayer& f = p.layers[layer];
-            g.x = layer > 0 ? reinterpret_cast<const float*>(next + (layer - 1) * layerElements) : nullptr;
-            g.h = reinterpret_cast<const float*>(current + layer * layerElements);
-            g.w = reinterpret_cast<const float*>(f.w);
-            g.base = f.base;
-            g.tokens = layer == 0 ? p.tokens : nullptr;
-            g.c = f.c;
-            g.out = nullptr;
-            g.out16 = next + layer * layerElements;
-            g.xw = f.xw;
-            g.k = f.k;
-            g.kp = f.kp;
-            g.np = p.np;
-            g.n = 0;
-            tc_wgmma_tile<WG, STAGES, false>(g, m * BM, (j % columnTiles) * BN, ready);
-        }
-        else
-        {
-            g.x = nullptr;
-            g.h = reinterpret_cast<const float*>(next + (L - 1) * layerElements);
-            g.w = reinterpret_cast<const float*>(p.fc_w);
-            g.base = p.fc_bias;
-            g.tokens = nullptr;
-            g.c = nullptr;
-            g.out = p.logits;
-            g.out16 = nullptr;
-            g.xw = 0;
-            g.k = H;
-            g.kp = p.fc_kp;
-            g.np = p.fc_np;
-            g.n = p.vocab;
-            int* row = p.tokens_out && t + 1 < p.steps ? p.tokens_out + (i64)(t + 1) * B : nullptr;
-            tc_wgmma_tile<WG, STAGES, true>(g, m * BM, 0, ready, p.tokens, row);
-        }
-        __syncthreads();   // every thread's stores are issued
-        if (threadIdx.x == 0)
-        {
-            __threadfence();
-            atomicAdd(done, 1u);
-        }
-    }
+    tc_lstm_cells<BM, BN, THREADS_>(g, sm, stok, m0, n0);
 }
 #endif
 
@@ -971,9 +794,6 @@ extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_wgmma(const GemmPar
 // 64 x 128, one warpgroup, a ring of 4 (96 KB), two blocks per multiprocessor: twice the blocks of lstm_tc_wgmma, for
 // batches where that one leaves multiprocessors idle (1024 streams at the seed shape).
 extern "C" __global__ void __launch_bounds__(128, 2) lstm_tc_wgmma64(const GemmParams g) { tc_wgmma_lstm<1, 4>(g); }
-// The dataflow kernels (tc_flow) on the same two tiles, for whole greedy calls: each block takes every grid-th tile.
-extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_flow(const FlowParams p) { tc_flow<2, 3>(p); }
-extern "C" __global__ void __launch_bounds__(128, 2) lstm_tc_flow64(const FlowParams p) { tc_flow<1, 4>(p); }
 #endif
 // The projection: 32 x 32 tiles (the padded vocabulary is a multiple of 32).
 extern "C" __global__ void __launch_bounds__(128) fc_tc(const GemmParams g) { tc_gemm<32, 32, 16, 16, 128, 6, false, false, false>(g); }
