@@ -641,7 +641,6 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
         for (int k = 0; k < L; ++k)
         {
             const int width = layer_desc[k].width;
-            const int xw = width - H;
             const bool vec = ((width & 3) == 0) && ((MW & 3) == 0);
             const float* hk_old = hcur + (i64)k * B * H;
             const float* x_new = k > 0 ? hnext + (i64)(k - 1) * B * H : 0;
@@ -822,8 +821,8 @@ __device__ __forceinline__ void gemm_step(const GemmParams& g)
     static_assert(LA * NT * 4 == BM * GBK && LB * NT * 4 == BN * GBK, "tile loads must divide evenly");
     constexpr int AS = BM + 4, BS = BN + 4;   // padded rows: fewer bank conflicts on the transposing stores
     constexpr int SLICE = 2 * GBK * (AS + BS);
-    constexpr int TILE_FLOATS = KS * SLICE, RED_FLOATS = (KS - 1) * NT * TM * TN;
-    // Dynamic: max(TILE_FLOATS, RED_FLOATS) floats (CudaInferenceEngine.GemmSharedBytes).
+    // Dynamic: max(KS * SLICE, (KS - 1) * NT * TM * TN) floats, the K slices' tiles or their partial sums
+    // (CudaInferenceEngine.GemmSharedBytes).
     extern __shared__ __align__(16) float sm[];
     const int slice = threadIdx.x / NT, tid = threadIdx.x % NT, tx = tid % TX, ty = tid / TX;
     float* As = sm + slice * SLICE;           // [2][GBK][AS]
