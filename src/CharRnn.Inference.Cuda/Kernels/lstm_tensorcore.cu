@@ -200,7 +200,7 @@ __device__ __forceinline__ void tc_lstm_cells(const GemmParams& g, const float* 
     constexpr int SLD = BN + 8;
     constexpr int U = BN / 4, RS = THREADS_ / U, ROWS = BM / RS, CH = ROWS < 8 ? ROWS : 8;
     static_assert(THREADS_ % U == 0 && RS * ROWS == BM && ROWS % CH == 0, "cell walk must divide evenly");
-    const int tid = threadIdx.x, B = g.streams, H = g.hidden;
+    const int tid = threadIdx.x % THREADS_, B = g.streams, H = g.hidden;   // the modulo: as in tc_wgmma_lstm
     const int u = tid % U, r0 = tid / U, unit = (n0 >> 2) + u, col = n0 + 4 * u;
     const bool unit_ok = unit < H;
     float4 bias = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
@@ -242,6 +242,50 @@ __device__ __forceinline__ void tc_lstm_cells(const GemmParams& g, const float* 
                 g.out16[at] = tc_narrow(hv);   // the only h kept: what the products read
 #endif
             }
+        }
+    }
+}
+
+// Greedy sampling over a staged tile of projection products sm[BM][SLD] (rows m0.., columns 0.. of the vocabulary, no
+// bias yet): adds the bias, writes the logits as row runs, and takes each row's argmax in one warp with sample_stream's
+// greedy rule (the largest logit, the lowest index among equals, NaNs never chosen, 0 if all are NaN), so the tokens
+// equal what sample_batch would pick from these logits. The token goes to next_tokens and, unless null, tokens_out.
+template <int BM, int NWARPS, int SLD>
+__device__ __forceinline__ void tc_greedy_rows(const GemmParams& g, const float* sm, int m0, int* next_tokens, int* tokens_out)
+{
+    constexpr int PER_LANE = (SLD - 8) / 32;   // columns of the tile per lane
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    // The bias once, before any store (which could alias it for all the compiler knows and would hold back every load).
+    float bias[PER_LANE];
+#pragma unroll
+    for (int q = 0; q < PER_LANE; ++q) bias[q] = lane + 32 * q < g.n ? g.base[lane + 32 * q] : 0.0f;
+    for (int row = warp; row < BM && m0 + row < g.streams; row += NWARPS)
+    {
+        const i64 s = m0 + row;
+        float best = __int_as_float(0xff800000);
+        int bi = 0x7fffffff;
+#pragma unroll
+        for (int q = 0; q < PER_LANE; ++q)
+        {
+            const int col = lane + 32 * q;
+            if (col >= g.n) break;
+            const float v = sm[row * SLD + col] + bias[q];
+            g.out[s * g.n + col] = v;
+            if (g.out2) g.out2[s * g.n + col] = v;
+            if (v > best || (v == best && col < bi)) { best = v; bi = col; }
+        }
+#pragma unroll
+        for (int o = 16; o > 0; o >>= 1)
+        {
+            const float ob = __shfl_xor_sync(FULL_MASK, best, o);
+            const int oi = __shfl_xor_sync(FULL_MASK, bi, o);
+            if (ob > best || (ob == best && oi < bi)) { best = ob; bi = oi; }
+        }
+        if (lane == 0)
+        {
+            const int token = bi == 0x7fffffff ? 0 : bi;
+            next_tokens[s] = token;
+            if (tokens_out) tokens_out[s] = token;
         }
     }
 }
@@ -479,54 +523,25 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
     }
     else if constexpr (GREEDY)
     {
-        // The projection with greedy sampling fused (one column tile covers the vocabulary): logits staged in shared
-        // memory, written as row runs, and each row's argmax taken by one warp with sample_stream's greedy rule (the
-        // largest logit, the lowest index among equals, NaNs never chosen, 0 if all are NaN), so the tokens equal
-        // what sample_batch would pick from these logits.
-        constexpr int SLD = BN + 8, NWARPS = THREADS_ / 32;
+        // The projection with greedy sampling fused (one column tile covers the vocabulary): products staged in
+        // shared memory for tc_greedy_rows.
+        constexpr int SLD = BN + 8;
         static_assert(BM * SLD * 4 <= STAGES * STAGE_BYTES, "the logit tile must fit in the ring");
         tc_wait<0>();
         __syncthreads();
 #pragma unroll
         for (int j = 0; j < NT; ++j)
         {
-            const int col = wn0 + j * 8 + 2 * tig;
-            const float b0 = col < g.n ? g.base[col] : 0.0f, b1 = col + 1 < g.n ? g.base[col + 1] : 0.0f;
 #pragma unroll
             for (int i = 0; i < MT; ++i)
             {
-                float* p = sm + (wm0 + i * 16 + grp) * SLD + col;
-                *reinterpret_cast<float2*>(p) = make_float2(acc[i][j][0] + b0, acc[i][j][1] + b1);
-                *reinterpret_cast<float2*>(p + 8 * SLD) = make_float2(acc[i][j][2] + b0, acc[i][j][3] + b1);
+                float* p = sm + (wm0 + i * 16 + grp) * SLD + wn0 + j * 8 + 2 * tig;
+                *reinterpret_cast<float2*>(p) = make_float2(acc[i][j][0], acc[i][j][1]);
+                *reinterpret_cast<float2*>(p + 8 * SLD) = make_float2(acc[i][j][2], acc[i][j][3]);
             }
         }
         __syncthreads();
-        for (int row = warp; row < BM && m0 + row < B; row += NWARPS)
-        {
-            const i64 s = m0 + row;
-            float best = __int_as_float(0xff800000);
-            int bi = 0x7fffffff;
-            for (int col = lane; col < g.n; col += 32)
-            {
-                const float v = sm[row * SLD + col];
-                g.out[s * g.n + col] = v;
-                if (g.out2) g.out2[s * g.n + col] = v;
-                if (v > best || (v == best && col < bi)) { best = v; bi = col; }
-            }
-#pragma unroll
-            for (int o = 16; o > 0; o >>= 1)
-            {
-                const float ob = __shfl_xor_sync(FULL_MASK, best, o);
-                const int oi = __shfl_xor_sync(FULL_MASK, bi, o);
-                if (ob > best || (ob == best && oi < bi)) { best = ob; bi = oi; }
-            }
-            if (lane == 0)
-            {
-                const int token = bi == 0x7fffffff ? 0 : bi;
-                next_tokens[s] = token;
-                if (tokens_out) tokens_out[s] = token;
-            }
-        }
+        tc_greedy_rows<BM, THREADS_ / 32, SLD>(g, sm, m0, next_tokens, tokens_out);
     }
     else
     {
@@ -630,6 +645,9 @@ __device__ __forceinline__ void tc_wg_fence_registers(float (&d)[R])
 template <int WG, int STAGES>
 __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
 {
+    // First of all, so that the next kernel's blocks may take multiprocessors as soon as this one's leave them (it
+    // waits for this one before reading anything this one writes).
+    tc_launch_dependents();
     constexpr int BM = 64 * WG, BN = 128, THREADS_ = 128 * WG, ROW = 128, BK = ROW / TC_BYTES;   // BK elements = ROW bytes
     constexpr int CHUNKS = ROW / 16, ROWS_PER_PASS = THREADS_ / CHUNKS;
     constexpr int LA = BM / ROWS_PER_PASS, LB = BN / ROWS_PER_PASS;
@@ -638,7 +656,8 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
     static_assert(AHEAD >= 1, "the ring needs a stage in flight beyond the two being multiplied");
     extern __shared__ __align__(1024) unsigned char tc_smem[];
     float* const sm = reinterpret_cast<float*>(tc_smem);
-    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, grp = lane >> 2, tig = lane & 3;
+    // threadIdx.x < THREADS_; the modulo tells the compiler so (its index arithmetic is shorter: measured below).
+    const int tid = threadIdx.x % THREADS_, warp = tid >> 5, lane = tid & 31, grp = lane >> 2, tig = lane & 3;
     const int wg = warp >> 2;   // warpgroup: rows 64 wg .. 64 wg + 63 of the tile
     const int tilesN = g.np / BN;
     const int n0 = (blockIdx.x % tilesN) * BN, m0 = (blockIdx.x / tilesN) * BM;
@@ -702,7 +721,6 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
     };
 
     // As in tc_gemm: the first stages' weights are copied before waiting for the previous kernel.
-    tc_launch_dependents();
     const int tiles = (kp + BK - 1) / BK;
 #pragma unroll
     for (int st = 0; st < AHEAD; ++st)
