@@ -28,6 +28,7 @@ internal sealed class TensorCoreKernels
     private readonly Tile[] _layerTiles;
     private readonly Tile _greedyProjection;
     private readonly Tile? _greedyProjectionDeep;
+    private readonly Tile? _greedyProjectionDeep32;
     private readonly int _multiprocessors;
 
     public TensorCoreKernels(CudaModule module, CudaDevice device, CudaPrecision precision)
@@ -64,6 +65,13 @@ internal sealed class TensorCoreKernels
         {
             deep.Function.SetMaxDynamicSharedMemory(deep.SharedBytes);
             _greedyProjectionDeep = deep;
+        }
+        // The same ring with 32 rows per block: 207-231 KB (TF32 needs all but 2 KB of Hopper's 227).
+        var deep32 = TileOf(module, "fc_tc_greedy_deep32", 32, GreedyMaxColumns, 256, 128, 9, ldmatrix: false);
+        if (deep32.SharedBytes <= device.MaxSharedMemoryPerBlockOptin)
+        {
+            deep32.Function.SetMaxDynamicSharedMemory(deep32.SharedBytes);
+            _greedyProjectionDeep32 = deep32;
         }
         foreach (var tile in _layerTiles.Append(Projection).Append(_greedyProjection).Concat(WarpgroupTiles))
         {
@@ -111,13 +119,28 @@ internal sealed class TensorCoreKernels
     public Tile Projection { get; }
 
     /// <summary>
+    /// Benchmarks and tests only: false leaves out the 32-row deep-ring projection (<see cref="GreedyProjection"/>).
+    /// </summary>
+    internal bool UseGreedyProjection32 { get; set; } = true;
+
+    /// <summary>
     /// The projection with greedy sampling fused (<see cref="GreedyProjectionParams"/>) for <paramref name="streams"/>
     /// streams: one column tile of <see cref="GreedyMaxColumns"/>, so only for padded vocabularies up to that; its blocks
-    /// are <c>Blocks(streams, GreedyMaxColumns)</c>. The deep-ring kernel (one block per multiprocessor) when every
-    /// block has a multiprocessor of its own, else the one whose blocks run two to a multiprocessor.
+    /// are <c>Blocks(streams, GreedyMaxColumns)</c>. A deep-ring kernel (one block per multiprocessor) when all its
+    /// blocks fit at once, 16 rows per block before 32, else the one whose blocks run two to a multiprocessor.
     /// </summary>
-    public Tile GreedyProjection(int streams) =>
-        _greedyProjectionDeep is { } deep && deep.Blocks(streams, GreedyMaxColumns) <= _multiprocessors ? deep : _greedyProjection;
+    public Tile GreedyProjection(int streams)
+    {
+        if (_greedyProjectionDeep is { } deep && deep.Blocks(streams, GreedyMaxColumns) <= _multiprocessors)
+        {
+            return deep;
+        }
+        if (UseGreedyProjection32 && _greedyProjectionDeep32 is { } deep32 && deep32.Blocks(streams, GreedyMaxColumns) <= _multiprocessors)
+        {
+            return deep32;
+        }
+        return _greedyProjection;
+    }
 
     /// <summary>
     /// The largest tile that still gives every multiprocessor a block (bigger tiles read less per product; fewer

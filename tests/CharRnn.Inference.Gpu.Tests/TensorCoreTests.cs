@@ -216,13 +216,15 @@ public sealed class TensorCoreTests(CudaPrecision precision)
     }
 
     /// <summary>
-    /// Greedy generation of many streams on the tensor-core path samples inside the projection (fc_tc_greedy, from
+    /// Greedy generation of many streams on the tensor-core path samples inside the projection (fc_tc_greedy or, where
+    /// the device has the shared memory, its deep-ring forms with 16 or 32 rows per block, by batch; from
     /// <see cref="TensorCoreKernels.GreedyProjectionMinStreams"/> streams on) rather than in sample_batch. Its
     /// tokens must be exactly the argmax (lowest index among equals) of the logits that the plain projection gives for
     /// the same inputs: a second session replays the text one Feed at a time and the host picks from its logits.
     /// </summary>
     [TestCase(TensorCoreKernels.GreedyProjectionMinStreams, 1)]
     [TestCase(TensorCoreKernels.GreedyProjectionMinStreams + 77, 2)]
+    [TestCase(4096 + 77, 2)]   // 32 rows per block on a 132-multiprocessor card (fc_tc_greedy_deep32)
     public void Fused_greedy_tokens_are_the_argmax_of_the_logits(int streams, int calls)
     {
         const int primeLength = 6, steps = 24;
