@@ -839,7 +839,8 @@ extern "C" __global__ void __launch_bounds__(128) fc_tc_greedy_deep(const Greedy
     tc_gemm<16, 128, 16, 32, 128, 9, false, true, false>(p.g, p.next_tokens, p.tokens_out);
 }
 // The deep ring with 32 rows per block (8 warps of 16 x 32; 207-231 KB): one block per multiprocessor for batches whose
-// 16-row blocks would not all fit at once (up to 32 streams per multiprocessor), with half the weight copies.
+// 16-row blocks would not all fit at once (up to 32 streams per multiprocessor), with half the weight copies. Measured
+// on the H100 (Float16, seed shape, 4096 streams, us per step, same call): 82.8-82.9 against 85.9-86.4 with fc_tc_greedy.
 extern "C" __global__ void __launch_bounds__(256) fc_tc_greedy_deep32(const GreedyFcParams p)
 {
     tc_gemm<32, 128, 16, 32, 128, 9, false, true, false>(p.g, p.next_tokens, p.tokens_out);
