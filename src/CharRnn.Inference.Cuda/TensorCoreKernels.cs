@@ -27,8 +27,8 @@ internal sealed class TensorCoreKernels
 
     private readonly Tile[] _layerTiles;
     private readonly Tile _greedyProjection;
-    private readonly Tile? _greedyProjectionDeep;
-    private readonly Tile? _greedyProjectionDeep32;
+    // The deep-ring greedy projections that the device's shared memory allows, 16 rows per block before 32.
+    private readonly Tile[] _deepGreedyProjections;
     private readonly int _multiprocessors;
 
     public TensorCoreKernels(CudaModule module, CudaDevice device, CudaPrecision precision)
@@ -58,22 +58,18 @@ internal sealed class TensorCoreKernels
         ];
         Projection = TileOf(module, "fc_tc", 32, 32, 128, 128, 6, ldmatrix: false);
         _greedyProjection = TileOf(module, "fc_tc_greedy", 16, GreedyMaxColumns, 128, 128, 4, ldmatrix: false);
-        // The deep ring needs 182-203 KB of shared memory: Hopper has it, an A100 (163 KB) or an sm_86/89 card (99 KB)
-        // does not, and runs the regular kernel at every batch.
-        var deep = TileOf(module, "fc_tc_greedy_deep", 16, GreedyMaxColumns, 128, 128, 9, ldmatrix: false);
-        if (deep.SharedBytes <= device.MaxSharedMemoryPerBlockOptin)
-        {
-            deep.Function.SetMaxDynamicSharedMemory(deep.SharedBytes);
-            _greedyProjectionDeep = deep;
-        }
-        // The same ring with 32 rows per block: 207-231 KB (TF32 needs all but 2 KB of Hopper's 227).
-        var deep32 = TileOf(module, "fc_tc_greedy_deep32", 32, GreedyMaxColumns, 256, 128, 9, ldmatrix: false);
-        if (deep32.SharedBytes <= device.MaxSharedMemoryPerBlockOptin)
-        {
-            deep32.Function.SetMaxDynamicSharedMemory(deep32.SharedBytes);
-            _greedyProjectionDeep32 = deep32;
-        }
-        foreach (var tile in _layerTiles.Append(Projection).Append(_greedyProjection).Concat(WarpgroupTiles))
+        // The deep rings (16 and 32 rows per block) need 182-203 and 207-231 KB of shared memory: Hopper has them (TF32's
+        // 32-row ring all but 2 KB of its 227), an A100 (163 KB) or an sm_86/89 card (99 KB) does not, and runs the
+        // regular kernel at every batch.
+        _deepGreedyProjections =
+        [
+            .. new[]
+            {
+                TileOf(module, "fc_tc_greedy_deep", 16, GreedyMaxColumns, 128, 128, 9, ldmatrix: false),
+                TileOf(module, "fc_tc_greedy_deep32", 32, GreedyMaxColumns, 256, 128, 9, ldmatrix: false),
+            }.Where(tile => tile.SharedBytes <= device.MaxSharedMemoryPerBlockOptin),
+        ];
+        foreach (var tile in _layerTiles.Append(Projection).Append(_greedyProjection).Concat(_deepGreedyProjections).Concat(WarpgroupTiles))
         {
             if (tile.SharedBytes > device.MaxSharedMemoryPerBlockOptin)
             {
@@ -131,13 +127,12 @@ internal sealed class TensorCoreKernels
     /// </summary>
     public Tile GreedyProjection(int streams)
     {
-        if (_greedyProjectionDeep is { } deep && deep.Blocks(streams, GreedyMaxColumns) <= _multiprocessors)
+        foreach (var deep in _deepGreedyProjections)
         {
-            return deep;
-        }
-        if (UseGreedyProjection32 && _greedyProjectionDeep32 is { } deep32 && deep32.Blocks(streams, GreedyMaxColumns) <= _multiprocessors)
-        {
-            return deep32;
+            if ((deep.Rows < 32 || UseGreedyProjection32) && deep.Blocks(streams, GreedyMaxColumns) <= _multiprocessors)
+            {
+                return deep;
+            }
         }
         return _greedyProjection;
     }

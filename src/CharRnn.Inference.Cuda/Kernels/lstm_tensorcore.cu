@@ -656,7 +656,8 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
     static_assert(AHEAD >= 1, "the ring needs a stage in flight beyond the two being multiplied");
     extern __shared__ __align__(1024) unsigned char tc_smem[];
     float* const sm = reinterpret_cast<float*>(tc_smem);
-    // threadIdx.x < THREADS_; the modulo tells the compiler so (its index arithmetic is shorter: measured below).
+    // threadIdx.x < THREADS_; the modulo tells the compiler so: shorter index arithmetic, and faster steps (measured in
+    // docs/PERFORMANCE.md, 08:49 summary).
     const int tid = threadIdx.x % THREADS_, warp = tid >> 5, lane = tid & 31, grp = lane >> 2, tig = lane & 3;
     const int wg = warp >> 2;   // warpgroup: rows 64 wg .. 64 wg + 63 of the tile
     const int tilesN = g.np / BN;
