@@ -11,7 +11,7 @@ using CharRnn.Inference.Tests.Cuda;
 // finished and the ids are on the host (the synchronization is inside the measured region). Warm-up first, then the
 // median of several repeats. Usage: CharRnn.Benchmarks.Gpu [--shape LAYERSxHIDDENxEMB] [--greedy-only]
 // [--batch-min STREAMS] [--tiles 1|2] [--precision fp32|tf32|fp16|bf16|both|all|LIST] [--resident-max STREAMS] [--profile]
-// [--define -DNAME[=VALUE] ...] [--tc-tile INDEX] [--no-pdl] [--no-fc32] [batch ...]
+// [--define -DNAME[=VALUE] ...] [--tc-tile INDEX] [--no-pdl] [--no-fc32] [--no-early] [batch ...]
 // (default: the seed shape 2x512x512, batches 1 64 1024 4096, greedy and sampled, fp32 and tf32).
 // --batch-min moves the engine's switch from one launch per call to the many-stream path, to compare the two;
 // --tiles forces the many-stream path's small or large tiles; --precision picks the many-stream path's arithmetic
@@ -23,6 +23,7 @@ using CharRnn.Inference.Tests.Cuda;
 // tile (0 = 128 x 128, 1 = 64 x 128, 2 = 32 x 64, 3 = 32 x 32, 4 = 128 x 128 wgmma, 5 = 64 x 128 wgmma, sm_90a with 16-bit operands only);
 // --no-pdl launches the tensor-core kernels without programmatic dependent launch (to measure what the overlap gains);
 // --no-fc32 leaves out the 32-row deep-ring greedy projection (TensorCoreKernels.GreedyProjection).
+// --no-early keeps every layer's products behind its wait for the previous kernel (TensorCoreKernels.RunsEarly).
 // Batch 1 is also measured through Generator.Generate (the public API end to end).
 var shape = (Layers: 2, Hidden: 512, Embedding: 512);
 bool greedyOnly = false;
@@ -33,6 +34,7 @@ bool profile = false;
 int? tensorCoreTile = null;
 bool programmaticLaunch = true;
 bool projection32 = true;
+bool earlyProducts = true;
 var defines = new List<string>();
 CudaPrecision[] precisions = [CudaPrecision.Float32, CudaPrecision.Tf32];
 var batchList = new List<int>();
@@ -61,6 +63,9 @@ for (int i = 0; i < args.Length; i++)
             break;
         case "--no-pdl":
             programmaticLaunch = false;
+            break;
+        case "--no-early":
+            earlyProducts = false;
             break;
         case "--no-fc32":
             projection32 = false;
@@ -118,6 +123,7 @@ for (int pi = 0; pi < precisions.Length; pi++)
     {
         tensorCores.ForcedLayerTile = tensorCoreTile;
         tensorCores.UseGreedyProjection32 = projection32;
+        tensorCores.UseEarlyProducts = earlyProducts;
     }
     if (batchMin is int min)
     {
@@ -127,7 +133,7 @@ for (int pi = 0; pi < precisions.Length; pi++)
     {
         engine.ResidentMaxStreams = cap;
     }
-    Console.WriteLine($"# device: {engine.DeviceName}; model {model.Dimensions}; many-stream path {engine.Precision}, tile {(tensorCoreTile?.ToString(CultureInfo.InvariantCulture) ?? "auto")}, programmatic launch {engine.ProgrammaticLaunch}, 32-row projection {projection32}; defines [{string.Join(' ', defines)}]; {engine.Configuration}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    Console.WriteLine($"# device: {engine.DeviceName}; model {model.Dimensions}; many-stream path {engine.Precision}, tile {(tensorCoreTile?.ToString(CultureInfo.InvariantCulture) ?? "auto")}, programmatic launch {engine.ProgrammaticLaunch}, 32-row projection {projection32}, early products {earlyProducts}; defines [{string.Join(' ', defines)}]; {engine.Configuration}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
     Console.WriteLine("| engine | sampling | batch | steps | us/step | us/char | chars/s |");
     Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
     // Precision changes only the many-stream path: smaller batches are measured with the first engine only.

@@ -315,7 +315,7 @@ internal sealed class CudaEngineSession : EngineSession
         long logitsPerStep = (long)Streams * Dimensions.VocabularySize;
         for (int t = 0; t < steps; t++)
         {
-            LaunchLayers(_tokensIn!.PointerAt((long)t * Streams));
+            LaunchLayers(_tokensIn!.PointerAt((long)t * Streams), early: false);
             if (wantLogits || (lastChunk && t + 1 == steps))
             {
                 LaunchProjection(wantLogits ? _logitsOut!.PointerAt(t * logitsPerStep) : 0);
@@ -337,6 +337,10 @@ internal sealed class CudaEngineSession : EngineSession
         int shared = e.ScratchInSharedMemory ? CudaInferenceEngine.Warps * 3 * vocab * sizeof(float) : 0;
         bool fusedGreedy = p.Temperature == 0.0f && e.TensorCores is not null && Streams >= TensorCoreKernels.GreedyProjectionMinStreams
             && e.Batch.FcPaddedN <= TensorCoreKernels.GreedyMaxColumns;
+        // The layers multiply their old h before waiting for the kernel before them (GemmParams.early): only in this
+        // loop, where every layer 0 after the first follows the greedy projection, which lets it begin only once the
+        // previous step's layers have finished, and the first follows sample_batch (no overlap).
+        bool early = fusedGreedy && e.TensorCores!.RunsEarly(Streams, e.Batch.PaddedN);
         long counter = p.Counter;
         ulong tokensOut = p.TokensOut;
         ulong RowOf(int step) => tokensOut + (ulong)((long)step * Streams * sizeof(int));
@@ -349,10 +353,10 @@ internal sealed class CudaEngineSession : EngineSession
                 e.SampleBatch.Launch(blocks, CudaInferenceEngine.BlockThreads, shared, _stream, p);
                 _afterTensorCoreKernel = false;
             }
-            LaunchLayers(_currentTokens.Pointer);
+            LaunchLayers(_currentTokens.Pointer, early);
             if (fusedGreedy)
             {
-                LaunchGreedyProjection(t + 1 < steps ? RowOf(t + 1) : 0);
+                LaunchGreedyProjection(t + 1 < steps ? RowOf(t + 1) : 0, early);
             }
             else
             {
@@ -362,7 +366,7 @@ internal sealed class CudaEngineSession : EngineSession
         }
     }
 
-    private void LaunchLayers(ulong tokens)
+    private void LaunchLayers(ulong tokens, bool early)
     {
         var e = _engine;
         var batch = e.Batch;
@@ -399,6 +403,7 @@ internal sealed class CudaEngineSession : EngineSession
                 PaddedK = layer.PaddedK,
                 PaddedN = batch.PaddedN,
                 Aligned = layer.InputWidth % OperandChunk == 0 && hidden % OperandChunk == 0 ? 1 : 0,
+                Early = early ? 1 : 0,
             };
             if (tile is { } t)
             {
@@ -442,10 +447,13 @@ internal sealed class CudaEngineSession : EngineSession
     }
 
     // The projection with greedy sampling fused: tokens to _currentTokens and, unless 0, to the output row tokensOut.
-    private void LaunchGreedyProjection(ulong tokensOut)
+    // early: the next layer 0 multiplies before its wait, so this kernel signals it only after its own wait.
+    private void LaunchGreedyProjection(ulong tokensOut, bool early)
     {
         var tile = _engine.TensorCores!.GreedyProjection(Streams);
-        var q = new GreedyProjectionParams { Gemm = ProjectionParams(0), NextTokens = _currentTokens.Pointer, TokensOut = tokensOut };
+        var gemm = ProjectionParams(0);
+        gemm.Early = early ? 1 : 0;
+        var q = new GreedyProjectionParams { Gemm = gemm, NextTokens = _currentTokens.Pointer, TokensOut = tokensOut };
         LaunchTensorCore(tile, tile.Blocks(Streams, TensorCoreKernels.GreedyMaxColumns), q);
     }
 

@@ -4,7 +4,7 @@ namespace CharRnn.Inference.Cuda;
 
 /// <summary>
 /// Mirror of <c>struct GreedyFcParams</c> in Kernels/lstm_tensorcore.cu: the projection's <see cref="GemmParams"/>
-/// (96 bytes) and where its fused greedy sampling writes each stream's token.
+/// (112 bytes) and where its fused greedy sampling writes each stream's token.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct GreedyProjectionParams

@@ -56,7 +56,7 @@ internal struct LayerWeightsDescriptor
 }
 
 /// <summary>
-/// Mirror of <c>struct GemmParams</c> in Kernels/lstm_persistent.cu (9 pointers, then 8 32-bit fields; 104 bytes, no
+/// Mirror of <c>struct GemmParams</c> in Kernels/lstm_persistent.cu (9 pointers, then 10 32-bit fields; 112 bytes, no
 /// padding): one layer (or the projection) of one step on the many-stream path.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
@@ -79,6 +79,8 @@ internal struct GemmParams
     public int PaddedN;
     public int N;
     public int Aligned;
+    public int Early;
+    public int Pad;
 }
 
 /// <summary>

@@ -38,7 +38,7 @@ internal sealed class TensorCoreKernels
             ?
             [
                 new Tile(module.GetFunction("lstm_tc_wgmma"), 128, 128, 256, SharedBytes(128, 128, 128, 3, 0), Overlap: true),
-                new Tile(module.GetFunction("lstm_tc_wgmma64"), 64, 128, 128, SharedBytes(64, 128, 128, 4, 0), Overlap: true),
+                new Tile(module.GetFunction("lstm_tc_wgmma64"), 64, 128, 256, SharedBytes(64, 128, 128, 4, 0), Overlap: true),
             ]
             : [];
         // Largest tiles first; each line mirrors an extern "C" kernel's template arguments (rows, columns, threads, bytes
@@ -97,8 +97,8 @@ internal sealed class TensorCoreKernels
     /// <summary>
     /// The wgmma tiles, largest first, where the module is compiled for sm_90a (<see cref="ModuleArchitecture"/>), else
     /// none: lstm_tc_wgmma (128 x 128, two warpgroups, a ring of 3 K tiles of 128 bytes with no padding) and
-    /// lstm_tc_wgmma64 (64 x 128, one warpgroup, a ring of 4). <see cref="LayerTile"/> prefers them to the mma.sync
-    /// tiles. Measured on the H200 (standalone harness, FP16, seed shape, the fused kernels back to back): the 128 x 128
+    /// lstm_tc_wgmma64 (64 x 128 as two warpgroups of 64 x 64, a ring of 4). <see cref="LayerTile"/> prefers them to
+    /// the mma.sync tiles. Measured on the H200 (standalone harness, FP16, seed shape, the fused kernels back to back): the 128 x 128
     /// one took 48.0 us for layer 1 and 35.2 for layer 0 at 4096 streams against lstm_tc_large's 68.5 and 46.8, and 25.0
     /// against 36.1 for layer 1 at 2048.
     /// </summary>
@@ -118,6 +118,17 @@ internal sealed class TensorCoreKernels
     /// Benchmarks and tests only: false leaves out the 32-row deep-ring projection (<see cref="GreedyProjection"/>).
     /// </summary>
     internal bool UseGreedyProjection32 { get; set; } = true;
+
+    /// <summary>Benchmarks and tests only: false keeps every layer's products behind its wait (<see cref="RunsEarly"/>).</summary>
+    internal bool UseEarlyProducts { get; set; } = true;
+
+    /// <summary>
+    /// Whether greedy steps of <paramref name="streams"/> streams launch their layers early (GemmParams.early): the
+    /// wgmma tiles multiply a layer's old h before waiting for the kernel before them: layer 0's products overlap the
+    /// previous step's projection, and in the 128 x 128 tile (whose K order puts h first) layer 1's own-h half overlaps
+    /// layer 0. Measured in lstm_tensorcore.cu's kernel comments.
+    /// </summary>
+    public bool RunsEarly(int streams, int paddedN) => UseEarlyProducts && WarpgroupTiles.Contains(LayerTile(streams, paddedN));
 
     /// <summary>
     /// The projection with greedy sampling fused (<see cref="GreedyProjectionParams"/>) for <paramref name="streams"/>

@@ -318,6 +318,56 @@ public sealed class TensorCoreTests(CudaPrecision precision)
     }
 
     /// <summary>
+    /// Greedy steps on the wgmma tiles multiply each layer's old h before waiting for the kernel before them
+    /// (TensorCoreKernels.RunsEarly), in the same K order as launches that wait first. A read of h that came too early
+    /// would see the step before's values; tokens and logits must match the waiting launches bit for bit, over two
+    /// calls (each call's first step follows sample_batch, the others the greedy projection).
+    /// </summary>
+    [TestCase(4096)]
+    [TestCase(1000)]
+    [TestCase(2117)]
+    public void Early_products_give_the_results_of_waiting_ones(int streams)
+    {
+        const int primeLength = 4, steps = 10;
+        var model = SeededModels.Create(2, 512, 512, seed: 12);
+        var (_, gpu) = Engines("early 2x512x512", model);
+        var tensorCores = gpu.TensorCores!;
+        if (!tensorCores.RunsEarly(streams, gpu.Batch.PaddedN))
+        {
+            Assert.Ignore($"{precision} on {gpu.DeviceName} does not run the wgmma tiles at {streams} streams, so no layer runs early");
+        }
+        int vocab = model.Dimensions.VocabularySize;
+        var random = new Random(streams);
+        var prime = Enumerable.Range(0, primeLength * streams).Select(_ => random.Next(vocab)).ToArray();
+        (int[] Tokens, float[] Logits) Run(bool early)
+        {
+            tensorCores.UseEarlyProducts = early;
+            try
+            {
+                var tokens = new int[steps * streams];
+                var logits = new float[streams * vocab];
+                using var session = ManyStreamSession(gpu, streams);
+                session.Feed(prime, primeLength);
+                session.Generate(steps / 2, SamplingOptions.Greedy, 0, 0, tokens.AsSpan(0, steps / 2 * streams));
+                session.Generate(steps / 2, SamplingOptions.Greedy, 0, steps / 2, tokens.AsSpan(steps / 2 * streams));
+                session.ReadLogits(logits);
+                return (tokens, logits);
+            }
+            finally
+            {
+                tensorCores.UseEarlyProducts = true;
+            }
+        }
+        var waiting = Run(early: false);
+        var early = Run(early: true);
+        Assert.Multiple(() =>
+        {
+            Assert.That(early.Tokens, Is.EqualTo(waiting.Tokens), "greedy tokens");
+            Assert.That(early.Logits, Is.EqualTo(waiting.Logits), "the last step's logits");
+        });
+    }
+
+    /// <summary>
     /// A state saved from a many-stream session and restored into a fresh one continues bit for bit as the first
     /// session does. With 16-bit operands the products read a narrowed copy of h, which a restore must rebuild from
     /// the float32 h it is given (tc_narrow_h) exactly as the layers would have written it.

@@ -806,6 +806,10 @@ struct GemmParams
     int np;
     int n;                 // projection: output columns (vocabulary)
     int aligned;           // xw and hidden are multiples of 16 bytes' worth of elements (16-byte loads of [x | h])
+    int early;             // tensor cores, greedy steps (lstm_tensorcore.cu, tc_wgmma_lstm): the wgmma layer may read its
+                           // own old h before waiting for the previous kernel; the greedy projection, which precedes
+                           // layer 0, then signals the next kernel only after its wait
+    int pad;
 };
 
 // BM x BN output tile per block, TM x 8 outputs per thread, K split over KS slices of threads (slice q takes K tiles

@@ -390,8 +390,11 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
     };
 
     // The first stages' weights are copied before waiting for the previous kernel (they join the first stage's copy
-    // group, so every wait below still covers them).
-    tc_launch_dependents();
+    // group, so every wait below still covers them). A greedy projection followed by an early layer 0 (g.early,
+    // tc_wgmma_lstm) lets that kernel begin only after this one's wait: by then every kernel before this one has
+    // finished, so the old h that layer 0 and layer 1 read before their own waits is final.
+    const bool signal_late = GREEDY && g.early;
+    if (!signal_late) tc_launch_dependents();
     const int tiles = (kp + BK - 1) / BK;
 #pragma unroll
     for (int st = 0; st < STAGES - 1; ++st)
@@ -399,6 +402,7 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
         if (st < tiles) load_b(st, st * BK);
     }
     tc_wait_previous();
+    if (signal_late) tc_launch_dependents();
 
     if (LSTM)
     {
@@ -621,6 +625,23 @@ __device__ __forceinline__ void tc_wgmma_n128(float (&d)[64], unsigned long long
                  : "l"(da), "l"(db), "r"(1));
 }
 
+__device__ __forceinline__ void tc_wgmma_n64(float (&d)[32], unsigned long long da, unsigned long long db)
+{
+    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
+                 "wgmma.mma_async.sync.aligned.m64n64k16.f32" TC_WG_TYPES " "
+                 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, %32, %33, p, 1, 1, 0, 0;\n}"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
+                 : "l"(da), "l"(db), "r"(1));
+}
+
+// One m64 x NW x k16 product per warpgroup: NW = 128 or 64 columns.
+template <int NW>
+__device__ __forceinline__ void tc_wgmma(float (&d)[NW / 2], unsigned long long da, unsigned long long db)
+{
+    if constexpr (NW == 128) tc_wgmma_n128(d, da, db);
+    else tc_wgmma_n64(d, da, db);
+}
+
 // Shared-memory matrix descriptor of a K-major operand with the 128-byte swizzle: start address, leading byte offset
 // 16 (unused), stride byte offset 1024 (8 rows of 128 bytes), layout type 1 (128-byte swizzle).
 __device__ __forceinline__ unsigned long long tc_wg_descriptor(unsigned int address)
@@ -639,19 +660,21 @@ __device__ __forceinline__ void tc_wg_fence_registers(float (&d)[R])
     for (int i = 0; i < R; ++i) asm volatile("" : "+f"(d[i]) :: "memory");
 }
 
-// WG warpgroups of 64 rows each: a (64 WG) x 128 tile. Dynamic shared memory: STAGES * (64 WG + 128) rows of 128 bytes,
-// then 64 WG ints of tokens (TensorCoreKernels.SharedBytes with no padding). np is a multiple of the tile's 128 columns
-// (BatchWeights.TileColumns).
-template <int WG, int STAGES>
+// WG_M x WG_N warpgroups, each 64 rows by 128 / WG_N columns: a (64 WG_M) x 128 tile. Dynamic shared memory: STAGES *
+// (64 WG_M + 128) rows of 128 bytes, then 64 WG_M ints of tokens (TensorCoreKernels.SharedBytes with no padding). np
+// is a multiple of the tile's 128 columns (BatchWeights.TileColumns). H_FIRST: the order of K (below); which tile
+// gains from which order was measured (the kernels' comments).
+template <int WG_M, int WG_N, int STAGES, bool H_FIRST>
 __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
 {
     // First of all, so that the next kernel's blocks may take multiprocessors as soon as this one's leave them (it
     // waits for this one before reading anything this one writes).
     tc_launch_dependents();
-    constexpr int BM = 64 * WG, BN = 128, THREADS_ = 128 * WG, ROW = 128, BK = ROW / TC_BYTES;   // BK elements = ROW bytes
+    constexpr int BM = 64 * WG_M, BN = 128, THREADS_ = 128 * WG_M * WG_N, ROW = 128, BK = ROW / TC_BYTES;   // BK elements = ROW bytes
+    constexpr int NW = BN / WG_N;   // columns per warpgroup
     constexpr int CHUNKS = ROW / 16, ROWS_PER_PASS = THREADS_ / CHUNKS;
     constexpr int LA = BM / ROWS_PER_PASS, LB = BN / ROWS_PER_PASS;
-    constexpr int A_BYTES = BM * ROW, STAGE_BYTES = (BM + BN) * ROW, R = BN / 2;
+    constexpr int A_BYTES = BM * ROW, STAGE_BYTES = (BM + BN) * ROW, R = NW / 2;
     constexpr int AHEAD = STAGES - 2;   // K tiles in flight beyond the two being multiplied
     static_assert(AHEAD >= 1, "the ring needs a stage in flight beyond the two being multiplied");
     extern __shared__ __align__(1024) unsigned char tc_smem[];
@@ -659,7 +682,7 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
     // threadIdx.x < THREADS_; the modulo tells the compiler so: shorter index arithmetic, and faster steps (measured in
     // docs/PERFORMANCE.md, 08:49 summary).
     const int tid = threadIdx.x % THREADS_, warp = tid >> 5, lane = tid & 31, grp = lane >> 2, tig = lane & 3;
-    const int wg = warp >> 2;   // warpgroup: rows 64 wg .. 64 wg + 63 of the tile
+    const int wg_m = (warp >> 2) / WG_N, wg_n = (warp >> 2) % WG_N;   // warpgroup: rows 64 wg_m.., columns NW wg_n..
     const int tilesN = g.np / BN;
     const int n0 = (blockIdx.x % tilesN) * BN, m0 = (blockIdx.x / tilesN) * BM;
     const int B = g.streams, H = g.hidden, xw = g.xw, K = g.k, kp = g.kp;
@@ -721,20 +744,53 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
         }
     };
 
-    // As in tc_gemm: the first stages' weights are copied before waiting for the previous kernel.
-    const int tiles = (kp + BK - 1) / BK;
-#pragma unroll
-    for (int st = 0; st < AHEAD; ++st)
-    {
-        if (st < tiles) load_b(st, st * BK);
-    }
-    tc_wait_previous();
+    // With H_FIRST the K tiles of this layer's own old h come first, then those of x (the layer below's new h), in
+    // every launch, so that early and plain launches add the products in one order. Early (greedy steps, g.early): the
+    // h tiles are multiplied before waiting for the previous kernel; only the x tiles and the epilogue (tokens, c) wait;
+    // without H_FIRST only a layer with no x (layer 0) runs early. The host
+    // sets it only where the kernel before this one began after everything that writes that h had finished: the greedy
+    // projection, which then signals its dependents only after its own wait (tc_gemm), before layer 0; layer 0, which
+    // began after that projection's signal, before layer 1. Layer 0 (x empty, its input comes from the table) then
+    // computes all of its products while the projection before it runs. Where a K tile would straddle x and h (xw not
+    // a multiple of BK) or operands are copied element by element, K stays in plain order and nothing runs early.
+    const int tiles = (kp + BK - 1) / BK, x_tiles = xw / BK;
+    const bool h_first = H_FIRST && g.aligned && x_tiles * BK == xw;
+    const bool early = g.early && g.aligned && (xw == 0 || h_first);
+    const int first = h_first ? x_tiles : 0;   // the K tile multiplied first; the order wraps around to tile 0
+    auto k_of = [&](int kt) { const int t = kt + first; return (t < tiles ? t : t - tiles) * BK; };
     int* stok = reinterpret_cast<int*>(tc_smem + STAGES * STAGE_BYTES);
-    for (int r = tid; r < BM; r += THREADS_) stok[r] = g.tokens && m0 + r < B ? g.tokens[m0 + r] : 0;
+    auto read_tokens = [&]()
+    {
+        for (int r = tid; r < BM; r += THREADS_) stok[r] = g.tokens && m0 + r < B ? g.tokens[m0 + r] : 0;
+    };
+    // As in tc_gemm: the first stages' weights are copied before waiting for the previous kernel.
 #pragma unroll
     for (int st = 0; st < AHEAD; ++st)
     {
-        if (st < tiles) load_a(st, st * BK);
+        if (st < tiles) load_b(st, k_of(st));
+    }
+    bool waited = !early;
+    auto wait_before = [&](int k0)
+    {
+        if (!waited && k0 < xw)
+        {
+            tc_wait_previous();
+            waited = true;
+        }
+    };
+    if (!early)
+    {
+        tc_wait_previous();
+        read_tokens();
+    }
+#pragma unroll
+    for (int st = 0; st < AHEAD; ++st)
+    {
+        if (st < tiles)
+        {
+            wait_before(k_of(st));
+            load_a(st, k_of(st));
+        }
         tc_commit();
     }
 
@@ -751,18 +807,20 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
         const int next = kt + AHEAD;
         if (next < tiles)
         {
-            load_a(next % STAGES, next * BK);
-            load_b(next % STAGES, next * BK);
+            const int k0 = k_of(next);
+            wait_before(k0);
+            load_a(next % STAGES, k0);
+            load_b(next % STAGES, k0);
         }
         tc_commit();
-        const unsigned int a_tile = base_address + (kt % STAGES) * STAGE_BYTES + wg * 64 * ROW;
-        const unsigned int b_tile = base_address + (kt % STAGES) * STAGE_BYTES + A_BYTES;
+        const unsigned int a_tile = base_address + (kt % STAGES) * STAGE_BYTES + wg_m * 64 * ROW;
+        const unsigned int b_tile = base_address + (kt % STAGES) * STAGE_BYTES + A_BYTES + wg_n * NW * ROW;
         tc_wg_fence_registers(d);
         asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
 #pragma unroll
         for (int kk = 0; kk < ROW; kk += 32)
         {
-            tc_wgmma_n128(d, tc_wg_descriptor(a_tile + kk), tc_wg_descriptor(b_tile + kk));
+            tc_wgmma<NW>(d, tc_wg_descriptor(a_tile + kk), tc_wg_descriptor(b_tile + kk));
         }
         asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
         tc_wg_wait<1>();
@@ -770,6 +828,11 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
     }
     tc_wg_wait<0>();
     tc_wg_fence_registers(d);
+    if (early)
+    {
+        if (!waited) tc_wait_previous();
+        read_tokens();   // visible to the epilogue after the barriers below
+    }
 
     // The accumulators (m64n128: per warp 16 rows, the m16n8 fragment layout repeated over 16 column groups) become a
     // [BM][BN] tile of pre-activations in the idle ring, which tc_lstm_cells walks by unit column.
@@ -777,11 +840,11 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
     static_assert(BM * SLD * 4 <= STAGES * STAGE_BYTES, "the pre-activation tile must fit in the ring");
     tc_wait<0>();
     __syncthreads();   // every warpgroup is done reading the ring
-    const int r = wg * 64 + (warp & 3) * 16 + grp;
+    const int r = wg_m * 64 + (warp & 3) * 16 + grp;
 #pragma unroll
-    for (int j = 0; j < BN / 8; ++j)
+    for (int j = 0; j < NW / 8; ++j)
     {
-        float* p = sm + r * SLD + j * 8 + 2 * tig;
+        float* p = sm + r * SLD + wg_n * NW + j * 8 + 2 * tig;
         *reinterpret_cast<float2*>(p) = make_float2(d[4 * j], d[4 * j + 1]);
         *reinterpret_cast<float2*>(p + 8 * SLD) = make_float2(d[4 * j + 2], d[4 * j + 3]);
     }
@@ -809,10 +872,19 @@ extern "C" __global__ void __launch_bounds__(128) lstm_tc_small(const GemmParams
 #if TC_WGMMA
 // 128 x 128, two warpgroups of wgmma, K tiles of 128 bytes in a ring of 3 (97 KB), two blocks per multiprocessor:
 // sm_90a only, chosen instead of lstm_tc_large (TensorCoreKernels.LayerTile: 2048 streams and more at the seed shape).
-extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_wgmma(const GemmParams g) { tc_wgmma_lstm<2, 3>(g); }
-// 64 x 128, one warpgroup, a ring of 4 (96 KB), two blocks per multiprocessor: twice the blocks of lstm_tc_wgmma, for
-// batches where that one leaves multiprocessors idle (1024 streams at the seed shape).
-extern "C" __global__ void __launch_bounds__(128, 2) lstm_tc_wgmma64(const GemmParams g) { tc_wgmma_lstm<1, 4>(g); }
+// K with h first, and both layers early in greedy steps. Measured on the H100 (Float16, seed shape, us per step at
+// 2048 / 4096 streams, same call, alternated): 44.2-44.6 / 82.2-82.4 against 44.9-45.9 / 84.8-85.9 in plain order
+// without early, and 44.8-46.0 / 85.6-86.4 with h first but not early.
+extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_wgmma(const GemmParams g) { tc_wgmma_lstm<2, 1, 3, true>(g); }
+// 64 x 128 as two warpgroups of 64 x 64 side by side (each copies half of every K tile, multiplies m64n64 and updates
+// half the cells), a ring of 4 (96 KB), two blocks per multiprocessor: twice the blocks of lstm_tc_wgmma, for batches
+// where that one leaves multiprocessors idle (1024 streams at the seed shape). K in plain order (x, then h): only
+// layer 0 (no x) runs early. Measured on the H100 (Float16, seed shape, 1024 streams, us per step, same call,
+// alternated): 28.67-28.91 against 29.78-29.98 for one warpgroup of 64 x 128 (16 warps per multiprocessor rather than
+// 8: Nsight Compute had shown that kernel's warps issuing an instruction every 4.5-4.9 cycles with 2 warps per
+// scheduler); with h first and layer 1 early as well, 29.43-29.66; without early, 29.49. One block of four warpgroups
+// (128 x 128, a ring of 6) per multiprocessor: 32.3-32.5 at 1024, 112-114 at 4096 against 82.6-82.7.
+extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_wgmma64(const GemmParams g) { tc_wgmma_lstm<1, 2, 4, false>(g); }
 #endif
 // The projection: 32 x 32 tiles (the padded vocabulary is a multiple of 32).
 extern "C" __global__ void __launch_bounds__(128) fc_tc(const GemmParams g) { tc_gemm<32, 32, 16, 16, 128, 6, false, false, false>(g); }
