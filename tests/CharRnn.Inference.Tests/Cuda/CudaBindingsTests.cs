@@ -55,7 +55,7 @@ public sealed class CudaBindingsTests
         {
             Assert.That(Unsafe.SizeOf<RunParams>(), Is.EqualTo(200));
             Assert.That(Unsafe.SizeOf<LayerWeightsDescriptor>(), Is.EqualTo(24));
-            Assert.That(Unsafe.SizeOf<GemmParams>(), Is.EqualTo(104));
+            Assert.That(Unsafe.SizeOf<GemmParams>(), Is.EqualTo(112));
             Assert.That(Unsafe.SizeOf<NarrowParams>(), Is.EqualTo(24));
         });
         string source = CudaInferenceEngine.ReadKernelSource([TensorCoreKernels.SourceFile]);
