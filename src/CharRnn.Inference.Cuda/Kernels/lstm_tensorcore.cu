@@ -747,12 +747,12 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
     // With H_FIRST the K tiles of this layer's own old h come first, then those of x (the layer below's new h), in
     // every launch, so that early and plain launches add the products in one order. Early (greedy steps, g.early): the
     // h tiles are multiplied before waiting for the previous kernel; only the x tiles and the epilogue (tokens, c) wait;
-    // without H_FIRST only a layer with no x (layer 0) runs early. The host
-    // sets it only where the kernel before this one began after everything that writes that h had finished: the greedy
-    // projection, which then signals its dependents only after its own wait (tc_gemm), before layer 0; layer 0, which
-    // began after that projection's signal, before layer 1. Layer 0 (x empty, its input comes from the table) then
-    // computes all of its products while the projection before it runs. Where a K tile would straddle x and h (xw not
-    // a multiple of BK) or operands are copied element by element, K stays in plain order and nothing runs early.
+    // without H_FIRST only a layer with no x (layer 0) runs early. The host sets it only where the kernel before this
+    // one began after everything that writes that h had finished: the greedy projection, which then signals its
+    // dependents only after its own wait (tc_gemm), before layer 0; layer 0, which began after that projection's signal,
+    // before layer 1. Layer 0 (x empty, its input comes from the table) then computes all of its products while the
+    // projection before it runs. Where a K tile would straddle x and h (xw not a multiple of BK) or operands are copied
+    // element by element, K stays in plain order and nothing runs early.
     const int tiles = (kp + BK - 1) / BK, x_tiles = xw / BK;
     const bool h_first = H_FIRST && g.aligned && x_tiles * BK == xw;
     const bool early = g.early && g.aligned && (xw == 0 || h_first);
