@@ -450,7 +450,7 @@ internal sealed class CudaEngineSession : EngineSession
     // early: the next layer 0 multiplies before its wait, so this kernel signals it only after its own wait.
     private void LaunchGreedyProjection(ulong tokensOut, bool early)
     {
-        var tile = _engine.TensorCores!.GreedyProjection(Streams);
+        var tile = _engine.TensorCores!.GreedyProjection(Streams, early);
         var gemm = ProjectionParams(0);
         gemm.Early = early ? 1 : 0;
         var q = new GreedyProjectionParams { Gemm = gemm, NextTokens = _currentTokens.Pointer, TokensOut = tokensOut };

@@ -27,6 +27,8 @@ internal sealed class TensorCoreKernels
 
     private readonly Tile[] _layerTiles;
     private readonly Tile _greedyProjection;
+    // 32 rows, a ring of 4: leaves room for a layer block beside it (early greedy steps).
+    private readonly Tile _greedyProjection32;
     // The deep-ring greedy projections that the device's shared memory allows, 16 rows per block before 32.
     private readonly Tile[] _deepGreedyProjections;
     private readonly int _multiprocessors;
@@ -58,6 +60,7 @@ internal sealed class TensorCoreKernels
         ];
         Projection = TileOf(module, "fc_tc", 32, 32, 128, 128, 6, ldmatrix: false);
         _greedyProjection = TileOf(module, "fc_tc_greedy", 16, GreedyMaxColumns, 128, 128, 4, ldmatrix: false);
+        _greedyProjection32 = TileOf(module, "fc_tc_greedy32", 32, GreedyMaxColumns, 256, 128, 4, ldmatrix: false);
         // The deep rings (16 and 32 rows per block) need 182-203 and 207-231 KB of shared memory: Hopper has them (TF32's
         // 32-row ring all but 2 KB of its 227), an A100 (163 KB) or an sm_86/89 card (99 KB) does not, and runs the
         // regular kernel at every batch.
@@ -69,7 +72,7 @@ internal sealed class TensorCoreKernels
                 TileOf(module, "fc_tc_greedy_deep32", 32, GreedyMaxColumns, 256, 128, 9, ldmatrix: false),
             }.Where(tile => tile.SharedBytes <= device.MaxSharedMemoryPerBlockOptin),
         ];
-        foreach (var tile in _layerTiles.Append(Projection).Append(_greedyProjection).Concat(_deepGreedyProjections).Concat(WarpgroupTiles))
+        foreach (var tile in _layerTiles.Append(Projection).Append(_greedyProjection).Append(_greedyProjection32).Concat(_deepGreedyProjections).Concat(WarpgroupTiles))
         {
             if (tile.SharedBytes > device.MaxSharedMemoryPerBlockOptin)
             {
@@ -133,11 +136,17 @@ internal sealed class TensorCoreKernels
     /// <summary>
     /// The projection with greedy sampling fused (<see cref="GreedyProjectionParams"/>) for <paramref name="streams"/>
     /// streams: one column tile of <see cref="GreedyMaxColumns"/>, so only for padded vocabularies up to that; its blocks
-    /// are <c>Blocks(streams, GreedyMaxColumns)</c>. A deep-ring kernel (one block per multiprocessor) when all its
-    /// blocks fit at once, 16 rows per block before 32, else the one whose blocks run two to a multiprocessor.
+    /// are <c>Blocks(streams, GreedyMaxColumns)</c>. The 16-row deep-ring kernel (one block per multiprocessor) when
+    /// all its blocks fit at once; else, when the layers run early (<paramref name="early"/>), the 32-row kernel with a
+    /// ring of 4, beside whose blocks the next layer 0's fit; else the 32-row deep ring when its blocks all fit, else
+    /// the one whose blocks run two to a multiprocessor.
     /// </summary>
-    public Tile GreedyProjection(int streams)
+    public Tile GreedyProjection(int streams, bool early)
     {
+        if (early && _deepGreedyProjections.Length > 0 && _deepGreedyProjections[0].Blocks(streams, GreedyMaxColumns) > _multiprocessors)
+        {
+            return _greedyProjection32;
+        }
         foreach (var deep in _deepGreedyProjections)
         {
             if ((deep.Rows < 32 || UseGreedyProjection32) && deep.Blocks(streams, GreedyMaxColumns) <= _multiprocessors)
