@@ -29,7 +29,8 @@ internal sealed class TensorCoreKernels
     private readonly Tile _greedyProjection;
     // 32 rows, a ring of 4: leaves room for a layer block beside it (early greedy steps).
     private readonly Tile _greedyProjection32;
-    // The deep-ring greedy projections that the device's shared memory allows, 16 rows per block before 32.
+    // The deep-ring greedy projections that the device's shared memory allows, 16 rows per block before 32 (the 16-row
+    // one needs less, so it is first whenever the list is not empty).
     private readonly Tile[] _deepGreedyProjections;
     private readonly int _multiprocessors;
 
@@ -101,9 +102,9 @@ internal sealed class TensorCoreKernels
     /// The wgmma tiles, largest first, where the module is compiled for sm_90a (<see cref="ModuleArchitecture"/>), else
     /// none: lstm_tc_wgmma (128 x 128, two warpgroups, a ring of 3 K tiles of 128 bytes with no padding) and
     /// lstm_tc_wgmma64 (64 x 128 as two warpgroups of 64 x 64, a ring of 4). <see cref="LayerTile"/> prefers them to
-    /// the mma.sync tiles. Measured on the H200 (standalone harness, FP16, seed shape, the fused kernels back to back): the 128 x 128
-    /// one took 48.0 us for layer 1 and 35.2 for layer 0 at 4096 streams against lstm_tc_large's 68.5 and 46.8, and 25.0
-    /// against 36.1 for layer 1 at 2048.
+    /// the mma.sync tiles. Measured on the H200 (standalone harness, FP16, seed shape, the fused kernels back to back):
+    /// the 128 x 128 one took 48.0 us for layer 1 and 35.2 for layer 0 at 4096 streams against lstm_tc_large's 68.5 and
+    /// 46.8, and 25.0 against 36.1 for layer 1 at 2048.
     /// </summary>
     public IReadOnlyList<Tile> WarpgroupTiles { get; }
 
