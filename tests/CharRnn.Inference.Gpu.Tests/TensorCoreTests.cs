@@ -224,7 +224,8 @@ public sealed class TensorCoreTests(CudaPrecision precision)
     /// </summary>
     [TestCase(TensorCoreKernels.GreedyProjectionMinStreams, 1)]
     [TestCase(TensorCoreKernels.GreedyProjectionMinStreams + 77, 2)]
-    [TestCase(4096 + 77, 2)]   // 32 rows per block on a 132-multiprocessor card (fc_tc_greedy_deep32)
+    [TestCase(1024 + 77, 2)]
+    [TestCase(4096 + 77, 2)]   // 32 rows per block on a 132-multiprocessor card (fc_tc_greedy_deep32, or fc_tc_greedy32 where the layers run early)
     public void Fused_greedy_tokens_are_the_argmax_of_the_logits(int streams, int calls)
     {
         const int primeLength = 6, steps = 24;
@@ -326,6 +327,7 @@ public sealed class TensorCoreTests(CudaPrecision precision)
     [TestCase(4096)]
     [TestCase(1000)]
     [TestCase(2117)]
+    [TestCase(320)]
     public void Early_products_give_the_results_of_waiting_ones(int streams)
     {
         const int primeLength = 4, steps = 10;
