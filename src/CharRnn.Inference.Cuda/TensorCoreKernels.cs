@@ -148,13 +148,14 @@ internal sealed class TensorCoreKernels
     /// </summary>
     public Tile GreedyProjection(int streams, bool early)
     {
-        if (early && _deepGreedyProjections.Length > 0 && _deepGreedyProjections[0].Blocks(streams, GreedyMaxColumns) > _multiprocessors)
+        bool AllAtOnce(Tile tile) => tile.Blocks(streams, GreedyMaxColumns) <= _multiprocessors;
+        if (early && _deepGreedyProjections.Length > 0 && !AllAtOnce(_deepGreedyProjections[0]))
         {
             return _greedyProjection32;
         }
         foreach (var deep in _deepGreedyProjections)
         {
-            if ((deep.Rows < 32 || UseGreedyProjection32) && deep.Blocks(streams, GreedyMaxColumns) <= _multiprocessors)
+            if ((deep.Rows < 32 || UseGreedyProjection32) && AllAtOnce(deep))
             {
                 return deep;
             }

@@ -607,9 +607,10 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
 // float32 in a fixed order per output (K in order), as in tc_gemm, but grouped differently from the mma.sync tiles:
 // the tiles agree to rounding, not bit for bit. Measured on the H200 (standalone harness, FP16, 4096 streams, seed
 // shape, back-to-back launches): layer 1 48.0 us and layer 0 35.2 against lstm_tc_large's 68.5 and 46.8; the products
-// alone 34.7 and 20.1 against 59.1 and 34.1, so the cell update (then IEEE expf/tanhf; now TC_FAST_CELLS) was the larger part. Slower:
-// 128 x 256 with one block per multiprocessor (51.9, 44.3: nothing overlaps its cell update), 64-byte K tiles in a
-// ring of 5 or 6 (53.9-54.8, 38.3-39.2), waiting for each tile's products before refilling (48.8, 36.2).
+// alone 34.7 and 20.1 against 59.1 and 34.1, so the cell update (then IEEE expf/tanhf; now TC_FAST_CELLS) was the
+// larger part. Slower: 128 x 256 with one block per multiprocessor (51.9, 44.3: nothing overlaps its cell update),
+// 64-byte K tiles in a ring of 5 or 6 (53.9-54.8, 38.3-39.2), waiting for each tile's products before refilling (48.8,
+// 36.2).
 #if TC_OPERAND == 1
 #define TC_WG_TYPES ".f16.f16"
 #else
@@ -788,8 +789,9 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
     {
         if (st < tiles)
         {
-            wait_before(k_of(st));
-            load_a(st, k_of(st));
+            const int k0 = k_of(st);
+            wait_before(k0);
+            load_a(st, k0);
         }
         tc_commit();
     }
@@ -834,8 +836,9 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
         read_tokens();   // visible to the epilogue after the barriers below
     }
 
-    // The accumulators (m64n128: per warp 16 rows, the m16n8 fragment layout repeated over 16 column groups) become a
-    // [BM][BN] tile of pre-activations in the idle ring, which tc_lstm_cells walks by unit column.
+    // The accumulators (m64 x NW: per warp 16 rows, the m16n8 fragment layout repeated over NW / 8 column groups) of
+    // every warpgroup become a [BM][BN] tile of pre-activations in the idle ring, which tc_lstm_cells walks by unit
+    // column.
     constexpr int SLD = BN + 8;
     static_assert(BM * SLD * 4 <= STAGES * STAGE_BYTES, "the pre-activation tile must fit in the ring");
     tc_wait<0>();
