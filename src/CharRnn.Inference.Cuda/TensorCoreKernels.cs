@@ -44,8 +44,8 @@ internal sealed class TensorCoreKernels
         WarpgroupTiles = UsesWarpgroupTile(device, precision)
             ?
             [
-                new Tile(module.GetFunction("lstm_tc_wgmma"), 128, 128, 256, SharedBytes(128, 128, 128, 3, 0), Overlap: true),
-                new Tile(module.GetFunction("lstm_tc_wgmma64"), 64, 128, 256, SharedBytes(64, 128, 128, 4, 0), Overlap: true),
+                new Tile(module.GetFunction("lstm_tc_wgmma"), 128, 128, 256, WarpgroupSharedBytes(128, 3), Overlap: true),
+                new Tile(module.GetFunction("lstm_tc_wgmma64"), 64, 128, 256, WarpgroupSharedBytes(64, 4), Overlap: true),
             ]
             : [];
         // Largest tiles first; each line mirrors an extern "C" kernel's template arguments (rows, columns, threads, bytes
@@ -229,6 +229,11 @@ internal sealed class TensorCoreKernels
     /// </summary>
     internal static int SharedBytes(int rows, int columns, int kBytes, int stages, int paddingBytes) =>
         stages * (rows + columns) * (kBytes + paddingBytes) + rows * sizeof(int);
+
+    // tc_wgmma_lstm's ring (rows of 128 bytes, no padding) and tokens, then the tile's old c: a float for each of the 32
+    // units of each row. 115,200 bytes for the 128-row tile: two blocks still fit in a Hopper multiprocessor's 228 KB
+    // with their 1 KB each of reserved shared memory.
+    private static int WarpgroupSharedBytes(int rows, int stages) => SharedBytes(rows, 128, 128, stages, 0) + rows * 32 * sizeof(float);
 
     // Rows are padded by 16 bytes for ldmatrix (which 16-bit operands always use), else by 32 (lstm_tensorcore.cu).
     private Tile TileOf(CudaModule module, string name, int rows, int columns, int threads, int kBytes, int stages, bool ldmatrix, bool overlap = true) =>
