@@ -233,7 +233,7 @@ internal sealed class TensorCoreKernels
     // tc_wgmma_lstm's ring (rows of 128 bytes, no padding) and tokens, then the tile's old c: a float for each of the 32
     // units of each row. 115,200 bytes for the 128-row tile: two blocks still fit in a Hopper multiprocessor's 228 KB
     // with their 1 KB each of reserved shared memory.
-    private static int WarpgroupSharedBytes(int rows, int stages) => SharedBytes(rows, 128, 128, stages, 0) + rows * 32 * sizeof(float);
+    internal static int WarpgroupSharedBytes(int rows, int stages) => SharedBytes(rows, 128, 128, stages, 0) + rows * 32 * sizeof(float);
 
     // Rows are padded by 16 bytes for ldmatrix (which 16-bit operands always use), else by 32 (lstm_tensorcore.cu).
     private Tile TileOf(CudaModule module, string name, int rows, int columns, int threads, int kBytes, int stages, bool ldmatrix, bool overlap = true) =>

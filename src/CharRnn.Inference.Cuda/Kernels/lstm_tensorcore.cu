@@ -191,12 +191,13 @@ __device__ __forceinline__ float tc_tanh(float x) { return tanhf(x); }
 
 // The fused LSTM epilogue of a BM x BN tile whose pre-activations (the products, without base) are staged in shared
 // memory as sm[BM][BN + 8], with stok[BM] layer 0's token of each row, and unless null sc[BM][BN / 4] the tile's old c
-// (copied in while the products ran: tc_wgmma_lstm). Each thread owns one unit column u of the tile
-// and walks rows, so a warp's loads of c and of the base entries and its stores of c and h are contiguous runs of a
-// row. Every global load of a batch is issued before any of its results are used (no store in between), so a block
-// waits about one L2 round trip per batch rather than one per row.
+// (copied in while the products ran: tc_wgmma_lstm). Each thread owns one unit column u of the tile and walks rows, so
+// a warp's loads of c and of the base entries and its stores of c and h are contiguous runs of a row. Every global load
+// of a batch is issued before any of its results are used (no store in between), so a block waits about one L2 round
+// trip per batch rather than one per row.
 template <int BM, int BN, int THREADS_>
-__device__ __forceinline__ void tc_lstm_cells(const GemmParams& g, const float* sm, const int* stok, int m0, int n0, const float* sc = nullptr)
+__device__ __forceinline__ void tc_lstm_cells(const GemmParams& g, const float* sm, const int* stok, int m0, int n0,
+                                              const float* sc = nullptr)
 {
     constexpr int SLD = BN + 8;
     constexpr int U = BN / 4, RS = THREADS_ / U, ROWS = BM / RS, CH = ROWS < 8 ? ROWS : 8;
@@ -603,7 +604,7 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
 // the hardware applies the swizzle to the full address. cp.async writes the tiles through the generic proxy and wgmma
 // reads them through the async proxy: each thread fences (fence.proxy.async) after its copies have landed, before the
 // barrier that publishes them. Each K tile's products stay in flight while the next tile's are issued; the stage
-// refilled is the one read two tiles ago, which every warpgroup has waited for by then. A ring of 3 (97 KB) lets two
+// refilled is the one read two tiles ago, which every warpgroup has waited for by then. A ring of 3 (96 KB) lets two
 // blocks share a multiprocessor, so one block's copies and cell updates overlap the other's products. Accumulation is
 // float32 in a fixed order per output (K in order), as in tc_gemm, but grouped differently from the mma.sync tiles:
 // the tiles agree to rounding, not bit for bit. Measured on the H200 (standalone harness, FP16, 4096 streams, seed
@@ -664,8 +665,8 @@ __device__ __forceinline__ void tc_wg_fence_registers(float (&d)[R])
 
 // WG_M x WG_N warpgroups, each 64 rows by 128 / WG_N columns: a (64 WG_M) x 128 tile. Dynamic shared memory: STAGES *
 // (64 WG_M + 128) rows of 128 bytes, then 64 WG_M ints of tokens and 64 WG_M x 32 floats of c
-// (TensorCoreKernels.WarpgroupSharedBytes). np is a multiple of the tile's 128 columns (BatchWeights.TileColumns). H_FIRST: the order of K (below); which tile
-// gains from which order was measured (the kernels' comments).
+// (TensorCoreKernels.WarpgroupSharedBytes). np is a multiple of the tile's 128 columns (BatchWeights.TileColumns).
+// H_FIRST: the order of K (below); which tile gains from which order was measured (the kernels' comments).
 template <int WG_M, int WG_N, int STAGES, bool H_FIRST>
 __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
 {
@@ -897,20 +898,21 @@ extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_medium(const GemmPa
 extern "C" __global__ void __launch_bounds__(128) lstm_tc_narrow(const GemmParams g) { tc_gemm<32, 64, 16, 32, 128, 6, true, false, false>(g); }
 extern "C" __global__ void __launch_bounds__(128) lstm_tc_small(const GemmParams g) { tc_gemm<32, 32, 16, 16, 128, 6, true, false, false>(g); }
 #if TC_WGMMA
-// 128 x 128, two warpgroups of wgmma, K tiles of 128 bytes in a ring of 3 (97 KB), two blocks per multiprocessor:
-// sm_90a only, chosen instead of lstm_tc_large (TensorCoreKernels.LayerTile: 2048 streams and more at the seed shape).
-// K with h first, and both layers early in greedy steps. Measured on the H100 (Float16, seed shape, us per step at
-// 2048 / 4096 streams, same call, alternated): 44.2-44.6 / 82.2-82.4 against 44.9-45.9 / 84.8-85.9 in plain order
-// without early, and 44.8-46.0 / 85.6-86.4 with h first but not early.
+// 128 x 128, two warpgroups of wgmma, K tiles of 128 bytes in a ring of 3 (96 KB; 113 KB with the tokens and c), two
+// blocks per multiprocessor: sm_90a only, chosen instead of lstm_tc_large (TensorCoreKernels.LayerTile: 2048 streams
+// and more at the seed shape). K with h first, and both layers early in greedy steps. Measured on the H100 (Float16,
+// seed shape, us per step at 2048 / 4096 streams, same call, alternated): 44.2-44.6 / 82.2-82.4 against 44.9-45.9 /
+// 84.8-85.9 in plain order without early, and 44.8-46.0 / 85.6-86.4 with h first but not early.
 extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_wgmma(const GemmParams g) { tc_wgmma_lstm<2, 1, 3, true>(g); }
 // 64 x 128 as two warpgroups of 64 x 64 side by side (each copies half of every K tile, multiplies m64n64 and updates
-// half the cells), a ring of 4 (96 KB), two blocks per multiprocessor: twice the blocks of lstm_tc_wgmma, for batches
-// where that one leaves multiprocessors idle (1024 streams at the seed shape). K in plain order (x, then h): only
-// layer 0 (no x) runs early. Measured on the H100 (Float16, seed shape, 1024 streams, us per step, same call,
-// alternated): 28.67-28.91 against 29.78-29.98 for one warpgroup of 64 x 128 (16 warps per multiprocessor rather than
-// 8: Nsight Compute had shown that kernel's warps issuing an instruction every 4.5-4.9 cycles with 2 warps per
-// scheduler); with h first and layer 1 early as well, 29.43-29.66; without early, 29.49. One block of four warpgroups
-// (128 x 128, a ring of 6) per multiprocessor: 32.3-32.5 at 1024, 112-114 at 4096 against 82.6-82.7.
+// half the cells), a ring of 4 (96 KB; 104 KB with the tokens and c), two blocks per multiprocessor: twice the blocks
+// of lstm_tc_wgmma, for batches where that one leaves multiprocessors idle (1024 streams at the seed shape). K in plain
+// order (x, then h): only layer 0 (no x) runs early. Measured on the H100 (Float16, seed shape, 1024 streams, us per
+// step, same call, alternated): 28.67-28.91 against 29.78-29.98 for one warpgroup of 64 x 128 (16 warps per
+// multiprocessor rather than 8: Nsight Compute had shown that kernel's warps issuing an instruction every 4.5-4.9
+// cycles with 2 warps per scheduler); with h first and layer 1 early as well, 29.43-29.66; without early, 29.49. One
+// block of four warpgroups (128 x 128, a ring of 6) per multiprocessor: 32.3-32.5 at 1024, 112-114 at 4096 against
+// 82.6-82.7.
 extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_wgmma64(const GemmParams g) { tc_wgmma_lstm<1, 2, 4, false>(g); }
 #endif
 // The projection: 32 x 32 tiles (the padded vocabulary is a multiple of 32).
