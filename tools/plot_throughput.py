@@ -16,8 +16,9 @@ OUT = ROOT / "docs" / "perf" / "gpu-throughput.svg"
 
 # Seed shape (2 x 512, vocabulary 65), layer 0's input projection from the table: 2 x (R0 + [W1 | R1] + FC) flops/char.
 FLOPS_PER_CHAR = 2 * (2048 * 512 + 2048 * 1024 + 65 * 512)
-# Ceilings drawn as dashed lines: H100 SXM and H200 dense peaks (the same figures for both) (FP32 SIMT, TF32 and FP16 tensor cores, the vendor's figures), and the
-# latency floor of one character every 2.5 us per stream (FACTS.md section 5: one grid-wide exchange per layer).
+# Ceilings drawn as dashed lines: the dense peaks of FP32 SIMT, TF32 and FP16 tensor cores (the vendor's figures, the
+# same for the H100 SXM and the H200), and the latency floor of one character every 2.5 us per stream (FACTS.md
+# section 5: one grid-wide exchange per layer).
 FLOORS = [
     ("FP32 peak (67 TFLOP/s)", lambda b: 67e12 / FLOPS_PER_CHAR),
     ("TF32 tensor peak (495 TFLOP/s)", lambda b: 495e12 / FLOPS_PER_CHAR),
