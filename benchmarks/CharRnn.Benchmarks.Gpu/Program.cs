@@ -32,6 +32,7 @@ int tiles = 0;
 int? residentMax = null;
 bool profile = false;
 int? tensorCoreTile = null;
+int? greedyProjection = null;
 bool programmaticLaunch = true;
 bool projection32 = true;
 bool earlyProducts = true;
@@ -60,6 +61,9 @@ for (int i = 0; i < args.Length; i++)
             break;
         case "--tc-tile":
             tensorCoreTile = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            break;
+        case "--fc-tile":
+            greedyProjection = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         case "--no-pdl":
             programmaticLaunch = false;
@@ -122,6 +126,7 @@ for (int pi = 0; pi < precisions.Length; pi++)
     if (engine.TensorCores is { } tensorCores)
     {
         tensorCores.ForcedLayerTile = tensorCoreTile;
+        tensorCores.ForcedGreedyProjection = greedyProjection;
         tensorCores.UseGreedyProjection32 = projection32;
         tensorCores.UseEarlyProducts = earlyProducts;
     }
@@ -133,7 +138,7 @@ for (int pi = 0; pi < precisions.Length; pi++)
     {
         engine.ResidentMaxStreams = cap;
     }
-    Console.WriteLine($"# device: {engine.DeviceName}; model {model.Dimensions}; many-stream path {engine.Precision}, tile {(tensorCoreTile?.ToString(CultureInfo.InvariantCulture) ?? "auto")}, programmatic launch {engine.ProgrammaticLaunch}, 32-row projection {projection32}, early products {earlyProducts}; defines [{string.Join(' ', defines)}]; {engine.Configuration}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    Console.WriteLine($"# device: {engine.DeviceName}; model {model.Dimensions}; many-stream path {engine.Precision}, tile {(tensorCoreTile?.ToString(CultureInfo.InvariantCulture) ?? "auto")}, greedy projection {(greedyProjection?.ToString(CultureInfo.InvariantCulture) ?? "auto")}, programmatic launch {engine.ProgrammaticLaunch}, 32-row projection {projection32}, early products {earlyProducts}; defines [{string.Join(' ', defines)}]; {engine.Configuration}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
     Console.WriteLine("| engine | sampling | batch | steps | us/step | us/char | chars/s |");
     Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
     // Precision changes only the many-stream path: smaller batches are measured with the first engine only.

@@ -127,6 +127,13 @@ internal sealed class TensorCoreKernels
     /// </summary>
     internal bool UseGreedyProjection32 { get; set; } = true;
 
+    /// <summary>
+    /// Benchmarks only: the greedy projection that <see cref="GreedyProjection"/> returns whatever the batch, or null for
+    /// its own choice. 0: 16 rows, a ring of 4; 1: 32 rows, a ring of 4; 2 and 3: the deep rings of 16 and 32 rows, where
+    /// the device has them.
+    /// </summary>
+    internal int? ForcedGreedyProjection { get; set; }
+
     /// <summary>Benchmarks and tests only: false keeps every layer's products behind its wait (<see cref="RunsEarly"/>).</summary>
     internal bool UseEarlyProducts { get; set; } = true;
 
@@ -148,6 +155,10 @@ internal sealed class TensorCoreKernels
     /// </summary>
     public Tile GreedyProjection(int streams, bool early)
     {
+        if (ForcedGreedyProjection is int forced)
+        {
+            return forced switch { 0 => _greedyProjection, 1 => _greedyProjection32, _ => _deepGreedyProjections[forced - 2] };
+        }
         bool AllAtOnce(Tile tile) => tile.Blocks(streams, GreedyMaxColumns) <= _multiprocessors;
         if (early && _deepGreedyProjections.Length > 0 && !AllAtOnce(_deepGreedyProjections[0]))
         {

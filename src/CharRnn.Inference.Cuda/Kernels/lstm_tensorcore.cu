@@ -162,28 +162,28 @@ extern "C" __global__ void tc_widen_h(const NarrowParams p)
 #define TC_FAST_CELLS 1
 #endif
 #if TC_FAST_CELLS
-// The cell update's transcendentals from the hardware's approximate base-2 exponential and reciprocal (ex2.approx,
-// rcp.approx: relative error about 2^-22): a few instructions each instead of IEEE expf, tanhf and a division, whose
-// instruction count made the epilogue about as long as the products. Absolute error about 2.5e-7 in a gate, far below
-// what the operands' rounding moves (TF32 and FP16 2^-11, BF16 2^-8); the float32 paths keep the exact forms.
-// Measured on the H200 (Float16, seed shape, us per step, same call): 31.8 against 38.3 at 1024 streams, 83.9 against
-// 94.9 at 4096; Tf32 69.7 against 75.3 and 189.3 against 204.6. -DTC_FAST_CELLS=0 restores the exact forms.
-__device__ __forceinline__ float tc_exp2(float x)
+// The cell update's transcendentals as one hardware approximation each: tanh.approx.f32 (sm_75 and newer, one MUFU
+// operation), and sigmoid x = (tanh(x / 2) + 1) / 2. PTX documents a relative error of at most 2^-10.99, about one TF32
+// or FP16 operand rounding (BF16's is 2^-8). Measured on the H100 over [-20, 20) in steps of 2^-15 (2026-11-26 13:49
+// UTC, tools/gpu-checks/tanh_approx_error.cu): tanh's relative error at most 9.9e-6 (2^-16.6), its absolute error
+// 7.5e-6, sigmoid's 3.8e-6; tanh gives exactly +-1 at |x| = 8 and beyond (so sigmoid's limits are exactly 0 and 1),
+// and NaN stays NaN.
+// History, all Float16, greedy, seed shape, us per step: IEEE expf, tanhf and a division made the epilogue about as
+// long as the products (H200: 38.3 at 1024 streams against 31.8 with ex2.approx and rcp.approx, two MUFU operations
+// per transcendental, absolute error about 2.5e-7). tanh.approx replaced that form on the H100 (13:37 UTC, three
+// alternated runs): 27.8-27.9 against 28.9-29.0 at 1024 streams, 40.6-40.9 against 42.3-42.7 at 2048, 73.0-75.0 against
+// 75.1-76.6 at 4096; Tf32 66.9 against 69.7 at 1024. The drift did not move (GPU tests of the same call, against the
+// CPU engine): Float16 test-split perplexity relative change 9.9e-8 against 8.2e-7, logits relative error 6.79e-5
+// against 6.76e-5, greedy text equal to the CPU's in 64/64 default-model streams either way and in 52/64 against 46/64
+// checkpoint streams. ex2.approx with the reciprocal by Newton steps on the FMA pipe (float32-exact) was slower:
+// 29.6-30.0 at 1024. The float32 paths keep the exact forms; -DTC_FAST_CELLS=0 gives them here too.
+__device__ __forceinline__ float tc_tanh(float x)
 {
     float r;
-    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
+    asm("tanh.approx.f32 %0, %1;" : "=f"(r) : "f"(x));
     return r;
 }
-__device__ __forceinline__ float tc_rcp(float x)
-{
-    float r;
-    asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
-    return r;
-}
-// 1 / (1 + e^-x): e^-x overflows to infinity below x of about -88, and 1 / infinity is the limit 0.
-__device__ __forceinline__ float tc_sigmoid(float x) { return tc_rcp(1.0f + tc_exp2(x * -1.4426950408889634f)); }
-// tanh x = 2 sigmoid(2x) - 1: exact limits +-1, and near 0 an absolute error of twice sigmoid's.
-__device__ __forceinline__ float tc_tanh(float x) { return fmaf(2.0f, tc_sigmoid(2.0f * x), -1.0f); }
+__device__ __forceinline__ float tc_sigmoid(float x) { return fmaf(0.5f, tc_tanh(0.5f * x), 0.5f); }
 #else
 __device__ __forceinline__ float tc_sigmoid(float x) { return sigmoidf_(x); }
 __device__ __forceinline__ float tc_tanh(float x) { return tanhf(x); }
