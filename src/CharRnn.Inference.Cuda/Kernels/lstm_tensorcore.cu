@@ -164,13 +164,13 @@ extern "C" __global__ void tc_widen_h(const NarrowParams p)
 #if TC_FAST_CELLS
 // The cell update's transcendentals as one hardware approximation each: tanh.approx.f32 (sm_75 and newer, one MUFU
 // operation), and sigmoid x = (tanh(x / 2) + 1) / 2. PTX documents a relative error of at most 2^-10.99, about one TF32
-// or FP16 operand rounding (BF16's is 2^-8). Measured on the H100 over [-20, 20) in steps of 2^-15 (2026-11-26 13:49
+// or FP16 operand rounding (BF16's is 2^-8). Measured on the H100 over [-20, 20) in steps of 2^-15 (2026-11-26 13:50
 // UTC, tools/gpu-checks/tanh_approx_error.cu): tanh's relative error at most 9.9e-6 (2^-16.6), its absolute error
 // 7.5e-6, sigmoid's 3.8e-6; tanh gives exactly +-1 at |x| = 8 and beyond (so sigmoid's limits are exactly 0 and 1),
 // and NaN stays NaN.
 // History, all Float16, greedy, seed shape, us per step: IEEE expf, tanhf and a division made the epilogue about as
 // long as the products (H200: 38.3 at 1024 streams against 31.8 with ex2.approx and rcp.approx, two MUFU operations
-// per transcendental, absolute error about 2.5e-7). tanh.approx replaced that form on the H100 (13:37 UTC, three
+// per transcendental, absolute error about 2.5e-7). tanh.approx replaced that form on the H100 (13:31-13:33 UTC, three
 // alternated runs): 27.8-27.9 against 28.9-29.0 at 1024 streams, 40.6-40.9 against 42.3-42.7 at 2048, 73.0-75.0 against
 // 75.1-76.6 at 4096; Tf32 66.9 against 69.7 at 1024. The drift did not move (GPU tests of the same call, against the
 // CPU engine): Float16 test-split perplexity relative change 9.9e-8 against 8.2e-7, logits relative error 6.79e-5
