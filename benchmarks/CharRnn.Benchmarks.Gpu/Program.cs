@@ -11,7 +11,7 @@ using CharRnn.Inference.Tests.Cuda;
 // finished and the ids are on the host (the synchronization is inside the measured region). Warm-up first, then the
 // median of several repeats. Usage: CharRnn.Benchmarks.Gpu [--shape LAYERSxHIDDENxEMB] [--greedy-only]
 // [--batch-min STREAMS] [--tiles 1|2] [--precision fp32|tf32|fp16|bf16|both|all|LIST] [--resident-max STREAMS] [--profile]
-// [--define -DNAME[=VALUE] ...] [--tc-tile INDEX] [--no-pdl] [--no-fc32] [--no-early] [batch ...]
+// [--define -DNAME[=VALUE] ...] [--tc-tile INDEX] [--fc-tile INDEX] [--no-pdl] [--no-fc32] [--no-early] [batch ...]
 // (default: the seed shape 2x512x512, batches 1 64 1024 4096, greedy and sampled, fp32 and tf32).
 // --batch-min moves the engine's switch from one launch per call to the many-stream path, to compare the two;
 // --tiles forces the many-stream path's small or large tiles; --precision picks the many-stream path's arithmetic
@@ -21,6 +21,8 @@ using CharRnn.Inference.Tests.Cuda;
 // the resident kernel with cycle counters and prints block 0's cycles per step by phase; --define passes a preprocessor
 // definition to NVRTC (kernel experiments, e.g. -DRES_LOGIT_STRIDE=1); --tc-tile forces the tensor-core path's layer
 // tile (0 = 128 x 128, 1 = 64 x 128, 2 = 32 x 64, 3 = 32 x 32, 4 = 128 x 128 wgmma, 5 = 64 x 128 wgmma, sm_90a with 16-bit operands only);
+// --fc-tile forces the greedy projection of greedy steps from 256 streams (0 = 16 rows with a ring of 4, 1 = 32 rows
+// with a ring of 4, 2 and 3 = the deep rings of 16 and 32 rows, where the device's shared memory holds them);
 // --no-pdl launches the tensor-core kernels without programmatic dependent launch (to measure what the overlap gains);
 // --no-fc32 leaves out the 32-row deep-ring greedy projection (TensorCoreKernels.GreedyProjection).
 // --no-early keeps every layer's products behind its wait for the previous kernel (TensorCoreKernels.RunsEarly).

@@ -157,7 +157,14 @@ internal sealed class TensorCoreKernels
     {
         if (ForcedGreedyProjection is int forced)
         {
-            return forced switch { 0 => _greedyProjection, 1 => _greedyProjection32, _ => _deepGreedyProjections[forced - 2] };
+            return forced switch
+            {
+                0 => _greedyProjection,
+                1 => _greedyProjection32,
+                _ when forced >= 2 && forced - 2 < _deepGreedyProjections.Length => _deepGreedyProjections[forced - 2],
+                _ => throw new ArgumentOutOfRangeException(nameof(ForcedGreedyProjection), forced,
+                    $"No greedy projection {forced} here: 0 and 1 always exist, 2 and 3 (the deep rings) only where the device's shared memory holds them ({_deepGreedyProjections.Length} of them do)."),
+            };
         }
         bool AllAtOnce(Tile tile) => tile.Blocks(streams, GreedyMaxColumns) <= _multiprocessors;
         if (early && _deepGreedyProjections.Length > 0 && !AllAtOnce(_deepGreedyProjections[0]))
