@@ -29,8 +29,9 @@
 //
 // Fused epilogue: with the host's unit-major rows (column 4u + gate), a unit's four gate columns are adjacent. The
 // accumulators are staged through shared memory as a pre-activation tile, so that each thread updates cells of one
-// unit column from a float4 of gates and the block's c loads and c/h stores are coalesced row runs. Cell arithmetic
-// is float32 in every mode, with approximate transcendentals (TC_FAST_CELLS, below).
+// unit column from a float4 of gates and the block's c loads and c/h stores are coalesced row runs (the 128-row wgmma
+// tile instead updates its cells from the accumulators: tc_wgmma_cells). Cell arithmetic is float32 in every mode,
+// with approximate transcendentals (TC_FAST_CELLS, below).
 
 #ifndef TC_OPERAND
 #define TC_OPERAND 0
@@ -707,10 +708,11 @@ __device__ __forceinline__ void tc_copy_a(bool aligned, int K, int xw, unsigned 
 // both give the same bits (the GPU tests' tokens and logits, and the benchmark's token hashes, did not change).
 // Measured on the H100 (Float16, greedy, seed shape, us per step, three alternated runs against tc_lstm_cells):
 // 14:00-14:01 UTC 69.8-69.9 against 71.8-73.1 at 4096 streams, 38.9-39.7 against 40.6-40.7 at 2048; 14:10-14:11 UTC,
-// this form: 69.5 / 71.8 against 72.0-72.3 and 38.7 / 39.7 against 40.5-41.0, its third run slow at every batch (74.0,
-// 45.1, and 32.2 at 1024, where both builds run the same 64-row kernel). The 64-row tile keeps tc_lstm_cells: this way it ran 27.9-28.4 against 27.5-27.6 at 1024 streams (and the same at 320 and 768),
-// where all its blocks update their cells at once; likely the table reads, on the critical path there, cost more when
-// a warp load takes 16 rows' entries rather than one row's 32 units (not measured apart).
+// this form: 69.5 / 74.0 / 71.8 against 72.0-72.3 and 38.7 / 45.1 / 39.7 against 40.5-41.0 (one slow run also at 1024,
+// 32.2, where both builds run the same 64-row kernel). The 64-row tile keeps tc_lstm_cells: this way it ran 27.9-28.4
+// against 27.5-27.6 at 1024 streams (and the same at 320 and 768), where all its blocks update their cells at once;
+// likely the table reads, on the critical path there, cost more when a warp load takes 16 rows' entries rather than
+// one row's 32 units (not measured apart).
 template <int WG_M>
 __device__ __forceinline__ void tc_wgmma_cells(const GemmParams& g, const float (&d)[64], unsigned short* sh, float* sc,
                                                int m0, int n0)
@@ -966,9 +968,9 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
         read_tokens();   // visible to the epilogue after the barriers below
     }
 
-    // The accumulators (m64 x NW: per warp 16 rows, the m16n8 fragment layout repeated over NW / 8 column groups) of
-    // every warpgroup become a [BM][BN] tile of pre-activations in the idle ring, which tc_lstm_cells walks by unit
-    // column.
+    // Otherwise the accumulators (m64 x NW: per warp 16 rows, the m16n8 fragment layout repeated over NW / 8 column
+    // groups) of every warpgroup become a [BM][BN] tile of pre-activations in the idle ring, which tc_lstm_cells walks
+    // by unit column.
     constexpr int SLD = BN + 8;
     static_assert(BM * SLD * 4 <= STAGES * STAGE_BYTES, "the pre-activation tile must fit in the ring");
     tc_wait<0>();
