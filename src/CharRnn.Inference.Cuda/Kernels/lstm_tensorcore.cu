@@ -29,8 +29,8 @@
 //
 // Fused epilogue: with the host's unit-major rows (column 4u + gate), a unit's four gate columns are adjacent. The
 // accumulators are staged through shared memory as a pre-activation tile, so that each thread updates cells of one
-// unit column from a float4 of gates and the block's c loads and c/h stores are coalesced row runs (the 128-row wgmma
-// tile instead updates its cells from the accumulators: tc_wgmma_cells). Cell arithmetic is float32 in every mode,
+// unit column from a float4 of gates and the block's c loads and c/h stores are coalesced row runs (the wgmma tiles
+// mostly update their cells from the accumulators instead: tc_wgmma_cells). Cell arithmetic is float32 in every mode,
 // with approximate transcendentals (TC_FAST_CELLS, below).
 
 #ifndef TC_OPERAND
@@ -696,31 +696,34 @@ __device__ __forceinline__ void tc_copy_a(bool aligned, int K, int xw, unsigned 
     }
 }
 
-// The 128-row wgmma tile's cell update straight from the accumulators, where H is a multiple of 8: no pre-activation
-// tile in shared memory. In the m64n128 fragment layout, lane (grp, tig) of warp w holds, for every 8-column group j,
-// columns 8j + 2 tig and 8j + 2 tig + 1 of rows 16 w + grp and 16 w + grp + 8; with the host's unit-major columns
-// (4 u + gate) those are two gates of unit 2j + tig / 2. Lanes tig and tig ^ 1 trade two values per group, so that an
-// even tig holds the four gates of that unit in the upper row and an odd tig in the lower one: every thread updates one
-// row, one cell per group. The old c comes from sc (tc_wgmma_lstm's staged copy, chunk q of row r at chunk q ^ (r % 8),
-// so a warp's 16 rows fall on distinct banks but for pairs), the new c goes back to the same place and the new h,
-// narrowed, to sh[BM][32] (chunk q of row r at q ^ (r / 2 % 4)) in a ring stage that no warpgroup reads any more; after
-// one barrier the block stores both as coalesced row runs. The arithmetic is tc_lstm_cells', operand for operand, so
-// both give the same bits (the GPU tests' tokens and logits, and the benchmark's token hashes, did not change).
-// Measured on the H100 (Float16, greedy, seed shape, us per step, three alternated runs against tc_lstm_cells):
-// 14:00-14:01 UTC 69.8-69.9 against 71.8-73.1 at 4096 streams, 38.9-39.7 against 40.6-40.7 at 2048; 14:10-14:11 UTC,
-// this form: 69.5 / 74.0 / 71.8 against 72.0-72.3 and 38.7 / 45.1 / 39.7 against 40.5-41.0 (one slow run also at 1024,
-// 32.2, where both builds run the same 64-row kernel). The 64-row tile keeps tc_lstm_cells: this way it ran 27.9-28.4
-// against 27.5-27.6 at 1024 streams (and the same at 320 and 768), where all its blocks update their cells at once;
-// likely the table reads, on the critical path there, cost more when a warp load takes 16 rows' entries rather than
-// one row's 32 units (not measured apart).
-template <int WG_M>
-__device__ __forceinline__ void tc_wgmma_cells(const GemmParams& g, const float (&d)[64], unsigned short* sh, float* sc,
-                                               int m0, int n0)
+// The wgmma tiles' cell update straight from the accumulators, where H is a multiple of 8: no pre-activation tile in
+// shared memory. In the m64nN fragment layout, lane (grp, tig) of warp w holds, for every 8-column group j, columns
+// 8j + 2 tig and 8j + 2 tig + 1 of rows 16 w + grp and 16 w + grp + 8; with the host's unit-major columns (4 u + gate)
+// those are two gates of unit 2j + tig / 2. Lanes tig and tig ^ 1 trade two values per group, so that an even tig holds
+// the four gates of that unit in the upper row and an odd tig in the lower one: every thread updates one row, one cell
+// per group. The old c comes from sc (tc_wgmma_lstm's staged copy, chunk q of row r at chunk q ^ (r % 8), so a warp's
+// 16 rows fall on distinct banks but for pairs), the new c goes back to the same place and the new h, narrowed, to
+// sh[BM][32] (chunk q of row r at q ^ (r / 2 % 4)) in a ring stage that no warpgroup reads any more; after one barrier
+// the block stores both as coalesced row runs. The arithmetic is tc_lstm_cells', operand for operand, so both give the
+// same bits (the GPU tests' tokens and logits, and the benchmark's token hashes, did not change).
+// Measured on the H100 (Float16, greedy, seed shape, us per step, alternated runs against tc_lstm_cells):
+// - the 128-row tile, every layer: 14:00-14:01 UTC 69.8-69.9 against 71.8-73.1 at 4096 streams, 38.9-39.7 against
+//   40.6-40.7 at 2048; 14:10-14:11 UTC 69.5 / 74.0 / 71.8 against 72.0-72.3 and 38.7 / 45.1 / 39.7 against 40.5-41.0
+//   (one slow run also at 1024, 32.2, where both builds ran the same 64-row kernel);
+// - the 64-row tile, every layer: 27.9-28.4 against 27.5-27.6 at 1024 streams, the same at 320 and 768 (14:00), so
+//   layer 0 keeps tc_lstm_cells there. All its blocks update their cells at once, and the table reads are on the
+//   critical path; likely they cost more when a warp load takes 16 rows' entries rather than one row's 32 units;
+// - the 64-row tile in the layers without the table (14:27, four runs each): 16.25-16.36 against 16.69-16.77 at 320
+//   streams, 22.40-22.56 against 22.52-22.85 at 512, 26.84-27.41 against 27.08-27.37 at 768, 27.16-27.68 against
+//   27.41-27.47 at 1024 (one run of each build slow: 18.97 and 29.9 at 320, 30.55 at 1024 for tc_lstm_cells).
+template <int WG_M, int WG_N>
+__device__ __forceinline__ void tc_wgmma_cells(const GemmParams& g, const float (&d)[64 / WG_N], unsigned short* sh,
+                                               float* sc, int m0, int n0)
 {
-    constexpr int BM = 64 * WG_M, THREADS_ = 128 * WG_M, U = 32, J = 16;   // J 8-column groups
+    constexpr int BM = 64 * WG_M, NW = 128 / WG_N, THREADS_ = 128 * WG_M * WG_N, U = 32, J = NW / 8;   // J 8-column groups
     const int tid = threadIdx.x % THREADS_, warp = tid >> 5, lane = tid & 31, grp = lane >> 2, tig = lane & 3;
-    const int odd = tig & 1, B = g.streams, H = g.hidden;
-    const int row = (warp >> 2) * 64 + (warp & 3) * 16 + grp + 8 * odd;
+    const int wg_m = (warp >> 2) / WG_N, wg_n = (warp >> 2) % WG_N, odd = tig & 1, B = g.streams, H = g.hidden;
+    const int row = wg_m * 64 + (warp & 3) * 16 + grp + 8 * odd;
     const i64 s = m0 + row;
     const bool row_ok = s < B;
     // Layer 0's table row of this stream's token, else the bias row.
@@ -729,7 +732,7 @@ __device__ __forceinline__ void tc_wgmma_cells(const GemmParams& g, const float 
 #pragma unroll
     for (int j = 0; j < J; ++j)
     {
-        const int ul = 2 * j + (tig >> 1);
+        const int ul = wg_n * (NW / 4) + 2 * j + (tig >> 1);
         bv[j] = row_ok && (n0 >> 2) + ul < H ? *reinterpret_cast<const float4*>(base + 4 * ul) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
     }
 #pragma unroll
@@ -739,7 +742,7 @@ __device__ __forceinline__ void tc_wgmma_cells(const GemmParams& g, const float 
         const float r1 = __shfl_xor_sync(FULL_MASK, odd ? d[4 * j + 1] : d[4 * j + 3], 1);
         const float pi = odd ? r0 : d[4 * j], pg = odd ? r1 : d[4 * j + 1];
         const float pf = odd ? d[4 * j + 2] : r0, po = odd ? d[4 * j + 3] : r1;
-        const int ul = 2 * j + (tig >> 1);
+        const int ul = wg_n * (NW / 4) + 2 * j + (tig >> 1);
         float* const cp = sc + row * U + (((ul >> 2) ^ (row & 7)) << 2) + (ul & 3);
         const float ig = tc_sigmoid(bv[j].x + pi);
         const float cg = tc_tanh(bv[j].y + pg);
@@ -865,9 +868,10 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
     constexpr int U = BN / 4;
     float* const sc = reinterpret_cast<float*>(tc_smem + STAGES * STAGE_BYTES + BM * 4);
     const bool c_staged = H % 4 == 0;
-    // In the 128-row tile, where h's 16-byte chunks are whole units of a row (H a multiple of 8), the cells are updated
-    // straight from the accumulators (tc_wgmma_cells); c's chunks are then stored swizzled, chunk q of row r at q ^ (r % 8).
-    const bool reg_cells = WG_N == 1 && H % 8 == 0;
+    // Where h's 16-byte chunks are whole units of a row (H a multiple of 8), the cells are updated straight from the
+    // accumulators (tc_wgmma_cells) in the 128-row tile, and in the 64-row one where there is no table to read (above);
+    // c's chunks are then stored swizzled, chunk q of row r at q ^ (r % 8).
+    const bool reg_cells = (WG_N == 1 || !g.tokens) && H % 8 == 0;
     auto load_c = [&]()
     {
 #pragma unroll
@@ -951,16 +955,13 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
     }
     tc_wg_wait<0>();
     tc_wg_fence_registers(d);
-    if constexpr (WG_N == 1)
+    if (reg_cells)
     {
-        if (reg_cells)
-        {
-            if (early && !waited) tc_wait_previous();
-            // The h tile goes to the stage of tile tiles - STAGES (or one never filled): every warpgroup finished
-            // reading it before the last K tile's barrier, and nothing is copied into it any more.
-            tc_wgmma_cells<WG_M>(g, d, reinterpret_cast<unsigned short*>(tc_smem + (tiles % STAGES) * STAGE_BYTES), sc, m0, n0);
-            return;
-        }
+        if (early && !waited) tc_wait_previous();
+        // The h tile goes to the stage of tile tiles - STAGES (or one never filled): every warpgroup finished reading it
+        // before the last K tile's barrier, and nothing is copied into it any more.
+        tc_wgmma_cells<WG_M, WG_N>(g, d, reinterpret_cast<unsigned short*>(tc_smem + (tiles % STAGES) * STAGE_BYTES), sc, m0, n0);
+        return;
     }
     if (early)
     {
