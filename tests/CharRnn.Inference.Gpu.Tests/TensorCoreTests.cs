@@ -67,10 +67,12 @@ public sealed class TensorCoreTests(CudaPrecision precision)
     public static IEnumerable<TestCaseData> WarpgroupCases()
     {
         // Tile 4: 128 x 128 (two warpgroups), tile 5: 64 x 128 (one). 4 x 37 gates pad to 256 columns, two wgmma column
-        // tiles; 37 is no multiple of 8 halves (element copies).
+        // tiles; 37 is no multiple of 8 halves (element copies). 40 is one (the cells are updated from the accumulators,
+        // tc_wgmma_cells), but no multiple of 32: its second column tile holds 8 units of 32.
         foreach (var (tile, name) in new[] { (4, "128 x 128"), (5, "64 x 128") })
         {
             yield return new TestCaseData(tile, 2, 37, 0, 9, 6).SetArgDisplayNames($"{name}: 2x37 one-hot, 9 streams (unaligned widths: element copies)");
+            yield return new TestCaseData(tile, 2, 40, 24, 305, 6).SetArgDisplayNames($"{name}: 2x40 emb 24, 305 streams (a partial column tile)");
             yield return new TestCaseData(tile, 2, 512, 512, 1000, 6).SetArgDisplayNames($"{name}: 2x512 emb 512, 1000 streams");
             yield return new TestCaseData(tile, 2, 512, 512, 4096 + 77, 4).SetArgDisplayNames($"{name}: 2x512 emb 512, 4173 streams");
         }
