@@ -190,6 +190,20 @@ __device__ __forceinline__ float tc_sigmoid(float x) { return sigmoidf_(x); }
 __device__ __forceinline__ float tc_tanh(float x) { return tanhf(x); }
 #endif
 
+// One LSTM cell, the arithmetic of both epilogues (tc_lstm_cells, tc_wgmma_cells), which must agree bit for bit: the
+// gates from the base entry b (bias, or layer 0's table row) plus the products p, both in the host's gate order
+// (i, g, f, o); returns the new c and sets h.
+__device__ __forceinline__ float tc_cell(float4 b, float4 p, float c, float& h)
+{
+    const float ig = tc_sigmoid(b.x + p.x);
+    const float cg = tc_tanh(b.y + p.y);
+    const float fg = tc_sigmoid(b.z + p.z);
+    const float og = tc_sigmoid(b.w + p.w);
+    const float cv = __fadd_rn(__fmul_rn(c, fg), __fmul_rn(ig, cg));
+    h = __fmul_rn(tc_tanh(cv), og);
+    return cv;
+}
+
 // The fused LSTM epilogue of a BM x BN tile whose pre-activations (the products, without base) are staged in shared
 // memory as sm[BM][BN + 8], with stok[BM] layer 0's token of each row, and unless null sc[BM][BN / 4] the tile's old c
 // (copied in while the products ran: tc_wgmma_lstm). Each thread owns one unit column u of the tile and walks rows, so
@@ -230,14 +244,9 @@ __device__ __forceinline__ void tc_lstm_cells(const GemmParams& g, const float* 
             const i64 s = m0 + row;
             if (s < B && unit_ok)
             {
-                const float4 d = *reinterpret_cast<const float4*>(sm + row * SLD + 4 * u);
-                const float ig = tc_sigmoid(bv[q].x + d.x);
-                const float cg = tc_tanh(bv[q].y + d.y);
-                const float fg = tc_sigmoid(bv[q].z + d.z);
-                const float og = tc_sigmoid(bv[q].w + d.w);
+                float hv;
+                const float cv = tc_cell(bv[q], *reinterpret_cast<const float4*>(sm + row * SLD + 4 * u), cold[q], hv);
                 const i64 at = s * H + unit;
-                const float cv = __fadd_rn(__fmul_rn(cold[q], fg), __fmul_rn(ig, cg));
-                const float hv = __fmul_rn(tc_tanh(cv), og);
                 g.c[at] = cv;
 #if TC_OPERAND == 0
                 g.out[at] = hv;
@@ -704,8 +713,8 @@ __device__ __forceinline__ void tc_copy_a(bool aligned, int K, int xw, unsigned 
 // per group. The old c comes from sc (tc_wgmma_lstm's staged copy, chunk q of row r at chunk q ^ (r % 8), so a warp's
 // 16 rows fall on distinct banks but for pairs), the new c goes back to the same place and the new h, narrowed, to
 // sh[BM][32] (chunk q of row r at q ^ (r / 2 % 4)) in a ring stage that no warpgroup reads any more; after one barrier
-// the block stores both as coalesced row runs. The arithmetic is tc_lstm_cells', operand for operand, so both give the
-// same bits (the GPU tests' tokens and logits, and the benchmark's token hashes, did not change).
+// the block stores both as coalesced row runs. Both epilogues compute each cell with tc_cell, so they give the same
+// bits (the GPU tests' tokens and logits, and the benchmark's token hashes, did not change).
 // Measured on the H100 (Float16, greedy, seed shape, us per step, alternated runs against tc_lstm_cells):
 // - the 128-row tile, every layer: 14:00-14:01 UTC 69.8-69.9 against 71.8-73.1 at 4096 streams, 38.9-39.7 against
 //   40.6-40.7 at 2048; 14:10-14:11 UTC 69.5 / 74.0 / 71.8 against 72.0-72.3 and 38.7 / 45.1 / 39.7 against 40.5-41.0
@@ -716,6 +725,11 @@ __device__ __forceinline__ void tc_copy_a(bool aligned, int K, int xw, unsigned 
 // - the 64-row tile in the layers without the table (14:27, four runs each): 16.25-16.36 against 16.69-16.77 at 320
 //   streams, 22.40-22.56 against 22.52-22.85 at 512, 26.84-27.41 against 27.08-27.37 at 768, 27.16-27.68 against
 //   27.41-27.47 at 1024 (one run of each build slow: 18.97 and 29.9 at 320, 30.55 at 1024 for tc_lstm_cells).
+// Where unit u (0-31) of row r of the tile lies in the staged c (sc, floats) and in the h tile (sh, halves): 16-byte
+// chunk q of a row at chunk q ^ (r % 8) of sc's row and at q ^ (r / 2 % 4) of sh's (tc_wgmma_cells says why).
+__device__ __forceinline__ int tc_c_slot(int r, int u) { return r * 32 + (((u >> 2) ^ (r & 7)) << 2) + (u & 3); }
+__device__ __forceinline__ int tc_h_slot(int r, int u) { return r * 32 + (((u >> 3) ^ ((r >> 1) & 3)) << 3) + (u & 7); }
+
 template <int WG_M, int WG_N>
 __device__ __forceinline__ void tc_wgmma_cells(const GemmParams& g, const float (&d)[64 / WG_N], unsigned short* sh,
                                                float* sc, int m0, int n0)
@@ -743,15 +757,10 @@ __device__ __forceinline__ void tc_wgmma_cells(const GemmParams& g, const float 
         const float pi = odd ? r0 : d[4 * j], pg = odd ? r1 : d[4 * j + 1];
         const float pf = odd ? d[4 * j + 2] : r0, po = odd ? d[4 * j + 3] : r1;
         const int ul = wg_n * (NW / 4) + 2 * j + (tig >> 1);
-        float* const cp = sc + row * U + (((ul >> 2) ^ (row & 7)) << 2) + (ul & 3);
-        const float ig = tc_sigmoid(bv[j].x + pi);
-        const float cg = tc_tanh(bv[j].y + pg);
-        const float fg = tc_sigmoid(bv[j].z + pf);
-        const float og = tc_sigmoid(bv[j].w + po);
-        const float cv = __fadd_rn(__fmul_rn(*cp, fg), __fmul_rn(ig, cg));
-        const float hv = __fmul_rn(tc_tanh(cv), og);
-        *cp = cv;
-        sh[row * U + ((((ul >> 3) ^ ((row >> 1) & 3)) << 3) | (ul & 7))] = tc_narrow(hv);
+        float* const cp = sc + tc_c_slot(row, ul);
+        float hv;
+        *cp = tc_cell(bv[j], make_float4(pi, pg, pf, po), *cp, hv);
+        sh[tc_h_slot(row, ul)] = tc_narrow(hv);
     }
     __syncthreads();
 #pragma unroll
@@ -761,7 +770,7 @@ __device__ __forceinline__ void tc_wgmma_cells(const GemmParams& g, const float 
         const i64 sr = m0 + r;
         if (sr < B && unit < H)
         {
-            *reinterpret_cast<float4*>(g.c + sr * H + unit) = *reinterpret_cast<const float4*>(sc + r * U + ((q ^ (r & 7)) << 2));
+            *reinterpret_cast<float4*>(g.c + sr * H + unit) = *reinterpret_cast<const float4*>(sc + tc_c_slot(r, 4 * q));
         }
     }
 #pragma unroll
@@ -771,7 +780,7 @@ __device__ __forceinline__ void tc_wgmma_cells(const GemmParams& g, const float 
         const i64 sr = m0 + r;
         if (sr < B && unit < H)
         {
-            *reinterpret_cast<uint4*>(g.out16 + sr * H + unit) = *reinterpret_cast<const uint4*>(sh + r * U + ((q ^ ((r >> 1) & 3)) << 3));
+            *reinterpret_cast<uint4*>(g.out16 + sr * H + unit) = *reinterpret_cast<const uint4*>(sh + tc_h_slot(r, 8 * q));
         }
     }
 }
@@ -880,7 +889,7 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
             const int row = f / (U / 4), q = f % (U / 4), unit = (n0 >> 2) + q * 4;
             const i64 s = m0 + row;
             const bool ok = s < B && unit < H;
-            tc_copy16(tc_smem_address(sc + (reg_cells ? row * U + (q ^ (row & 7)) * 4 : f * 4)), ok ? g.c + s * H + unit : g.c, ok);
+            tc_copy16(tc_smem_address(sc + (reg_cells ? tc_c_slot(row, 4 * q) : f * 4)), ok ? g.c + s * H + unit : g.c, ok);
         }
     };
     auto read_tokens = [&]()
