@@ -11,7 +11,7 @@ using CharRnn.Inference.Tests.Cuda;
 // finished and the ids are on the host (the synchronization is inside the measured region). Warm-up first, then the
 // median of several repeats. Usage: CharRnn.Benchmarks.Gpu [--shape LAYERSxHIDDENxEMB] [--greedy-only]
 // [--batch-min STREAMS] [--tiles 1|2] [--precision fp32|tf32|fp16|bf16|both|all|LIST] [--resident-max STREAMS] [--profile]
-// [--define -DNAME[=VALUE] ...] [--tc-tile INDEX] [--fc-tile INDEX] [--no-pdl] [--no-fc32] [--no-early] [batch ...]
+// [--define -DNAME[=VALUE] ...] [--tc-tile INDEX] [--fc-tile INDEX] [--fused-min STREAMS] [--feed] [--no-pdl] [--no-fc32] [--no-early] [batch ...]
 // (default: the seed shape 2x512x512, batches 1 64 1024 4096, greedy and sampled, fp32 and tf32).
 // --batch-min moves the engine's switch from one launch per call to the many-stream path, to compare the two;
 // --tiles forces the many-stream path's small or large tiles; --precision picks the many-stream path's arithmetic
@@ -23,18 +23,22 @@ using CharRnn.Inference.Tests.Cuda;
 // tile (0 = 128 x 128, 1 = 64 x 128, 2 = 32 x 64, 3 = 32 x 32, 4 = 128 x 128 wgmma, 5 = 64 x 128 wgmma, sm_90a with 16-bit operands only);
 // --fc-tile forces the greedy projection of greedy steps from 256 streams (0 = 16 rows with a ring of 4, 1 = 32 rows
 // with a ring of 4, 2 and 3 = the deep rings of 16 and 32 rows, where the device's shared memory holds them);
+// --fused-min moves the fewest streams whose greedy steps sample in the projection (TensorCoreKernels.GreedyProjectionMinStreams);
+// --feed also measures Feed (no logits) at each batch;
 // --no-pdl launches the tensor-core kernels without programmatic dependent launch (to measure what the overlap gains);
 // --no-fc32 leaves out the 32-row deep-ring greedy projection (TensorCoreKernels.GreedyProjection).
 // --no-early keeps every layer's products behind its wait for the previous kernel (TensorCoreKernels.RunsEarly).
 // Batch 1 is also measured through Generator.Generate (the public API end to end).
 var shape = (Layers: 2, Hidden: 512, Embedding: 512);
 bool greedyOnly = false;
+bool feed = false;
 int? batchMin = null;
 int tiles = 0;
 int? residentMax = null;
 bool profile = false;
 int? tensorCoreTile = null;
 int? greedyProjection = null;
+int? fusedMin = null;
 bool programmaticLaunch = true;
 bool projection32 = true;
 bool earlyProducts = true;
@@ -67,6 +71,9 @@ for (int i = 0; i < args.Length; i++)
         case "--fc-tile":
             greedyProjection = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
+        case "--fused-min":
+            fusedMin = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            break;
         case "--no-pdl":
             programmaticLaunch = false;
             break;
@@ -93,6 +100,9 @@ for (int i = 0; i < args.Length; i++)
                     var other => throw new ArgumentException($"--precision takes fp32, tf32, fp16, bf16 (or a comma-separated list of them), both or all, not '{other}'."),
                 })],
             };
+            break;
+        case "--feed":
+            feed = true;
             break;
         case "--greedy-only":
             greedyOnly = true;
@@ -129,6 +139,10 @@ for (int pi = 0; pi < precisions.Length; pi++)
     {
         tensorCores.ForcedLayerTile = tensorCoreTile;
         tensorCores.ForcedGreedyProjection = greedyProjection;
+        if (fusedMin is int fewest)
+        {
+            SetFusedGreedyMinStreams(tensorCores, fewest);
+        }
         tensorCores.UseGreedyProjection32 = projection32;
         tensorCores.UseEarlyProducts = earlyProducts;
     }
@@ -182,6 +196,28 @@ for (int pi = 0; pi < precisions.Length; pi++)
             // The last call's tokens, hashed: kernel variants (--define) must draw the same ones.
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   tokens of the last call: FNV-1a {TokenHash(output):x16}"));
         }
+        if (feed)
+        {
+            int steps = batch switch { <= 64 => 1000, <= 1024 => 200, _ => 60 };
+            using var session = engine.CreateSession(batch);
+            var tokens = new int[steps * batch];
+            for (int i = 0; i < tokens.Length; i++)
+            {
+                tokens[i] = (int)((uint)(i * 2654435761u) % (uint)model.Dimensions.VocabularySize);
+            }
+            session.Feed(tokens.AsSpan(0, Math.Min(steps, 50) * batch), Math.Min(steps, 50));
+            var times = new List<double>();
+            for (int r = 0; r < 7; r++)
+            {
+                var watch = Stopwatch.StartNew();
+                session.Feed(tokens, steps);
+                times.Add(watch.Elapsed.TotalMicroseconds);
+            }
+            times.Sort();
+            double perStep = times[times.Count / 2] / steps;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| CharRnn CUDA {Path(engine, batch)} | feed | {batch} | {steps} | {perStep:F2} | {perStep / batch:F4} | {batch / (perStep * 1e-6):F0} |"));
+        }
     }
     if (pi == 0 && batches.Contains(1))
     {
@@ -209,6 +245,9 @@ for (int pi = 0; pi < precisions.Length; pi++)
     }
 }
 return 0;
+
+// Apart from the top-level code, so that it runs against an engine assembly without the property (A/B runs swap it).
+static void SetFusedGreedyMinStreams(TensorCoreKernels tensorCores, int streams) => tensorCores.FusedGreedyMinStreams = streams;
 
 static ulong TokenHash(int[] tokens)
 {

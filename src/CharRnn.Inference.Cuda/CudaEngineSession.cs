@@ -335,12 +335,13 @@ internal sealed class CudaEngineSession : EngineSession
         int vocab = Dimensions.VocabularySize;
         int blocks = (Streams + CudaInferenceEngine.Warps - 1) / CudaInferenceEngine.Warps;
         int shared = e.ScratchInSharedMemory ? CudaInferenceEngine.Warps * 3 * vocab * sizeof(float) : 0;
-        bool fusedGreedy = p.Temperature == 0.0f && e.TensorCores is not null && Streams >= TensorCoreKernels.GreedyProjectionMinStreams
-            && e.Batch.FcPaddedN <= TensorCoreKernels.GreedyMaxColumns;
+        bool greedyInProjection = p.Temperature == 0.0f && e.TensorCores is not null && e.Batch.FcPaddedN <= TensorCoreKernels.GreedyMaxColumns;
         // The layers multiply their old h before waiting for the kernel before them (GemmParams.early): only in this
         // loop, where every layer 0 after the first follows the greedy projection, which lets it begin only once the
-        // previous step's layers have finished, and the first follows sample_batch (no overlap).
-        bool early = fusedGreedy && e.TensorCores!.RunsEarly(Streams, e.Batch.PaddedN);
+        // previous step's layers have finished, and the first follows sample_batch (no overlap). Layers that run early
+        // take the fused projection at every batch; the others from FusedGreedyMinStreams on.
+        bool early = greedyInProjection && e.TensorCores!.RunsEarly(Streams, e.Batch.PaddedN);
+        bool fusedGreedy = early || greedyInProjection && Streams >= e.TensorCores!.FusedGreedyMinStreams;
         long counter = p.Counter;
         ulong tokensOut = p.TokensOut;
         ulong RowOf(int step) => tokensOut + (ulong)((long)step * Streams * sizeof(int));

@@ -48,6 +48,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
     private readonly ILogger _logger;
     private string _residentUnavailable = "";
     private int _residentMaxStreams = ResidentLayout.StreamLimit;
+    private int? _batchMinStreams;
 
     internal CudaInferenceEngine(NetworkWeights network, Vocabulary vocabulary, int deviceOrdinal, ILoggerFactory? loggerFactory,
         CudaPrecision precision = CudaPrecision.Float32)
@@ -159,9 +160,14 @@ public sealed class CudaInferenceEngine : InferenceEngine
 
     /// <summary>
     /// Sessions of at least this many streams take the many-stream path (tiled launches per step); fewer take the
-    /// persistent kernel. Settable for benchmarks and tests that compare the two paths.
+    /// resident or the persistent kernel. <see cref="DefaultBatchMinStreams"/>, except with the wgmma tiles, which take
+    /// every session that the resident kernel does not. Settable for benchmarks and tests that compare the paths.
     /// </summary>
-    internal int BatchMinStreams { get; set; } = DefaultBatchMinStreams;
+    internal int BatchMinStreams
+    {
+        get => _batchMinStreams ?? (TensorCores is { WarpgroupTiles.Count: > 0 } ? ResidentMaxStreams + 1 : DefaultBatchMinStreams);
+        set => _batchMinStreams = value;
+    }
 
     /// <summary>Tile choice of the many-stream path: 0 by batch size, 1 small tiles, 2 large tiles (benchmarks).</summary>
     internal int TileChoice { get; set; }

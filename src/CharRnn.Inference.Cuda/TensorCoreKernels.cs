@@ -19,7 +19,8 @@ internal sealed class TensorCoreKernels
     internal const int GreedyMaxColumns = 128;
 
     /// <summary>
-    /// Greedy generation samples in the projection from this many streams on. Measured on the H200 (seed shape): the
+    /// Greedy generation on the mma.sync tiles samples in the projection from this many streams on (layers that run
+    /// early, <see cref="RunsEarly"/>, do at every batch). Measured on the H200 (seed shape): the
     /// one-column-tile projection costs about 3 us more than the 32 x 32 one, while sample_batch, which it replaces,
     /// costs about 2 us at 64 streams and 7-15 at 1024-4096 (inferred from step times with and without it). From 256
     /// streams the fused steps are faster, more so since the layers run early in them (<see cref="RunsEarly"/>):
@@ -105,8 +106,8 @@ internal sealed class TensorCoreKernels
     /// <summary>
     /// The wgmma tiles, largest first, where the module is compiled for sm_90a (<see cref="ModuleArchitecture"/>), else
     /// none: lstm_tc_wgmma (128 x 128, two warpgroups, a ring of 3 K tiles of 128 bytes with no padding) and
-    /// lstm_tc_wgmma64 (64 x 128 as two warpgroups of 64 x 64, a ring of 4). <see cref="LayerTile"/> prefers them to
-    /// the mma.sync tiles. Measured on the H200 (standalone harness, FP16, seed shape, the fused kernels back to back):
+    /// lstm_tc_wgmma64 (64 x 128 as two warpgroups of 64 x 64, a ring of 4). <see cref="LayerTile"/> takes them
+    /// rather than the mma.sync tiles at every batch. Measured on the H200 (standalone harness, FP16, seed shape, the fused kernels back to back):
     /// the 128 x 128 one took 48.0 us for layer 1 and 35.2 for layer 0 at 4096 streams against lstm_tc_large's 68.5 and
     /// 46.8, and 25.0 against 36.1 for layer 1 at 2048.
     /// </summary>
@@ -133,6 +134,12 @@ internal sealed class TensorCoreKernels
     /// the device has them.
     /// </summary>
     internal int? ForcedGreedyProjection { get; set; }
+
+    /// <summary>
+    /// Benchmarks and tests only: the fewest streams whose greedy steps sample in the projection
+    /// (<see cref="GreedyProjectionMinStreams"/> unless set).
+    /// </summary>
+    internal int FusedGreedyMinStreams { get; set; } = GreedyProjectionMinStreams;
 
     /// <summary>Benchmarks and tests only: false keeps every layer's products behind its wait (<see cref="RunsEarly"/>).</summary>
     internal bool UseEarlyProducts { get; set; } = true;
@@ -182,9 +189,9 @@ internal sealed class TensorCoreKernels
     }
 
     /// <summary>
-    /// The largest tile that still gives every multiprocessor a block (bigger tiles read less per product; fewer
-    /// blocks than multiprocessors leave some idle), the wgmma tiles first where there are any (the smaller of them
-    /// from three fifths of the multiprocessors), else the smallest mma.sync tile.
+    /// With the wgmma tiles: the 128-row one once every multiprocessor has a block, else the 64-row one, whatever the
+    /// batch. Else the largest mma.sync tile that still gives every multiprocessor a block (bigger tiles read less per
+    /// product; fewer blocks than multiprocessors leave some idle), else the smallest one.
     /// </summary>
     public Tile LayerTile(int streams, int paddedN)
     {
@@ -192,18 +199,16 @@ internal sealed class TensorCoreKernels
         {
             return forced < _layerTiles.Length ? _layerTiles[forced] : WarpgroupTiles[forced - _layerTiles.Length];
         }
-        // The wgmma tiles: the 128-row one once every multiprocessor has a block, the 64-row one from three fifths of
-        // them. Measured on the H200 (Float16, seed shape, us per step, the 64-row tile against the mma.sync tile that
-        // fills the 132 multiprocessors): 37.9 against 44.2 at 320 streams (80 blocks), 38.4 against 45.2 at 384,
-        // 39.0 against 49.7 at 512, but 37.6 against 30.8 at 256 (64 blocks); at 1024 streams 38.2 against 49.3 for the
-        // 128-row tile (128 blocks).
-        for (int i = 0; i < WarpgroupTiles.Count; i++)
+        // The 64-row wgmma tile, even with few blocks: its greedy steps run early (RunsEarly) behind the fused
+        // projection, which no mma.sync tile does. H100, 2026-11-26 15:20 UTC, Float16, seed shape, us per step, two
+        // runs each, against the mma.sync tiles with sample_batch below 256 streams: 14.1-14.2 against 19.9-20.0 at 32
+        // streams, 14.7 against 20.1-20.5 at 64, 15.3 against 25.0-25.1 at 128, 15.7-15.8 against 24.5-24.6 at 256.
+        // (The same tile with sample_batch: 20.7, 21.5, 30.7 and 15.6 there; the mma.sync tiles with the fused
+        // projection: 16.2, 17.6, 29.2 and 24.9.) From 320 streams it had been chosen already.
+        if (WarpgroupTiles.Count > 0)
         {
-            int needed = i == WarpgroupTiles.Count - 1 ? (3 * _multiprocessors + 4) / 5 : _multiprocessors;
-            if (WarpgroupTiles[i].Blocks(streams, paddedN) >= needed)
-            {
-                return WarpgroupTiles[i];
-            }
+            var large = WarpgroupTiles[0];
+            return large.Blocks(streams, paddedN) >= _multiprocessors ? large : WarpgroupTiles[1];
         }
         foreach (var tile in _layerTiles)
         {

@@ -10,7 +10,7 @@ Modes, at each batch size:
   graph-fp16  the graph with the model, h and c in float16 (cuDNN's half-precision LSTM: tensor cores, float32
               accumulation), as CudaPrecision.Float16 computes; graph-bf16 the same in bfloat16
 Timing: warm-up, then the median of 7 repeats, synchronized. Prints a markdown table and one JSON line per row.
-Usage: python3 pytorch_lstm_peer.py [batch ...]
+Usage: python3 pytorch_lstm_peer.py [--modes MODE,...] [batch ...] (default: every mode; batches 1 64 1024 4096)
 """
 import json
 import statistics
@@ -20,6 +20,7 @@ import time
 import torch
 
 VOCAB, EMB, HIDDEN, LAYERS = 65, 512, 512, 2
+ALL_MODES = ("eager-item", "graph", "graph-fp32", "graph-fp16", "graph-bf16")
 
 
 def build(device, dtype=torch.float32):
@@ -100,7 +101,15 @@ def graph(model, batch, steps):
 
 
 def main():
-    batches = [int(a) for a in sys.argv[1:]] or [1, 64, 1024, 4096]
+    args = sys.argv[1:]
+    modes = ALL_MODES
+    if args[:1] == ["--modes"]:
+        modes = tuple(args[1].split(","))
+        unknown = sorted(set(modes) - set(ALL_MODES))
+        if unknown:
+            sys.exit(f"unknown mode(s) {', '.join(unknown)}: --modes takes a comma-separated list of {', '.join(ALL_MODES)}")
+        args = args[2:]
+    batches = [int(a) for a in args] or [1, 64, 1024, 4096]
     models = {"fp32": build("cuda"), "fp16": build("cuda", torch.float16), "bf16": build("cuda", torch.bfloat16)}
     print(f"# device: {torch.cuda.get_device_name()}; torch {torch.__version__}; cuDNN {torch.backends.cudnn.version()}; "
           f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC")
@@ -109,7 +118,7 @@ def main():
     rows = []
     for batch in batches:
         steps = steps_for(batch)
-        for mode in ("eager-item", "graph", "graph-fp32", "graph-fp16", "graph-bf16"):
+        for mode in modes:
             torch.backends.cudnn.allow_tf32 = mode != "graph-fp32"
             torch.backends.cuda.matmul.allow_tf32 = False
             model = models[mode[-4:]] if mode[-4:] in models else models["fp32"]
