@@ -325,9 +325,11 @@ internal sealed class CudaEngineSession : EngineSession
     }
 
     // Each step: sample every stream from the current logits (tokens to _currentTokens and this step's output row),
-    // then the layers from those tokens, then the projection. Greedy Tf32 sessions of many streams whose vocabulary
-    // fits one column tile sample in the projection instead (fc_tc_greedy, the same rule as sample_batch's greedy
-    // branch): only the first step launches sample_batch, each projection writes the next step's tokens.
+    // then the layers from those tokens, then the projection. Greedy sessions of many streams on the tensor-core path
+    // whose vocabulary fits one column tile sample in the projection instead (fc_tc_greedy, the same rule as
+    // sample_batch's greedy branch): only the first step launches sample_batch, each projection writes the next step's
+    // tokens. Other steps after the first on the tensor-core path sample in sample_batch_tc, which overlaps the
+    // projection's tail.
     private void GenerateBatched(int steps, RunParams p)
     {
         _engine.ThrowIfDisposed();
@@ -335,13 +337,14 @@ internal sealed class CudaEngineSession : EngineSession
         int vocab = Dimensions.VocabularySize;
         int blocks = (Streams + CudaInferenceEngine.Warps - 1) / CudaInferenceEngine.Warps;
         int shared = e.ScratchInSharedMemory ? CudaInferenceEngine.Warps * 3 * vocab * sizeof(float) : 0;
-        bool greedyInProjection = p.Temperature == 0.0f && e.TensorCores is not null && e.Batch.FcPaddedN <= TensorCoreKernels.GreedyMaxColumns;
-        // The layers multiply their old h before waiting for the kernel before them (GemmParams.early): only in this
-        // loop, where every layer 0 after the first follows the greedy projection, which lets it begin only once the
-        // previous step's layers have finished, and the first follows sample_batch (no overlap). Layers that run early
-        // take the fused projection at every batch; the others from FusedGreedyMinStreams on.
-        bool early = greedyInProjection && e.TensorCores!.RunsEarly(Streams, e.Batch.PaddedN);
-        bool fusedGreedy = early || greedyInProjection && Streams >= e.TensorCores!.FusedGreedyMinStreams;
+        var tensorCores = e.TensorCores;
+        bool greedyInProjection = p.Temperature == 0.0f && tensorCores is not null && e.Batch.FcPaddedN <= TensorCoreKernels.GreedyMaxColumns;
+        // The layers multiply their old h before waiting for the kernel before them (GemmParams.early): every layer 0
+        // after the first follows the greedy projection or sample_batch_tc, which let it begin only once the previous
+        // step's layers have finished, and the first follows sample_batch (no overlap). Layers that run early take the
+        // fused projection at every batch; the others from FusedGreedyMinStreams on.
+        bool early = tensorCores is not null && tensorCores.RunsEarly(Streams, e.Batch.PaddedN);
+        bool fusedGreedy = greedyInProjection && (early || Streams >= tensorCores!.FusedGreedyMinStreams);
         long counter = p.Counter;
         ulong tokensOut = p.TokensOut;
         ulong RowOf(int step) => tokensOut + (ulong)((long)step * Streams * sizeof(int));
@@ -351,8 +354,15 @@ internal sealed class CudaEngineSession : EngineSession
             {
                 p.Counter = counter + t;
                 p.TokensOut = RowOf(t);
-                e.SampleBatch.Launch(blocks, CudaInferenceEngine.BlockThreads, shared, _stream, p);
-                _afterTensorCoreKernel = false;
+                if (t > 0 && tensorCores is not null)
+                {
+                    LaunchAfterTensorCore(tensorCores.Sampler, blocks, CudaInferenceEngine.BlockThreads, shared, p);
+                }
+                else
+                {
+                    e.SampleBatch.Launch(blocks, CudaInferenceEngine.BlockThreads, shared, _stream, p);
+                    _afterTensorCoreKernel = false;
+                }
             }
             LaunchLayers(_currentTokens.Pointer, early);
             if (fusedGreedy)
@@ -421,13 +431,26 @@ internal sealed class CudaEngineSession : EngineSession
     // device can (lstm_tensorcore.cu: each waits for its predecessor before reading what that one writes).
     private void LaunchTensorCore<TArgs>(TensorCoreKernels.Tile tile, int blocks, in TArgs arguments) where TArgs : unmanaged
     {
-        if (_afterTensorCoreKernel && _engine.ProgrammaticLaunch && tile.Overlap)
+        if (tile.Overlap)
         {
-            tile.Function.LaunchProgrammaticDependent(blocks, tile.Threads, tile.SharedBytes, _stream, arguments);
+            LaunchAfterTensorCore(tile.Function, blocks, tile.Threads, tile.SharedBytes, arguments);
+            return;
+        }
+        tile.Function.Launch(blocks, tile.Threads, tile.SharedBytes, _stream, arguments);
+        _afterTensorCoreKernel = true;
+    }
+
+    // A kernel of lstm_tensorcore.cu (which waits for its predecessor before reading what that one writes), as a
+    // programmatic dependent where the kernel before it is one too and the device can.
+    private void LaunchAfterTensorCore<TArgs>(CudaFunction function, int blocks, int threads, int shared, in TArgs arguments) where TArgs : unmanaged
+    {
+        if (_afterTensorCoreKernel && _engine.ProgrammaticLaunch)
+        {
+            function.LaunchProgrammaticDependent(blocks, threads, shared, _stream, arguments);
         }
         else
         {
-            tile.Function.Launch(blocks, tile.Threads, tile.SharedBytes, _stream, arguments);
+            function.Launch(blocks, threads, shared, _stream, arguments);
         }
         _afterTensorCoreKernel = true;
     }

@@ -86,10 +86,17 @@ internal sealed class TensorCoreKernels
             }
             tile.Function.SetMaxDynamicSharedMemory(tile.SharedBytes);
         }
+        Sampler = module.GetFunction("sample_batch_tc");
         NarrowH = OperandBytes == 2 ? module.GetFunction("tc_narrow_h") : null;
         WidenH = OperandBytes == 2 ? module.GetFunction("tc_widen_h") : null;
         _multiprocessors = device.MultiprocessorCount;
     }
+
+    /// <summary>
+    /// sample_batch_tc: sample_batch (one warp per stream, RunParams) as a programmatic dependent of the projection,
+    /// which lets the next layer 0 begin only after its wait, as the greedy projection does where that layer runs early.
+    /// </summary>
+    public CudaFunction Sampler { get; }
 
     /// <summary>Bytes per operand element in device memory: 4 for TF32 (floats), 2 for FP16 and BF16.</summary>
     public int OperandBytes { get; }
@@ -145,10 +152,10 @@ internal sealed class TensorCoreKernels
     internal bool UseEarlyProducts { get; set; } = true;
 
     /// <summary>
-    /// Whether greedy steps of <paramref name="streams"/> streams launch their layers early (GemmParams.early): the
+    /// Whether generation steps of <paramref name="streams"/> streams launch their layers early (GemmParams.early): the
     /// wgmma tiles multiply a layer's old h before waiting for the kernel before them: layer 0's products overlap the
-    /// previous step's projection, and in the 128 x 128 tile (whose K order puts h first) layer 1's own-h half overlaps
-    /// layer 0. Measured in lstm_tensorcore.cu's kernel comments.
+    /// previous step's greedy projection or <see cref="Sampler"/>, and in the 128 x 128 tile (whose K order puts h
+    /// first) layer 1's own-h half overlaps layer 0. Measured in lstm_tensorcore.cu's kernel comments.
     /// </summary>
     public bool RunsEarly(int streams, int paddedN) => UseEarlyProducts && WarpgroupTiles.Contains(LayerTile(streams, paddedN));
 

@@ -279,6 +279,47 @@ public sealed class TensorCoreTests(CudaPrecision precision)
     }
 
     /// <summary>
+    /// Sampled generation of many streams on the tensor-core path samples every step after a call's first in
+    /// sample_batch_tc, which overlaps the projection's tail and, on the wgmma tiles, lets the next layer 0 run early.
+    /// Its tokens must be exactly what TokenSampler draws from the logits that the device computed for the same inputs:
+    /// a second session replays the text one Feed at a time and the host samples from its logits.
+    /// </summary>
+    [TestCase(8)]
+    [TestCase(333)]
+    public void Sampled_tokens_follow_the_token_sampler_on_the_device_logits(int streams)
+    {
+        const int primeLength = 6, steps = 12;
+        const ulong seed = 41;
+        var model = SeededModels.Create(2, 64, 16, seed: 78);
+        var (_, gpu) = Engines("sampled 2x64x16", model);
+        int vocab = model.Dimensions.VocabularySize;
+        var sampling = new SamplingOptions { Temperature = 0.8f, TopK = 20, TopP = 0.95f };
+        var random = new Random(streams);
+        var prime = Enumerable.Range(0, primeLength * streams).Select(_ => random.Next(vocab)).ToArray();
+        var generated = new int[steps * streams];
+        using (var session = ManyStreamSession(gpu, streams))
+        {
+            session.Feed(prime, primeLength);
+            session.Generate(steps, sampling, seed, 0, generated);
+        }
+        var logits = new float[streams * vocab];
+        var scratch = new float[2 * vocab];
+        var row = new int[streams];
+        using var replay = ManyStreamSession(gpu, streams);
+        replay.Feed(prime, primeLength);
+        for (int t = 0; t < steps; t++)
+        {
+            replay.ReadLogits(logits);
+            for (int s = 0; s < streams; s++)
+            {
+                row[s] = TokenSampler.Sample(logits.AsSpan(s * vocab, vocab), sampling, CounterRng.Uniform(seed, s, t), scratch);
+                Assert.That(generated[t * streams + s], Is.EqualTo(row[s]), $"step {t} stream {s}: TokenSampler on the replayed logits");
+            }
+            replay.Feed(row, 1);
+        }
+    }
+
+    /// <summary>
     /// Consecutive tensor-core kernels overlap where the device allows (programmatic dependent launch: each one's blocks
     /// start while the previous one finishes, and wait for it before reading its outputs). Any read that slipped
     /// before that wait would see the previous step's values somewhere; the overlapped and the serial launches must give
@@ -333,7 +374,8 @@ public sealed class TensorCoreTests(CudaPrecision precision)
     /// Greedy steps on the wgmma tiles multiply each layer's old h before waiting for the kernel before them
     /// (TensorCoreKernels.RunsEarly), in the same K order as launches that wait first. A read of h that came too early
     /// would see the step before's values; tokens and logits must match the waiting launches bit for bit, over two
-    /// calls (each call's first step follows sample_batch, the others the greedy projection).
+    /// greedy calls (each call's first step follows sample_batch, the others the greedy projection) and a sampled one
+    /// (its steps after the first follow sample_batch_tc).
     /// </summary>
     [TestCase(4096)]
     [TestCase(1000)]
@@ -354,7 +396,8 @@ public sealed class TensorCoreTests(CudaPrecision precision)
         int vocab = model.Dimensions.VocabularySize;
         var random = new Random(streams);
         var prime = Enumerable.Range(0, primeLength * streams).Select(_ => random.Next(vocab)).ToArray();
-        (int[] Tokens, float[] Logits) Run(bool early)
+        var sampled = new SamplingOptions { Temperature = 0.9f, TopK = 30, TopP = 0.97f };
+        (int[] Tokens, int[] Sampled, float[] Logits) Run(bool early)
         {
             tensorCores.UseEarlyProducts = early;
             // Waiting launches below GreedyProjectionMinStreams would sample in sample_batch: both runs take the fused
@@ -368,8 +411,10 @@ public sealed class TensorCoreTests(CudaPrecision precision)
                 session.Feed(prime, primeLength);
                 session.Generate(steps / 2, SamplingOptions.Greedy, 0, 0, tokens.AsSpan(0, steps / 2 * streams));
                 session.Generate(steps / 2, SamplingOptions.Greedy, 0, steps / 2, tokens.AsSpan(steps / 2 * streams));
+                var sampledTokens = new int[steps * streams];
+                session.Generate(steps, sampled, 5, 0, sampledTokens);
                 session.ReadLogits(logits);
-                return (tokens, logits);
+                return (tokens, sampledTokens, logits);
             }
             finally
             {
@@ -382,6 +427,7 @@ public sealed class TensorCoreTests(CudaPrecision precision)
         Assert.Multiple(() =>
         {
             Assert.That(early.Tokens, Is.EqualTo(waiting.Tokens), "greedy tokens");
+            Assert.That(early.Sampled, Is.EqualTo(waiting.Sampled), "sampled tokens");
             Assert.That(early.Logits, Is.EqualTo(waiting.Logits), "the last step's logits");
         });
     }

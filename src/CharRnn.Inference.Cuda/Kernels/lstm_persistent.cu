@@ -1002,13 +1002,13 @@ extern "C" __global__ void __launch_bounds__(512) fc_gemm(const GemmParams g) { 
 
 // One warp per stream: TokenSampler's rule on the stream's logits (p.counter is this step's counter), the token goes to
 // p.cur_tokens (the next layer-0 launch reads it) and to p.tokens_out (this step's row).
-extern "C" __global__ void __launch_bounds__(THREADS) sample_batch(const RunParams p)
+__device__ __forceinline__ void sample_rows(const RunParams& p)
 {
-    extern __shared__ __align__(16) float smem[];
+    extern __shared__ __align__(16) float sample_smem[];
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     const int s = blockIdx.x * WARPS + warp;
     if (s >= p.streams) return;
-    float* ws = p.scratch_in_smem ? smem + warp * 3 * p.vocab : p.scratch + (i64)s * 3 * p.vocab;
+    float* ws = p.scratch_in_smem ? sample_smem + warp * 3 * p.vocab : p.scratch + (i64)s * 3 * p.vocab;
     const int tok = sample_stream<false>(p, p.logits + (i64)s * p.vocab, s, 0, ws, lane);
     if (lane == 0)
     {
@@ -1016,3 +1016,5 @@ extern "C" __global__ void __launch_bounds__(THREADS) sample_batch(const RunPara
         p.tokens_out[s] = tok;
     }
 }
+
+extern "C" __global__ void __launch_bounds__(THREADS) sample_batch(const RunParams p) { sample_rows(p); }

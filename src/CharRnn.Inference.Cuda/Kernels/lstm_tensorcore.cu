@@ -1073,3 +1073,15 @@ extern "C" __global__ void __launch_bounds__(256) fc_tc_greedy32(const GreedyFcP
 {
     tc_gemm<32, 128, 16, 32, 128, 4, false, true, false>(p.g, p.next_tokens, p.tokens_out);
 }
+
+// sample_batch for the steps of sampled (or not fused greedy) generation on the tensor-core path, launched as a
+// programmatic dependent of the projection: it waits for the projection (its logits, and the previous layer 0's reads
+// of the tokens it overwrites), and only then lets the next layer 0 begin, so that where that layer runs early
+// (GemmParams.early) it starts after every kernel that writes the old h it reads has finished, as behind the greedy
+// projection.
+extern "C" __global__ void __launch_bounds__(THREADS) sample_batch_tc(const RunParams p)
+{
+    tc_wait_previous();
+    tc_launch_dependents();
+    sample_rows(p);
+}
