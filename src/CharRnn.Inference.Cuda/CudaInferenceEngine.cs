@@ -25,9 +25,6 @@ public sealed class CudaInferenceEngine : InferenceEngine
     // Sampling is repeated by every block (saving one grid barrier per step) up to this many streams.
     internal const int RedundantSamplingStreams = Warps;
     private const string KernelName = "lstm_run";
-    // Below this many streams one persistent launch runs a whole call; from it on, each step is a few tiled
-    // matrix-matrix launches (measured on the H200: see docs/PERFORMANCE.md).
-    internal const int DefaultBatchMinStreams = 32;
     // Threads and dynamic shared memory of the many-stream kernels (their templates in the kernel source): the large
     // tile is 128 x 128 at 8 x 8 per thread; the small one 32 x 32 at 2 x 8 per thread, K split 8 ways.
     internal const int LargeTileThreads = 256;
@@ -160,12 +157,24 @@ public sealed class CudaInferenceEngine : InferenceEngine
 
     /// <summary>
     /// Sessions of at least this many streams take the many-stream path (tiled launches per step); fewer take the
-    /// resident or the persistent kernel. <see cref="DefaultBatchMinStreams"/>, except with the wgmma tiles, which take
-    /// every session that the resident kernel does not. Settable for benchmarks and tests that compare the paths.
+    /// resident or the persistent kernel. Settable for benchmarks and tests that compare the paths; by default:
+    /// <list type="bullet">
+    /// <item>with the wgmma tiles, every session that the resident kernel does not take;</item>
+    /// <item>with the other tensor-core tiles, from the persistent kernel's second chunk of <see cref="StageStreams"/>
+    /// streams on (its step time grows by a chunk's work with each chunk, the tiled step's hardly at all);</item>
+    /// <item>in float32, from its third chunk on.</item>
+    /// </list>
+    /// Measured on the H100 (seed shape, chunks of 8, 2026-11-26 15:44 UTC, greedy us per step, two runs each, the
+    /// persistent kernel against the tiled path): Tf32 23.9 against 24.8 at 8 streams, 36.1 against 25.1 at 10;
+    /// float32 44.1 against 47.6-48.0 at 16, 57.9 against 47.4-48.0 at 20, 81.3 against 49.0-49.8 at 31. Sampled
+    /// steps cross at the same counts.
     /// </summary>
     internal int BatchMinStreams
     {
-        get => _batchMinStreams ?? (TensorCores is { WarpgroupTiles.Count: > 0 } ? ResidentMaxStreams + 1 : DefaultBatchMinStreams);
+        get => _batchMinStreams
+            ?? (TensorCores is null ? 2 * StageStreams + 1
+                : TensorCores.WarpgroupTiles.Count > 0 ? ResidentMaxStreams + 1
+                : StageStreams + 1);
         set => _batchMinStreams = value;
     }
 

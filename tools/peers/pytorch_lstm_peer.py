@@ -8,7 +8,10 @@ Modes, at each batch size:
               default math (TF32 allowed)
   graph-fp32  the same with TF32 disabled (strict float32, as our engine computes)
   graph-fp16  the graph with the model, h and c in float16 (cuDNN's half-precision LSTM: tensor cores, float32
-              accumulation), as CudaPrecision.Float16 computes; graph-bf16 the same in bfloat16
+              accumulation), as CudaPrecision.Float16 computes; graph-bf16 the same in bfloat16. PyTorch keeps a
+              bfloat16 LSTM's weights in separate chunks (flatten_parameters() leaves them so: tried on the H100,
+              2026-11-26) and warns that cuDNN compacts them at every call: that is PyTorch's bf16 LSTM as it ships,
+              which is why our speed bars compare with graph-fp16.
 Timing: warm-up, then the median of 7 repeats, synchronized. Prints a markdown table and one JSON line per row.
 Usage: python3 pytorch_lstm_peer.py [--modes MODE,...] [batch ...] (default: every mode; batches 1 64 1024 4096)
 """
