@@ -1,9 +1,11 @@
 namespace CharRnn.Inference.Cuda;
 
 /// <summary>
-/// The arithmetic of the CUDA engine's many-stream path (sessions of <c>32</c> or more streams, where the step is a
-/// matrix-matrix product). Sessions of fewer streams always compute in float32: they are bound by latency, not by
-/// arithmetic, so tensor cores would not make them faster.
+/// The arithmetic of the CUDA engine's many-stream path, where the step is a matrix-matrix product. Which sessions take
+/// that path depends on the precision: in float32 those of 17 or more streams at the seed shape (2 x 512), with
+/// <see cref="Tf32"/> those of 9 or more; with <see cref="Float16"/> and <see cref="BFloat16"/> on compute capability
+/// 9.0 (wgmma) every session that the resident kernel (1-4 streams of a model that fits on chip) does not take, and
+/// elsewhere those of 9 or more. Other sessions compute in float32 on the resident or the persistent kernel.
 /// </summary>
 public enum CudaPrecision
 {
