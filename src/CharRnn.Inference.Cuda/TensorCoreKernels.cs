@@ -31,6 +31,8 @@ internal sealed class TensorCoreKernels
     internal const int GreedyProjectionMinStreams = 256;
 
     private readonly Tile[] _layerTiles;
+    // Blocks of each layer tile that the device holds at once (all multiprocessors): one wave of that tile.
+    private readonly int[] _layerTileWave;
     private readonly Tile _greedyProjection;
     // 32 rows, a ring of 4: leaves room for a layer block beside it (early greedy steps).
     private readonly Tile _greedyProjection32;
@@ -87,6 +89,7 @@ internal sealed class TensorCoreKernels
             tile.Function.SetMaxDynamicSharedMemory(tile.SharedBytes);
         }
         Sampler = module.GetFunction("sample_batch_tc");
+        _layerTileWave = [.. _layerTiles.Select(tile => Math.Max(1, tile.Function.MaxActiveBlocksPerMultiprocessor(tile.Threads, tile.SharedBytes)) * device.MultiprocessorCount)];
         NarrowH = OperandBytes == 2 ? module.GetFunction("tc_narrow_h") : null;
         WidenH = OperandBytes == 2 ? module.GetFunction("tc_widen_h") : null;
         _multiprocessors = device.MultiprocessorCount;
@@ -197,8 +200,9 @@ internal sealed class TensorCoreKernels
 
     /// <summary>
     /// With the wgmma tiles: the 128-row one once every multiprocessor has a block, else the 64-row one, whatever the
-    /// batch. Else the largest mma.sync tile that still gives every multiprocessor a block (bigger tiles read less per
-    /// product; fewer blocks than multiprocessors leave some idle), else the smallest one.
+    /// batch. Else the largest mma.sync tile whose blocks give every multiprocessor one and all run at once (bigger
+    /// tiles read less per product; fewer blocks than multiprocessors leave some idle, more than the device holds at
+    /// once run in waves); where none does, the one with the fewest waves, the one with more blocks among equals.
     /// </summary>
     public Tile LayerTile(int streams, int paddedN)
     {
@@ -206,25 +210,36 @@ internal sealed class TensorCoreKernels
         {
             return forced < _layerTiles.Length ? _layerTiles[forced] : WarpgroupTiles[forced - _layerTiles.Length];
         }
-        // The 64-row wgmma tile, even with few blocks: its greedy steps run early (RunsEarly) behind the fused
-        // projection, which no mma.sync tile does. H100, 2026-11-26 15:20 UTC, Float16, seed shape, us per step, two
-        // runs each, against the mma.sync tiles with sample_batch below 256 streams: 14.1-14.2 against 19.9-20.0 at 32
-        // streams, 14.7 against 20.1-20.5 at 64, 15.3 against 25.0-25.1 at 128, 15.7-15.8 against 24.5-24.6 at 256.
-        // (The same tile with sample_batch: 20.7, 21.5, 30.7 and 15.6 there; the mma.sync tiles with the fused
-        // projection: 16.2, 17.6, 29.2 and 24.9.) From 320 streams it had been chosen already.
+        // The 64-row wgmma tile, even with few blocks: its generation steps run early (RunsEarly) behind the fused
+        // projection or sample_batch_tc, which no mma.sync tile does. H100, 2026-11-26 15:16 UTC, Float16, seed shape,
+        // us per step, two runs each, against the mma.sync tiles with sample_batch below 256 streams: 14.1-14.2
+        // against 19.9-20.0 at 32 streams, 14.7 against 20.1-20.5 at 64, 15.3 against 25.0-25.1 at 128, 15.7-15.8
+        // against 24.5-24.6 at 256. (The same tile with sample_batch: 20.7, 21.5, 30.7 and 15.6 there; the mma.sync
+        // tiles with the fused projection: 16.2, 17.6, 29.2 and 24.9.) From 320 streams it had been chosen already.
         if (WarpgroupTiles.Count > 0)
         {
             var large = WarpgroupTiles[0];
             return large.Blocks(streams, paddedN) >= _multiprocessors ? large : WarpgroupTiles[1];
         }
-        foreach (var tile in _layerTiles)
+        // Waves count: H100, 2026-11-26 15:55 UTC, Tf32, seed shape, greedy us per step, each tile forced: from 288 to
+        // 512 streams the 32 x 64 tile's 288-512 blocks took two waves of its 264 (58.2-61.4) and the one-wave 64 x 128
+        // tile's 80-128 blocks 54.4-55.6; at 256 streams the 32 x 64 tile's one wave took 36.1.
+        int best = -1;
+        for (int i = 0; i < _layerTiles.Length; i++)
         {
-            if (tile.Blocks(streams, paddedN) >= _multiprocessors)
+            int blocks = _layerTiles[i].Blocks(streams, paddedN);
+            if (blocks >= _multiprocessors && blocks <= _layerTileWave[i])
             {
-                return tile;
+                return _layerTiles[i];
+            }
+            if (best < 0 || Waves(i) < Waves(best) || Waves(i) == Waves(best) && blocks > _layerTiles[best].Blocks(streams, paddedN))
+            {
+                best = i;
             }
         }
-        return _layerTiles[^1];
+        return _layerTiles[best];
+
+        int Waves(int i) => (_layerTiles[i].Blocks(streams, paddedN) + _layerTileWave[i] - 1) / _layerTileWave[i];
     }
 
     /// <summary>
