@@ -21,9 +21,10 @@ using CharRnn.Inference.Tests.Cuda;
 // the resident kernel with cycle counters and prints block 0's cycles per step by phase; --define passes a preprocessor
 // definition to NVRTC (kernel experiments, e.g. -DRES_LOGIT_STRIDE=1); --tc-tile forces the tensor-core path's layer
 // tile (0 = 128 x 128, 1 = 64 x 128, 2 = 32 x 64, 3 = 32 x 32, 4 = 128 x 128 wgmma, 5 = 64 x 128 wgmma, sm_90a with 16-bit operands only);
-// --fc-tile forces the greedy projection of greedy steps from 256 streams (0 = 16 rows with a ring of 4, 1 = 32 rows
+// --fc-tile forces the greedy projection of fused greedy steps (0 = 16 rows with a ring of 4, 1 = 32 rows
 // with a ring of 4, 2 and 3 = the deep rings of 16 and 32 rows, where the device's shared memory holds them);
-// --fused-min moves the fewest streams whose greedy steps sample in the projection (TensorCoreKernels.GreedyProjectionMinStreams);
+// --fused-min moves the fewest streams whose greedy steps sample in the projection where the layers do not run early
+// (TensorCoreKernels.GreedyProjectionMinStreams);
 // --feed also measures Feed (no logits) at each batch;
 // --no-pdl launches the tensor-core kernels without programmatic dependent launch (to measure what the overlap gains);
 // --no-fc32 leaves out the 32-row deep-ring greedy projection (TensorCoreKernels.GreedyProjection).
