@@ -224,22 +224,21 @@ internal sealed class TensorCoreKernels
         // Waves count: H100, 2026-11-26 15:55 UTC, Tf32, seed shape, greedy us per step, each tile forced: from 288 to
         // 512 streams the 32 x 64 tile's 288-512 blocks took two waves of its 264 (58.2-61.4) and the one-wave 64 x 128
         // tile's 80-128 blocks 54.4-55.6; at 256 streams the 32 x 64 tile's one wave took 36.1.
-        int best = -1;
+        int best = 0, bestWaves = int.MaxValue, bestBlocks = 0;
         for (int i = 0; i < _layerTiles.Length; i++)
         {
             int blocks = _layerTiles[i].Blocks(streams, paddedN);
-            if (blocks >= _multiprocessors && blocks <= _layerTileWave[i])
+            int waves = (blocks + _layerTileWave[i] - 1) / _layerTileWave[i];
+            if (blocks >= _multiprocessors && waves == 1)
             {
                 return _layerTiles[i];
             }
-            if (best < 0 || Waves(i) < Waves(best) || Waves(i) == Waves(best) && blocks > _layerTiles[best].Blocks(streams, paddedN))
+            if (waves < bestWaves || waves == bestWaves && blocks > bestBlocks)
             {
-                best = i;
+                (best, bestWaves, bestBlocks) = (i, waves, blocks);
             }
         }
         return _layerTiles[best];
-
-        int Waves(int i) => (_layerTiles[i].Blocks(streams, paddedN) + _layerTileWave[i] - 1) / _layerTileWave[i];
     }
 
     /// <summary>

@@ -257,25 +257,8 @@ public sealed class TensorCoreTests(CudaPrecision precision)
             }
             session.ReadLogits(generatedLogits);
         }
-        var logits = new float[streams * vocab];
-        var row = new int[streams];
-        using (var replay = ManyStreamSession(gpu, streams))
-        {
-            replay.Feed(prime, primeLength);
-            for (int t = 0; t < steps; t++)
-            {
-                replay.ReadLogits(logits);
-                for (int s = 0; s < streams; s++)
-                {
-                    int best = ArgMax(logits.AsSpan(s * vocab, vocab));
-                    row[s] = best;
-                    Assert.That(generated[t * streams + s], Is.EqualTo(best), $"step {t} stream {s}: the argmax of the replayed logits");
-                }
-                replay.Feed(row, 1);
-            }
-            replay.ReadLogits(logits);
-        }
-        Assert.That(generatedLogits, Is.EqualTo(logits), "both projections compute every logit in the same order");
+        var replayedLogits = ReplayOnTheHost(gpu, streams, prime, primeLength, generated, "the argmax", (logits, _, _) => ArgMax(logits));
+        Assert.That(generatedLogits, Is.EqualTo(replayedLogits), "both projections compute every logit in the same order");
     }
 
     /// <summary>
@@ -302,8 +285,24 @@ public sealed class TensorCoreTests(CudaPrecision precision)
             session.Feed(prime, primeLength);
             session.Generate(steps, sampling, seed, 0, generated);
         }
-        var logits = new float[streams * vocab];
         var scratch = new float[2 * vocab];
+        ReplayOnTheHost(gpu, streams, prime, primeLength, generated, "TokenSampler's draw",
+            (logits, s, t) => TokenSampler.Sample(logits, sampling, CounterRng.Uniform(seed, s, t), scratch));
+    }
+
+    // A host rule's token for one stream at one step, from that stream's logits.
+    private delegate int HostPick(ReadOnlySpan<float> logits, int stream, int step);
+
+    /// <summary>
+    /// Replays the inputs of <paramref name="generated"/> ([steps][streams] tokens that the device drew after the prime)
+    /// in a fresh session one Feed at a time: at each step the host picks every stream's token from the device's own
+    /// logits with <paramref name="pick"/> (<paramref name="rule"/> in messages), which must be the generated token, and
+    /// feeds it. Returns the logits after the last step.
+    /// </summary>
+    private static float[] ReplayOnTheHost(CudaInferenceEngine gpu, int streams, int[] prime, int primeLength, int[] generated, string rule, HostPick pick)
+    {
+        int vocab = gpu.Dimensions.VocabularySize, steps = generated.Length / streams;
+        var logits = new float[streams * vocab];
         var row = new int[streams];
         using var replay = ManyStreamSession(gpu, streams);
         replay.Feed(prime, primeLength);
@@ -312,11 +311,13 @@ public sealed class TensorCoreTests(CudaPrecision precision)
             replay.ReadLogits(logits);
             for (int s = 0; s < streams; s++)
             {
-                row[s] = TokenSampler.Sample(logits.AsSpan(s * vocab, vocab), sampling, CounterRng.Uniform(seed, s, t), scratch);
-                Assert.That(generated[t * streams + s], Is.EqualTo(row[s]), $"step {t} stream {s}: TokenSampler on the replayed logits");
+                row[s] = pick(logits.AsSpan(s * vocab, vocab), s, t);
+                Assert.That(generated[t * streams + s], Is.EqualTo(row[s]), $"step {t} stream {s}: {rule} of the replayed logits");
             }
             replay.Feed(row, 1);
         }
+        replay.ReadLogits(logits);
+        return logits;
     }
 
     /// <summary>
