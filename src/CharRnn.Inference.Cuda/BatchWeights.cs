@@ -56,6 +56,7 @@ internal sealed class BatchWeights
             layers[k] = new BatchLayer(UploadOperands(w, precision, $"layer {k}", upload, upload16), upload(bias), input, width, paddedK);
         }
         Layers = layers;
+        WidestPaddedK = layers.Max(layer => layer.PaddedK);
         float[] table = CpuInferenceEngine.BuildInputTable(network);
         var permuted = new float[(long)vocab * PaddedN];
         for (int v = 0; v < vocab; v++)
@@ -84,6 +85,9 @@ internal sealed class BatchWeights
     public int PaddedN { get; }
 
     public IReadOnlyList<BatchLayer> Layers { get; }
+
+    /// <summary>The largest <see cref="BatchLayer.PaddedK"/> of the layers.</summary>
+    public int WidestPaddedK { get; }
 
     /// <summary>Layer 0's permuted input table, <c>[vocab][PaddedN]</c>.</summary>
     public ulong TablePointer { get; }

@@ -62,7 +62,7 @@ internal sealed class CudaEngineSession : EngineSession
         try
         {
             _h = Own(context.Allocate<float>(checked(2 * _stateFloats)));
-            if (_batched && engine.TensorCores?.NarrowH is not null)
+            if (_batched && engine.TensorCores?.OperandBytes == sizeof(ushort))
             {
                 _h16 = Own(context.Allocate<ushort>(checked(2 * _stateFloats)));
             }
@@ -209,12 +209,13 @@ internal sealed class CudaEngineSession : EngineSession
         }
     }
 
-    // With 16-bit operands, narrows the current h from _h into _h16 (tc_narrow_h) or widens it back (tc_widen_h).
+    // On the tensor-core path, the current h as the host wrote it to the layers' operands (NarrowH: narrowed into _h16,
+    // or in TF32 rounded in place), or with 16-bit operands widened back into _h (WidenH).
     private void ConvertH(CudaFunction? conversion)
     {
-        if (_h16 is not null)
+        if (_batched && conversion is not null)
         {
-            var p = new NarrowParams { H = _h.PointerAt(HOffset(0)), H16 = _h16.PointerAt(HOffset(0)), Count = _stateFloats };
+            var p = new NarrowParams { H = _h.PointerAt(HOffset(0)), H16 = _h16?.PointerAt(HOffset(0)) ?? 0, Count = _stateFloats };
             conversion!.Launch(ConvertBlocks, ConvertThreads, 0, _stream, p);
             _afterTensorCoreKernel = false;
         }
@@ -343,7 +344,7 @@ internal sealed class CudaEngineSession : EngineSession
         // after the first follows the greedy projection or sample_batch_tc, which let it begin only once the previous
         // step's layers have finished, and the first follows sample_batch (no overlap). Layers that run early take the
         // fused projection at every batch; the others from FusedGreedyMinStreams on.
-        bool early = tensorCores is not null && tensorCores.RunsEarly(Streams, e.Batch.PaddedN);
+        bool early = tensorCores is not null && tensorCores.RunsEarly(Streams, e.Batch.PaddedN, e.Batch.WidestPaddedK);
         bool fusedGreedy = greedyInProjection && (early || Streams >= tensorCores!.FusedGreedyMinStreams);
         long counter = p.Counter;
         ulong tokensOut = p.TokensOut;
@@ -396,7 +397,7 @@ internal sealed class CudaEngineSession : EngineSession
         int blocks = large ? largeTiles : (Streams + 31) / 32 * (batch.PaddedN / 32);
         int threads = large ? CudaInferenceEngine.LargeTileThreads : CudaInferenceEngine.SmallTileThreads;
         int shared = large ? CudaInferenceEngine.LargeTileSharedBytes : CudaInferenceEngine.SmallTileSharedBytes;
-        var tile = e.TensorCores?.LayerTile(Streams, batch.PaddedN);
+        var tile = e.TensorCores?.LayerTile(Streams, batch.PaddedN, batch.WidestPaddedK);
         for (int k = 0; k < layers; k++)
         {
             var layer = batch.Layers[k];

@@ -84,7 +84,8 @@ internal struct GemmParams
 }
 
 /// <summary>
-/// Mirror of <c>struct NarrowParams</c> in Kernels/lstm_tensorcore.cu: float32 h to its 16-bit copy (tc_narrow_h).
+/// Mirror of <c>struct NarrowParams</c> in Kernels/lstm_tensorcore.cu: float32 h to its 16-bit copy and back
+/// (tc_narrow_h, tc_widen_h), or rounded to TF32 in place (tc_round_h, which leaves H16 alone).
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct NarrowParams

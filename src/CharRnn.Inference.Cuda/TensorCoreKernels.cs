@@ -49,6 +49,7 @@ internal sealed class TensorCoreKernels
             [
                 new Tile(module.GetFunction("lstm_tc_wgmma"), 128, 128, 256, WarpgroupSharedBytes(128, 3), Overlap: true),
                 new Tile(module.GetFunction("lstm_tc_wgmma64"), 64, 128, 256, WarpgroupSharedBytes(64, 4), Overlap: true),
+                new Tile(module.GetFunction("lstm_tc_wgmma64_deep"), 64, 128, 256, WarpgroupSharedBytes(64, 8), Overlap: true),
             ]
             : [];
         // Largest tiles first; each line mirrors an extern "C" kernel's template arguments (rows, columns, threads, bytes
@@ -90,7 +91,7 @@ internal sealed class TensorCoreKernels
         }
         Sampler = module.GetFunction("sample_batch_tc");
         _layerTileWave = [.. _layerTiles.Select(tile => Math.Max(1, tile.Function.MaxActiveBlocksPerMultiprocessor(tile.Threads, tile.SharedBytes)) * device.MultiprocessorCount)];
-        NarrowH = OperandBytes == 2 ? module.GetFunction("tc_narrow_h") : null;
+        NarrowH = module.GetFunction(OperandBytes == 2 ? "tc_narrow_h" : "tc_round_h");
         WidenH = OperandBytes == 2 ? module.GetFunction("tc_widen_h") : null;
         _multiprocessors = device.MultiprocessorCount;
     }
@@ -105,27 +106,47 @@ internal sealed class TensorCoreKernels
     public int OperandBytes { get; }
 
     /// <summary>
-    /// For 16-bit operands, tc_narrow_h (<see cref="NarrowParams"/>): the layers' 16-bit h from a float32 h that the
-    /// host wrote (a restored state); else null.
+    /// The layers' operand h from a float32 h that the host wrote (a restored state; <see cref="NarrowParams"/>): for
+    /// 16-bit operands tc_narrow_h, into the 16-bit copy; for TF32 tc_round_h, rounding it in place, as the layers write
+    /// every h they compute (the wgmma tiles read their operands unrounded).
     /// </summary>
-    public CudaFunction? NarrowH { get; }
+    public CudaFunction NarrowH { get; }
 
     /// <summary>For 16-bit operands, tc_widen_h: the layers' 16-bit h as float32, for the host to read; else null.</summary>
     public CudaFunction? WidenH { get; }
 
     /// <summary>
     /// The wgmma tiles, largest first, where the module is compiled for sm_90a (<see cref="ModuleArchitecture"/>), else
-    /// none: lstm_tc_wgmma (128 x 128, two warpgroups, a ring of 3 K tiles of 128 bytes with no padding) and
-    /// lstm_tc_wgmma64 (64 x 128 as two warpgroups of 64 x 64, a ring of 4). <see cref="LayerTile"/> takes them
-    /// rather than the mma.sync tiles at every batch. Measured on the H200 (standalone harness, FP16, seed shape, the fused kernels back to back):
-    /// the 128 x 128 one took 48.0 us for layer 1 and 35.2 for layer 0 at 4096 streams against lstm_tc_large's 68.5 and
-    /// 46.8, and 25.0 against 36.1 for layer 1 at 2048.
+    /// none: lstm_tc_wgmma (128 x 128, two warpgroups, a ring of 3 K tiles of 128 bytes with no padding),
+    /// lstm_tc_wgmma64 (64 x 128 as two warpgroups of 64 x 64, a ring of 4, two blocks to a multiprocessor) and
+    /// lstm_tc_wgmma64_deep (the same with a ring of 8, one block to a multiprocessor). <see cref="LayerTile"/> takes
+    /// them rather than the mma.sync tiles at every batch. Measured on the H200 (standalone harness, FP16, seed shape,
+    /// the fused kernels back to back): the 128 x 128 one took 48.0 us for layer 1 and 35.2 for layer 0 at 4096 streams
+    /// against lstm_tc_large's 68.5 and 46.8, and 25.0 against 36.1 for layer 1 at 2048.
+    /// <para>
+    /// The deep ring, where its blocks all fit at once, H100, 2026-11-26 16:47-16:51 UTC, greedy us per step against the
+    /// ring of 4, two runs each. Seed shape (16 column tiles): Float16 18.9-20.3 against 21.4-22.3 at 416-512 streams
+    /// (104-128 blocks), where the ring of 4's blocks and the 16-row greedy projection's (one to a multiprocessor,
+    /// running while the next layer 0 multiplies early) outnumber the multiprocessors, so some share one; but 16.1-17.0
+    /// against 15.5-15.8 at 256-384, where they do not; Tf32 30.2-30.8 against 35.3-35.9 at 416-512, 21.6-24.0 against
+    /// 21.9-24.1 at 5-128, 24.5-25.4 against 24.4-24.5 at 256-384. A 2 x 1024 model (32 column tiles): Tf32 39.2-41.4
+    /// against 48.5-51.0 at 1-128 streams and 50.8 against 61.8 at 256; Float16 29.7 against 35.2 at 256, 24.4 against
+    /// 26.5 at 128, 21.3-23.5 against 21.0-23.2 at 1-64.
+    /// </para>
     /// </summary>
     public IReadOnlyList<Tile> WarpgroupTiles { get; }
 
     /// <summary>
+    /// K tiles (of 128 bytes) per layer from which the deep-ring 64-row tile is taken wherever its blocks all fit at
+    /// once: its 6 tiles in flight rather than 2 pay where the K loop is long. 64: Tf32's 2 x 1024 model (64 tiles in
+    /// layer 1) gained 19% at 1-128 streams; Tf32 at the seed shape (32) and Float16's 2 x 1024 model (32) did not
+    /// (<see cref="WarpgroupTiles"/>).
+    /// </summary>
+    internal const int DeepRingKTiles = 64;
+
+    /// <summary>
     /// Benchmarks and tests only: the index into the layer tiles that <see cref="LayerTile"/> returns whatever the batch,
-    /// or null for its own choice. 0-3: the mma.sync tiles, largest first; 4 and 5: <see cref="WarpgroupTiles"/>, where
+    /// or null for its own choice. 0-3: the mma.sync tiles, largest first; 4-6: <see cref="WarpgroupTiles"/>, where
     /// present.
     /// </summary>
     internal int? ForcedLayerTile { get; set; }
@@ -160,7 +181,7 @@ internal sealed class TensorCoreKernels
     /// previous step's greedy projection or <see cref="Sampler"/>, and in the 128 x 128 tile (whose K order puts h
     /// first) layer 1's own-h half overlaps layer 0. Measured in lstm_tensorcore.cu's kernel comments.
     /// </summary>
-    public bool RunsEarly(int streams, int paddedN) => UseEarlyProducts && WarpgroupTiles.Contains(LayerTile(streams, paddedN));
+    public bool RunsEarly(int streams, int paddedN, int paddedK) => UseEarlyProducts && WarpgroupTiles.Contains(LayerTile(streams, paddedN, paddedK));
 
     /// <summary>
     /// The projection with greedy sampling fused (<see cref="GreedyProjectionParams"/>) for <paramref name="streams"/>
@@ -199,12 +220,16 @@ internal sealed class TensorCoreKernels
     }
 
     /// <summary>
-    /// With the wgmma tiles: the 128-row one once every multiprocessor has a block, else the 64-row one, whatever the
-    /// batch. Else the largest mma.sync tile whose blocks give every multiprocessor one and all run at once (bigger
-    /// tiles read less per product; fewer blocks than multiprocessors leave some idle, more than the device holds at
-    /// once run in waves); where none does, the one with the fewest waves, the one with more blocks among equals.
+    /// The layer tile for <paramref name="streams"/> streams of <paramref name="paddedN"/> gate columns, whose widest
+    /// layer has <paramref name="paddedK"/> columns of [x | h]. With the wgmma tiles: the 128-row one once every
+    /// multiprocessor has a block; else the 64-row one with the deep ring where its blocks all fit one to a
+    /// multiprocessor and either the ring of 4's would crowd the greedy projection's (<see cref="WarpgroupTiles"/>
+    /// says how) or K is long (<see cref="DeepRingKTiles"/>); else the 64-row one with the ring of 4. Else the largest
+    /// mma.sync tile whose blocks give every multiprocessor one and all run at once (bigger tiles read less per
+    /// product; fewer blocks than multiprocessors leave some idle, more than the device holds at once run in waves);
+    /// where none does, the one with the fewest waves, the one with more blocks among equals.
     /// </summary>
-    public Tile LayerTile(int streams, int paddedN)
+    public Tile LayerTile(int streams, int paddedN, int paddedK)
     {
         if (ForcedLayerTile is int forced)
         {
@@ -219,7 +244,15 @@ internal sealed class TensorCoreKernels
         if (WarpgroupTiles.Count > 0)
         {
             var large = WarpgroupTiles[0];
-            return large.Blocks(streams, paddedN) >= _multiprocessors ? large : WarpgroupTiles[1];
+            if (large.Blocks(streams, paddedN) >= _multiprocessors)
+            {
+                return large;
+            }
+            var deep = WarpgroupTiles[2];
+            int blocks = deep.Blocks(streams, paddedN);
+            bool crowded = blocks + (streams + 15) / 16 > _multiprocessors;
+            bool longK = (paddedK * OperandBytes + 127) / 128 >= DeepRingKTiles;
+            return blocks <= _multiprocessors && (crowded || longK) ? deep : WarpgroupTiles[1];
         }
         // Waves count: H100, 2026-11-26 15:55 UTC, Tf32, seed shape, greedy us per step, each tile forced: from 288 to
         // 512 streams the 32 x 64 tile's 288-512 blocks took two waves of its 264 (58.2-61.4) and the one-wave 64 x 128
@@ -242,15 +275,15 @@ internal sealed class TensorCoreKernels
     }
 
     /// <summary>
-    /// The architecture that the kernel module is compiled for: sm_90a (wgmma, <see cref="WarpgroupTiles"/>) for 16-bit
-    /// operands on compute capability 9.0 exactly (sm_90a code runs on no other device), else the device's own.
+    /// The architecture that the kernel module is compiled for: sm_90a (wgmma, <see cref="WarpgroupTiles"/>) on compute
+    /// capability 9.0 exactly (sm_90a code runs on no other device), else the device's own.
     /// </summary>
     internal static string ModuleArchitecture(CudaDevice device, CudaPrecision precision) =>
         UsesWarpgroupTile(device, precision) ? device.Architecture + "a" : device.Architecture;
 
     // sm_90a needs NVRTC 12.0 or newer: an older one (which still compiles for sm_90) keeps the mma.sync tiles.
     private static bool UsesWarpgroupTile(CudaDevice device, CudaPrecision precision) =>
-        device.ComputeCapability is { Major: 9, Minor: 0 } && (precision == CudaPrecision.Float16 || precision == CudaPrecision.BFloat16)
+        device.ComputeCapability is { Major: 9, Minor: 0 } && precision != CudaPrecision.Float32
         && Nvrtc.TryInitialize(out _) && Nvrtc.Version >= MinimumWarpgroupNvrtcVersion;
 
     /// <summary>

@@ -67,12 +67,15 @@ public sealed class TensorCoreTests(CudaPrecision precision)
 
     public static IEnumerable<TestCaseData> WarpgroupCases()
     {
-        // Tile 4: 128 x 128 (two warpgroups), tile 5: 64 x 128 (one). 4 x 37 gates pad to 256 columns, two wgmma column
-        // tiles; 37 is no multiple of 8 halves (element copies). 40 is one (the cells are updated from the accumulators,
-        // tc_wgmma_cells), but no multiple of 32: its second column tile holds 8 units of 32.
-        foreach (var (tile, name) in new[] { (4, "128 x 128"), (5, "64 x 128") })
+        // Tile 4: 128 x 128 (two warpgroups), tile 5: 64 x 128 (two side by side), tile 6: the same with the deep ring. 4 x 37 gates pad to 256 columns, two wgmma column
+        // tiles; 37 is no multiple of a 16-byte chunk (8 halves, 4 floats: element copies). 40 is one (the cells are
+        // updated from the accumulators, tc_wgmma_cells), but no multiple of 32: its second column tile holds 8 units of
+        // 32. 36 and 20 are whole chunks of floats but not of halves: TF32 copies them in chunks, 16-bit operands by
+        // element.
+        foreach (var (tile, name) in new[] { (4, "128 x 128"), (5, "64 x 128"), (6, "64 x 128, deep ring") })
         {
             yield return new TestCaseData(tile, 2, 37, 0, 9, 6).SetArgDisplayNames($"{name}: 2x37 one-hot, 9 streams (unaligned widths: element copies)");
+            yield return new TestCaseData(tile, 2, 36, 20, 70, 6).SetArgDisplayNames($"{name}: 2x36 emb 20, 70 streams (whole chunks of floats only)");
             yield return new TestCaseData(tile, 2, 40, 24, 305, 6).SetArgDisplayNames($"{name}: 2x40 emb 24, 305 streams (a partial column tile)");
             yield return new TestCaseData(tile, 2, 512, 512, 1000, 6).SetArgDisplayNames($"{name}: 2x512 emb 512, 1000 streams");
             yield return new TestCaseData(tile, 2, 512, 512, 4096 + 77, 4).SetArgDisplayNames($"{name}: 2x512 emb 512, 4173 streams");
@@ -80,7 +83,7 @@ public sealed class TensorCoreTests(CudaPrecision precision)
     }
 
     /// <summary>
-    /// Each wgmma tile (sm_90a, 16-bit operands; <paramref name="tile"/> is its ForcedLayerTile index), forced at stream
+    /// Each wgmma tile (sm_90a; <paramref name="tile"/> is its ForcedLayerTile index), forced at stream
     /// counts that are no multiple of its rows and at unaligned widths, against the CPU engine with
     /// <see cref="Logits_are_close_to_the_cpu_engine"/>'s bound.
     /// </summary>
@@ -99,7 +102,7 @@ public sealed class TensorCoreTests(CudaPrecision precision)
         var tensorCores = gpu.TensorCores!;
         if (forcedTile >= FirstWarpgroupTileIndex && tensorCores.WarpgroupTiles.Count == 0)
         {
-            Assert.Ignore($"The wgmma tile needs compute capability 9.0 and 16-bit operands ({gpu.DeviceName}, {precision}).");
+            Assert.Ignore($"The wgmma tiles need compute capability 9.0 ({gpu.DeviceName}) and NVRTC 12.0 or newer.");
         }
         int vocab = model.Dimensions.VocabularySize, distinct = Math.Min(streams, DistinctStreams);
         var random = new Random(streams);
@@ -237,7 +240,7 @@ public sealed class TensorCoreTests(CudaPrecision precision)
         const int primeLength = 6, steps = 24;
         var model = SeededModels.Create(2, 64, 16, seed: 77);
         var (_, gpu) = Engines("fused greedy 2x64x16", model);
-        if (streams < gpu.TensorCores!.FusedGreedyMinStreams && !gpu.TensorCores.RunsEarly(streams, gpu.Batch.PaddedN))
+        if (streams < gpu.TensorCores!.FusedGreedyMinStreams && !gpu.TensorCores.RunsEarly(streams, gpu.Batch.PaddedN, gpu.Batch.WidestPaddedK))
         {
             Assert.Ignore($"{precision} on {gpu.DeviceName} samples {streams} streams in sample_batch: its layers do not run early");
         }
@@ -328,6 +331,7 @@ public sealed class TensorCoreTests(CudaPrecision precision)
     /// </summary>
     [TestCase(4096)]
     [TestCase(1000)]
+    [TestCase(480)]    // the deep-ring 64-row tile on a 132-multiprocessor card
     [TestCase(64)]
     public void Overlapped_launches_give_the_results_of_serial_ones(int streams)
     {
@@ -381,6 +385,7 @@ public sealed class TensorCoreTests(CudaPrecision precision)
     [TestCase(4096)]
     [TestCase(1000)]
     [TestCase(2117)]
+    [TestCase(480)]    // the deep-ring 64-row tile on a 132-multiprocessor card
     [TestCase(320)]
     [TestCase(100)]
     [TestCase(8)]
@@ -390,7 +395,7 @@ public sealed class TensorCoreTests(CudaPrecision precision)
         var model = SeededModels.Create(2, 512, 512, seed: 12);
         var (_, gpu) = Engines("early 2x512x512", model);
         var tensorCores = gpu.TensorCores!;
-        if (!tensorCores.RunsEarly(streams, gpu.Batch.PaddedN))
+        if (!tensorCores.RunsEarly(streams, gpu.Batch.PaddedN, gpu.Batch.WidestPaddedK))
         {
             Assert.Ignore($"{precision} on {gpu.DeviceName} does not run the wgmma tiles at {streams} streams, so no layer runs early");
         }
@@ -435,8 +440,8 @@ public sealed class TensorCoreTests(CudaPrecision precision)
 
     /// <summary>
     /// A state saved from a many-stream session and restored into a fresh one continues bit for bit as the first
-    /// session does. With 16-bit operands the products read a narrowed copy of h, which a restore must rebuild from
-    /// the float32 h it is given (tc_narrow_h) exactly as the layers would have written it.
+    /// session does. The products read h narrowed to 16 bits or rounded to TF32, which a restore must rebuild from the
+    /// float32 h it is given (tc_narrow_h, tc_round_h) exactly as the layers would have written it.
     /// </summary>
     [Test]
     public void A_restored_state_continues_bit_for_bit()
@@ -465,6 +470,66 @@ public sealed class TensorCoreTests(CudaPrecision precision)
             second.Feed(more, steps, actual);
         }
         Assert.That(actual, Is.EqualTo(expected));
+    }
+
+    /// <summary>
+    /// The layers keep h only as the products read it (every epilogue writes it so), so a restored h becomes that at
+    /// once: rounded to TF32 (10 explicit mantissa bits, ties away from zero, in place: tc_round_h, which the wgmma tiles
+    /// need, since they read shared memory as it lies), or narrowed to FP16 (10 bits) or BF16 (7 bits), ties to even.
+    /// A state saved straight after the restore holds exactly those values, computed here in float64, and the cells
+    /// and logits as given. The h values have 23 random mantissa bits, so almost every one of them must move.
+    /// </summary>
+    [Test]
+    public void A_restored_h_is_kept_as_the_operand_the_products_read()
+    {
+        const int streams = 40;
+        var model = SeededModels.Create(2, 48, 16, seed: 47);
+        var (_, gpu) = Engines("restore 2x48x16", model);
+        int hidden = model.Dimensions.HiddenSize, n = streams * hidden, layers = model.Dimensions.LayerCount;
+        var random = new Random(11);
+        using var session = ManyStreamSession(gpu, streams);
+        var state = new float[session.StateLength];
+        for (int i = 0; i < state.Length; i++)
+        {
+            // Magnitudes in [2^-10, 1): normal numbers in every operand type.
+            state[i] = (float)((random.Next(2) == 0 ? -1 : 1) * Math.Pow(2, -10 * random.NextDouble()));
+        }
+        session.RestoreState(state, hasLogits: true);
+        var saved = new float[state.Length];
+        session.SaveState(saved);
+        var (bits, tiesAway) = precision switch
+        {
+            CudaPrecision.Tf32 => (10, true),
+            CudaPrecision.Float16 => (10, false),
+            _ => (7, false),
+        };
+        int moved = 0;
+        for (int k = 0; k < layers; k++)
+        {
+            int h0 = k * 2 * n;
+            for (int i = 0; i < n; i++)
+            {
+                float expected = RoundToMantissaBits(state[h0 + i], bits, tiesAway);
+                Assert.That(saved[h0 + i], Is.EqualTo(expected), $"layer {k} h[{i}] = {state[h0 + i]:R}");
+                moved += expected != state[h0 + i] ? 1 : 0;
+            }
+            Assert.That(saved.AsSpan(h0 + n, n).SequenceEqual(state.AsSpan(h0 + n, n)), $"layer {k}: c must be restored as given");
+        }
+        Assert.That(saved.AsSpan(layers * 2 * n).SequenceEqual(state.AsSpan(layers * 2 * n)), "the logits must be restored as given");
+        Assert.That(moved, Is.GreaterThan(layers * n * 9 / 10), "nearly every random h must change when rounded");
+    }
+
+    // x rounded to `bits` explicit mantissa bits (a normal x), in float64: ties away from zero or to an even last bit.
+    private static float RoundToMantissaBits(float x, int bits, bool tiesAway)
+    {
+        double magnitude = Math.Abs((double)x);
+        double unit = Math.ScaleB(1.0, Math.ILogB(magnitude) - bits);
+        double units = magnitude / unit, whole = Math.Floor(units), fraction = units - whole;
+        if (fraction > 0.5 || fraction == 0.5 && (tiesAway || whole % 2 == 1))
+        {
+            whole += 1;
+        }
+        return (float)Math.CopySign(whole * unit, x);
     }
 
     /// <summary>

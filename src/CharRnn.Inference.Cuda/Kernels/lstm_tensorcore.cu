@@ -3,13 +3,14 @@
 // sigmoidf_, FULL_MASK and i64. Needs sm_80 or newer (cp.async, mma.sync with tf32/f16/bf16 operands); the host compiles
 // it only there. TC_OPERAND picks the operands' type for the whole unit: 0 TF32 (float32 in memory), 1 FP16, 2 BF16
 // (16-bit in memory: the host stores W so, and the LSTM epilogue writes each new h narrowed, into GemmParams.out16,
-// which the next products read; no float32 h is kept).
+// which the next products read; no float32 h is kept). In TF32 each new h is written rounded to TF32 (tc_round_tf32).
 //
 // gates[B][np] = base + [x | h] W^T as warp-level mma.sync products with float32 accumulation (m16n8k8 for TF32,
 // m16n8k16 for 16-bit operands): A = [x | h] (streams x K, row-major), B = W's permuted rows (np x kp, one row per gate
-// column, i.e. "col" for the mma). For TF32 the host stores W already rounded to TF32 (BatchWeights, round to nearest,
-// ties away) and [x | h] is rounded the same way as it leaves shared memory (tc_tf32); 16-bit operands are rounded to
-// nearest even once, when written. Tiles of K are copied global -> shared with cp.async into a STAGES-deep ring, so
+// column, i.e. "col" for the mma). Operands are rounded once, when written: for TF32 the host stores W already rounded
+// to TF32 (BatchWeights, round to nearest, ties away) and every epilogue writes h rounded the same way
+// (tc_round_tf32), so that the tensor cores, which read only the top 19 bits of a .tf32 operand, read exact TF32
+// values; 16-bit operands are rounded to nearest even. Tiles of K are copied global -> shared with cp.async into a STAGES-deep ring, so
 // the copies of the next tiles overlap the products of this one. Every output is one warp's accumulation over K in a
 // fixed order: results do not depend on the batch, the tile or timing.
 //
@@ -86,15 +87,6 @@ __device__ __forceinline__ void tc_commit() { asm volatile("cp.async.commit_grou
 template <int N>
 __device__ __forceinline__ void tc_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N) : "memory"); }
 
-// [x | h] to TF32, round to nearest with ties away from zero, as cvt.rna.tf32.f32 rounds, in one integer add on the
-// float's bits: the tensor cores read only the top 19 bits of a .tf32 operand (sign, exponent, 10 mantissa bits), so
-// adding half a TF32 unit in the last place and letting the mma drop the low 13 bits is that rounding (BatchWeights
-// rounds W the same way). Measured on the H200: outputs bit for bit those of cvt.rna, and layer 1 at 4096 streams
-// 124 us instead of 151 (cvt.rna costs several instructions per A element in the K loop). Finite values and
-// infinities round as cvt.rna does; only a NaN whose payload lies wholly in the dropped bits could change class, and
-// h = tanh(c) * sigmoid(.) is never one.
-__device__ __forceinline__ unsigned int tc_tf32(unsigned int bits) { return bits + 0x1000u; }
-
 __device__ __forceinline__ void tc_ldmatrix4(unsigned int (&r)[4], unsigned int address)
 {
     asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
@@ -114,7 +106,38 @@ __device__ __forceinline__ void tc_mma(float (&d)[4], const unsigned int (&a)[4]
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-#if TC_OPERAND != 0
+// With 16-bit operands the layers keep h only narrowed (GemmParams.out16), and in TF32 only rounded: a state the host
+// writes arrives as float32 h and is narrowed (tc_narrow_h) or rounded in place (tc_round_h) here; a 16-bit state the
+// host reads is widened, exactly, into a float32 buffer (tc_widen_h). Mirrored by NarrowParams in KernelParameters.cs.
+struct NarrowParams
+{
+    float* h;
+    unsigned short* h16;
+    long long n;
+};
+
+#if TC_OPERAND == 0
+// A new h as the products read it: rounded to TF32 (round to nearest, ties away from zero, as BatchWeights rounds W),
+// since the wgmma tiles read [x | h] from shared memory as it lies, where the hardware would drop the low 13 bits (a
+// truncation). The mma.sync tiles read them as they lie too: rounding once per h written is cheaper than once per
+// element in the K loop of every column tile, which they did before (an integer add of 0x1000 to the bits, which also
+// carried the canonical NaN 0x7fffffff into the sign bit, where cvt.rna keeps a NaN a NaN). The mask clears the bits
+// that cvt.rna leaves unspecified.
+__device__ __forceinline__ float tc_round_tf32(float v)
+{
+    unsigned int r;
+    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(v));
+    return __uint_as_float(r & 0xFFFFE000u);
+}
+
+extern "C" __global__ void tc_round_h(const NarrowParams p)
+{
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < p.n; i += (long long)gridDim.x * blockDim.x)
+    {
+        p.h[i] = tc_round_tf32(p.h[i]);
+    }
+}
+#else
 // A float32 to the 16-bit operand type, round to nearest even (as the host rounds W: BatchWeights).
 __device__ __forceinline__ unsigned short tc_narrow(float v)
 {
@@ -127,15 +150,6 @@ __device__ __forceinline__ unsigned short tc_narrow(float v)
     return r;
 }
 
-// With 16-bit operands the layers keep h only narrowed (GemmParams.out16). A state the host writes arrives as float32
-// h and is narrowed here (tc_narrow_h); a state the host reads is widened, exactly, into a float32 buffer
-// (tc_widen_h). Mirrored by NarrowParams in KernelParameters.cs.
-struct NarrowParams
-{
-    float* h;
-    unsigned short* h16;
-    long long n;
-};
 extern "C" __global__ void tc_narrow_h(const NarrowParams p)
 {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < p.n; i += (long long)gridDim.x * blockDim.x)
@@ -249,7 +263,7 @@ __device__ __forceinline__ void tc_lstm_cells(const GemmParams& g, const float* 
                 const i64 at = s * H + unit;
                 g.c[at] = cv;
 #if TC_OPERAND == 0
-                g.out[at] = hv;
+                g.out[at] = tc_round_tf32(hv);   // the only h kept: what the products read
 #else
                 g.out16[at] = tc_narrow(hv);   // the only h kept: what the products read
 #endif
@@ -466,10 +480,6 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
                 {
                     // Matrices: rows 0-7 / 8-15 of the fragment x the first / second 16 bytes of K (a0, a1, a2, a3).
                     tc_ldmatrix4(a[i], a_lane + (wm0 + i * 16) * LD * TC_BYTES + kk);
-#if TC_OPERAND == 0
-#pragma unroll
-                    for (int e = 0; e < 4; ++e) a[i][e] = tc_tf32(a[i][e]);
-#endif
                 }
 #pragma unroll
                 for (int j = 0; j < NT; j += 2)
@@ -494,15 +504,15 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
                     const float* p = af + (wm0 + i * 16 + grp) * LD + kf + 2 * tig;
                     const float2 lo = *reinterpret_cast<const float2*>(p);
                     const float2 hi = *reinterpret_cast<const float2*>(p + 8 * LD);
-                    a[i][0] = tc_tf32(__float_as_uint(lo.x));
-                    a[i][1] = tc_tf32(__float_as_uint(hi.x));
-                    a[i][2] = tc_tf32(__float_as_uint(lo.y));
-                    a[i][3] = tc_tf32(__float_as_uint(hi.y));
+                    a[i][0] = __float_as_uint(lo.x);
+                    a[i][1] = __float_as_uint(hi.x);
+                    a[i][2] = __float_as_uint(lo.y);
+                    a[i][3] = __float_as_uint(hi.y);
                 }
 #pragma unroll
                 for (int j = 0; j < NT; ++j)
                 {
-                    // Already TF32 values (rounded on the host).
+                    // Already TF32 values, as are A's (rounded on the host).
                     const float2 w = *reinterpret_cast<const float2*>(bf + (wn0 + j * 8 + grp) * LD + kf + 2 * tig);
                     b[j][0] = __float_as_uint(w.x);
                     b[j][1] = __float_as_uint(w.y);
@@ -597,20 +607,23 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
 
 // The wgmma tile exists only in sm_90a code (NVRTC always compiles device code; nvcc's host pass, without
 // __CUDA_ARCH__, needs the kernel's declaration).
-#if TC_OPERAND != 0 && (defined(__CUDA_ARCH_FEAT_SM90_ALL) || !defined(__CUDA_ARCH__))
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL) || !defined(__CUDA_ARCH__)
 #define TC_WGMMA 1
 #else
 #define TC_WGMMA 0
 #endif
 #if TC_WGMMA
-// Warpgroup tile (Hopper, sm_90a only: the host compiles the module for sm_90a on compute capability 9.0 with 16-bit
-// operands, and only then lists lstm_tc_wgmma): 128 x 128 per block, two warpgroups of 64 x 128, each 16 columns of K
-// one wgmma.mma_async m64n128k16 that reads both operands from shared memory (no fragment loads through registers,
-// which keep the mma.sync tiles issue-bound). [x | h] and W are both K-major, as wgmma reads them untransposed. A K tile
-// row is 64 elements = 128 bytes, stored with the 128-byte swizzle: 16-byte chunk c of row r lands at chunk c ^ (r % 8)
-// of that row, rows 128 bytes apart, so an 8-row group is 1024 bytes (the descriptor's stride byte offset; its leading
-// byte offset is unused with this swizzle), and every stage starts 1024-byte aligned, as the swizzle pattern assumes.
-// The k16 slices of a tile are its 32-byte columns: the descriptor's start address advances by 32 bytes per slice and
+// Warpgroup tile (Hopper, sm_90a only: the host compiles the module for sm_90a on compute capability 9.0, and only then
+// lists lstm_tc_wgmma): 128 x 128 per block, two warpgroups of 64 x 128, each 32 bytes of K (16 columns of 16-bit
+// operands, 8 of TF32) one wgmma.mma_async m64n128 that reads both operands from shared memory (no fragment loads
+// through registers, which keep the mma.sync tiles issue-bound). [x | h] and W are both K-major, as wgmma reads them
+// untransposed (and as TF32 operands must be). A K tile row is 128 bytes (64 16-bit elements, 32 TF32 ones), stored
+// with the 128-byte swizzle: 16-byte chunk c of row r lands at chunk c ^ (r % 8) of that row, rows 128 bytes apart, so
+// an 8-row group is 1024 bytes (the descriptor's stride byte offset; its leading byte offset is unused with this
+// swizzle), and every stage starts 1024-byte aligned, as the swizzle pattern assumes. The geometry in bytes is the same
+// for every operand type. TF32 operands arrive already rounded (BatchWeights rounds W; every epilogue rounds the h it
+// writes, tc_round_tf32), since nothing rounds them between shared memory and the tensor cores here.
+// The 32-byte slices of a tile are its 32-byte columns: the descriptor's start address advances by 32 bytes per slice and
 // the hardware applies the swizzle to the full address. cp.async writes the tiles through the generic proxy and wgmma
 // reads them through the async proxy: each thread fences (fence.proxy.async) after its copies have landed, before the
 // barrier that publishes them. Each K tile's products stay in flight while the next tile's are issued; the stage
@@ -623,17 +636,24 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
 // larger part. Slower: 128 x 256 with one block per multiprocessor (51.9, 44.3: nothing overlaps its cell update),
 // 64-byte K tiles in a ring of 5 or 6 (53.9-54.8, 38.3-39.2), waiting for each tile's products before refilling (48.8,
 // 36.2).
-#if TC_OPERAND == 1
-#define TC_WG_TYPES ".f16.f16"
+// One wgmma consumes 32 bytes of K in every operand type: k8 of TF32, k16 of FP16 or BF16. The TF32 form has no
+// transpose immediates.
+#if TC_OPERAND == 0
+#define TC_WG_SHAPE_TYPES "k8.f32.tf32.tf32"
+#define TC_WG_TRANSPOSE ""
+#elif TC_OPERAND == 1
+#define TC_WG_SHAPE_TYPES "k16.f32.f16.f16"
+#define TC_WG_TRANSPOSE ", 0, 0"
 #else
-#define TC_WG_TYPES ".bf16.bf16"
+#define TC_WG_SHAPE_TYPES "k16.f32.bf16.bf16"
+#define TC_WG_TRANSPOSE ", 0, 0"
 #endif
 
 __device__ __forceinline__ void tc_wgmma_n128(float (&d)[64], unsigned long long da, unsigned long long db)
 {
     asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
-                 "wgmma.mma_async.sync.aligned.m64n128k16.f32" TC_WG_TYPES " "
-                 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, %64, %65, p, 1, 1, 0, 0;\n}"
+                 "wgmma.mma_async.sync.aligned.m64n128" TC_WG_SHAPE_TYPES " "
+                 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, %64, %65, p, 1, 1" TC_WG_TRANSPOSE ";\n}"
                  : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
                  : "l"(da), "l"(db), "r"(1));
 }
@@ -641,13 +661,13 @@ __device__ __forceinline__ void tc_wgmma_n128(float (&d)[64], unsigned long long
 __device__ __forceinline__ void tc_wgmma_n64(float (&d)[32], unsigned long long da, unsigned long long db)
 {
     asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
-                 "wgmma.mma_async.sync.aligned.m64n64k16.f32" TC_WG_TYPES " "
-                 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, %32, %33, p, 1, 1, 0, 0;\n}"
+                 "wgmma.mma_async.sync.aligned.m64n64" TC_WG_SHAPE_TYPES " "
+                 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, %32, %33, p, 1, 1" TC_WG_TRANSPOSE ";\n}"
                  : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
                  : "l"(da), "l"(db), "r"(1));
 }
 
-// One m64 x NW x k16 product per warpgroup: NW = 128 or 64 columns.
+// One m64 x NW x (32 bytes of K) product per warpgroup: NW = 128 or 64 columns.
 template <int NW>
 __device__ __forceinline__ void tc_wgmma(float (&d)[NW / 2], unsigned long long da, unsigned long long db)
 {
@@ -700,21 +720,27 @@ __device__ __forceinline__ void tc_copy_a(bool aligned, int K, int xw, unsigned 
             const bool ok = row_ok && kq < K;
             const tc_elem* src = kq < xw ? x_at + q : h_at + q;
             // cp.async copies no fewer than 4 (aligned) bytes: a plain load, visible after the ring's barrier.
+#if TC_OPERAND == 0
+            asm volatile("st.shared.b32 [%0], %1;" :: "r"(dst + q * 4), "r"(ok ? __float_as_uint(*src) : 0u) : "memory");
+#else
             asm volatile("st.shared.u16 [%0], %1;" :: "r"(dst + q * 2), "h"(ok ? *src : (unsigned short)0) : "memory");
+#endif
         }
     }
 }
 
-// The wgmma tiles' cell update straight from the accumulators, where H is a multiple of 8: no pre-activation tile in
+// The wgmma tiles' cell update straight from the accumulators, where H is a multiple of TC_CHUNK (a 16-byte chunk of h
+// holds whole units: 8 in 16-bit operands, 4 in TF32): no pre-activation tile in
 // shared memory. In the m64nN fragment layout, lane (grp, tig) of warp w holds, for every 8-column group j, columns
 // 8j + 2 tig and 8j + 2 tig + 1 of rows 16 w + grp and 16 w + grp + 8; with the host's unit-major columns (4 u + gate)
 // those are two gates of unit 2j + tig / 2. Lanes tig and tig ^ 1 trade two values per group, so that an even tig holds
 // the four gates of that unit in the upper row and an odd tig in the lower one: every thread updates one row, one cell
 // per group. The old c comes from sc (tc_wgmma_lstm's staged copy, chunk q of row r at chunk q ^ (r % 8), so a warp's
 // 16 rows fall on distinct banks but for pairs), the new c goes back to the same place and the new h, narrowed, to
-// sh[BM][32] (chunk q of row r at q ^ (r / 2 % 4)) in a ring stage that no warpgroup reads any more; after one barrier
-// the block stores both as coalesced row runs. Both epilogues compute each cell with tc_cell, so they give the same
-// bits (the GPU tests' tokens and logits, and the benchmark's token hashes, did not change).
+// sh[BM][32] (chunk q of row r at q ^ (r / 2 % 4); in TF32 rounded, as floats, placed as c is) in a ring stage that no
+// warpgroup reads any more; after one barrier the block stores both as coalesced row runs. Both epilogues compute each
+// cell with tc_cell, so they give the same bits (the GPU tests' tokens and logits, and the benchmark's token hashes, did
+// not change).
 // Measured on the H100 (Float16, greedy, seed shape, us per step, alternated runs against tc_lstm_cells):
 // - the 128-row tile, every layer: 14:00-14:01 UTC 69.8-69.9 against 71.8-73.1 at 4096 streams, 38.9-39.7 against
 //   40.6-40.7 at 2048; 14:10-14:11 UTC 69.5 / 74.0 / 71.8 against 72.0-72.3 and 38.7 / 45.1 / 39.7 against 40.5-41.0
@@ -731,7 +757,7 @@ __device__ __forceinline__ int tc_c_slot(int r, int u) { return r * 32 + (((u >>
 __device__ __forceinline__ int tc_h_slot(int r, int u) { return r * 32 + (((u >> 3) ^ ((r >> 1) & 3)) << 3) + (u & 7); }
 
 template <int WG_M, int WG_N>
-__device__ __forceinline__ void tc_wgmma_cells(const GemmParams& g, const float (&d)[64 / WG_N], unsigned short* sh,
+__device__ __forceinline__ void tc_wgmma_cells(const GemmParams& g, const float (&d)[64 / WG_N], tc_elem* sh,
                                                float* sc, int m0, int n0)
 {
     constexpr int BM = 64 * WG_M, NW = 128 / WG_N, THREADS_ = 128 * WG_M * WG_N, U = 32, J = NW / 8;   // J 8-column groups
@@ -760,7 +786,11 @@ __device__ __forceinline__ void tc_wgmma_cells(const GemmParams& g, const float 
         float* const cp = sc + tc_c_slot(row, ul);
         float hv;
         *cp = tc_cell(bv[j], make_float4(pi, pg, pf, po), *cp, hv);
+#if TC_OPERAND == 0
+        sh[tc_c_slot(row, ul)] = tc_round_tf32(hv);
+#else
         sh[tc_h_slot(row, ul)] = tc_narrow(hv);
+#endif
     }
     __syncthreads();
 #pragma unroll
@@ -771,8 +801,12 @@ __device__ __forceinline__ void tc_wgmma_cells(const GemmParams& g, const float 
         if (sr < B && unit < H)
         {
             *reinterpret_cast<float4*>(g.c + sr * H + unit) = *reinterpret_cast<const float4*>(sc + tc_c_slot(r, 4 * q));
+#if TC_OPERAND == 0
+            *reinterpret_cast<float4*>(g.out + sr * H + unit) = *reinterpret_cast<const float4*>(sh + tc_c_slot(r, 4 * q));
+#endif
         }
     }
+#if TC_OPERAND != 0
 #pragma unroll
     for (int f = tid; f < BM * (U / 8); f += THREADS_)
     {
@@ -783,6 +817,7 @@ __device__ __forceinline__ void tc_wgmma_cells(const GemmParams& g, const float 
             *reinterpret_cast<uint4*>(g.out16 + sr * H + unit) = *reinterpret_cast<const uint4*>(sh + tc_h_slot(r, 8 * q));
         }
     }
+#endif
 }
 
 // WG_M x WG_N warpgroups, each 64 rows by 128 / WG_N columns: a (64 WG_M) x 128 tile. Dynamic shared memory: STAGES *
@@ -877,10 +912,10 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
     constexpr int U = BN / 4;
     float* const sc = reinterpret_cast<float*>(tc_smem + STAGES * STAGE_BYTES + BM * 4);
     const bool c_staged = H % 4 == 0;
-    // Where h's 16-byte chunks are whole units of a row (H a multiple of 8), the cells are updated straight from the
-    // accumulators (tc_wgmma_cells) in the 128-row tile, and in the 64-row one where there is no table to read (above);
-    // c's chunks are then stored swizzled, chunk q of row r at q ^ (r % 8).
-    const bool reg_cells = (WG_N == 1 || !g.tokens) && H % 8 == 0;
+    // Where h's 16-byte chunks are whole units of a row (H a multiple of TC_CHUNK), the cells are updated straight from
+    // the accumulators (tc_wgmma_cells) in the 128-row tile, and in the 64-row one where there is no table to read
+    // (above); c's chunks are then stored swizzled, chunk q of row r at q ^ (r % 8).
+    const bool reg_cells = (WG_N == 1 || !g.tokens) && H % TC_CHUNK == 0;
     auto load_c = [&]()
     {
 #pragma unroll
@@ -969,7 +1004,7 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
         if (early && !waited) tc_wait_previous();
         // The h tile goes to the stage of tile tiles - STAGES (or one never filled): every warpgroup finished reading it
         // before the last K tile's barrier, and nothing is copied into it any more.
-        tc_wgmma_cells<WG_M, WG_N>(g, d, reinterpret_cast<unsigned short*>(tc_smem + (tiles % STAGES) * STAGE_BYTES), sc, m0, n0);
+        tc_wgmma_cells<WG_M, WG_N>(g, d, reinterpret_cast<tc_elem*>(tc_smem + (tiles % STAGES) * STAGE_BYTES), sc, m0, n0);
         return;
     }
     if (early)
@@ -1031,6 +1066,10 @@ extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_wgmma(const GemmPar
 // block of four warpgroups (128 x 128, a ring of 6) per multiprocessor: 32.3-32.5 at 1024, 112-114 at 4096 against
 // 82.6-82.7.
 extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_wgmma64(const GemmParams g) { tc_wgmma_lstm<1, 2, 4, false>(g); }
+// The same with a ring of 8 (192 KB; 200 KB with the tokens and c), one block per multiprocessor: 6 K tiles in flight
+// rather than 2, for batches whose blocks all fit at once, where a block's K loop waits on the round trips of its
+// copies.
+extern "C" __global__ void __launch_bounds__(256, 1) lstm_tc_wgmma64_deep(const GemmParams g) { tc_wgmma_lstm<1, 2, 8, false>(g); }
 #endif
 // The projection: 32 x 32 tiles (the padded vocabulary is a multiple of 32).
 extern "C" __global__ void __launch_bounds__(128) fc_tc(const GemmParams g) { tc_gemm<32, 32, 16, 16, 128, 6, false, false, false>(g); }
