@@ -159,7 +159,10 @@ public sealed class CudaInferenceEngine : InferenceEngine
     /// Sessions of at least this many streams take the many-stream path (tiled launches per step); fewer take the
     /// resident or the persistent kernel. Settable for benchmarks and tests that compare the paths; by default:
     /// <list type="bullet">
-    /// <item>with the wgmma tiles, every session that the resident kernel does not take;</item>
+    /// <item>with the wgmma tiles, every session that the resident kernel does not take (in Tf32 too, whose tile is
+    /// flat at 21.2-22.3 us per step from 5 to 8 streams at the seed shape while the persistent kernel's grows: 20.0 at
+    /// 5, 21.5 at 6, 22.6 at 7, 23.9 at 8; H100, 2026-11-26 16:47 UTC. One rule rather than a threshold for one
+    /// count);</item>
     /// <item>with the other tensor-core tiles, from the persistent kernel's second chunk of <see cref="StageStreams"/>
     /// streams on (its step time grows by a chunk's work with each chunk, the tiled step's hardly at all);</item>
     /// <item>in float32, from its third chunk on.</item>
