@@ -50,6 +50,7 @@ internal sealed class TensorCoreKernels
                 new Tile(module.GetFunction("lstm_tc_wgmma"), 128, 128, 256, WarpgroupSharedBytes(128, 3), Overlap: true),
                 new Tile(module.GetFunction("lstm_tc_wgmma64"), 64, 128, 256, WarpgroupSharedBytes(64, 4), Overlap: true),
                 new Tile(module.GetFunction("lstm_tc_wgmma64_deep"), 64, 128, 256, WarpgroupSharedBytes(64, 8), Overlap: true),
+                new Tile(module.GetFunction("lstm_tc_wgmma_deep"), 128, 128, 256, WarpgroupSharedBytes(128, 6), Overlap: true),
             ]
             : [];
         // Largest tiles first; each line mirrors an extern "C" kernel's template arguments (rows, columns, threads, bytes
@@ -118,35 +119,41 @@ internal sealed class TensorCoreKernels
     /// <summary>
     /// The wgmma tiles, largest first, where the module is compiled for sm_90a (<see cref="ModuleArchitecture"/>), else
     /// none: lstm_tc_wgmma (128 x 128, two warpgroups, a ring of 3 K tiles of 128 bytes with no padding),
-    /// lstm_tc_wgmma64 (64 x 128 as two warpgroups of 64 x 64, a ring of 4, two blocks to a multiprocessor) and
-    /// lstm_tc_wgmma64_deep (the same with a ring of 8, one block to a multiprocessor). <see cref="LayerTile"/> takes
-    /// them rather than the mma.sync tiles at every batch. Measured on the H200 (standalone harness, FP16, seed shape,
+    /// lstm_tc_wgmma64 (64 x 128 as two warpgroups of 64 x 64, a ring of 4, two blocks to a multiprocessor),
+    /// lstm_tc_wgmma64_deep (the same with a ring of 8, one block to a multiprocessor) and lstm_tc_wgmma_deep (128 x 128
+    /// with a ring of 6, one block to a multiprocessor). <see cref="LayerTile"/> takes them rather than the mma.sync
+    /// tiles at every batch. Measured on the H200 (standalone harness, FP16, seed shape,
     /// the fused kernels back to back): the 128 x 128 one took 48.0 us for layer 1 and 35.2 for layer 0 at 4096 streams
     /// against lstm_tc_large's 68.5 and 46.8, and 25.0 against 36.1 for layer 1 at 2048.
     /// <para>
-    /// The deep ring, where its blocks all fit at once, H100, 2026-11-26 16:47-16:51 UTC, greedy us per step against the
-    /// ring of 4, two runs each. Seed shape (16 column tiles): Float16 18.9-20.3 against 21.4-22.3 at 416-512 streams
-    /// (104-128 blocks), where the ring of 4's blocks and the 16-row greedy projection's (one to a multiprocessor,
-    /// running while the next layer 0 multiplies early) outnumber the multiprocessors, so some share one; but 16.1-17.0
-    /// against 15.5-15.8 at 256-384, where they do not; Tf32 30.2-30.8 against 35.3-35.9 at 416-512, 21.6-24.0 against
-    /// 21.9-24.1 at 5-128, 24.5-25.4 against 24.4-24.5 at 256-384. A 2 x 1024 model (32 column tiles): Tf32 39.2-41.4
-    /// against 48.5-51.0 at 1-128 streams and 50.8 against 61.8 at 256; Float16 29.7 against 35.2 at 256, 24.4 against
-    /// 26.5 at 128, 21.3-23.5 against 21.0-23.2 at 1-64.
+    /// The deep rings, H100, 2026-11-26 16:46-17:10 UTC, greedy us per step, each tile forced, two runs each (ring of 4
+    /// / 64-row ring of 8 / 128-row ring of 6 / 128-row ring of 3). Seed shape (16 column tiles): Float16 13.5-15.9 /
+    /// 13.6-16.9 / 15.7-17.7 / 14.7-17.0 at 5-384 streams; 21.3 / 18.7 / 18.1-18.2 / 18.9-19.2 at 448; 21.8-21.9 /
+    /// 20.1 / 18.4-18.5 / 18.9-19.1 at 512; 22.5-23.2 / 29.0 / 21.5-21.8 / 19.9-20.9 at 576; 26.3-26.8 / 30.0 / 22.2 /
+    /// 24.0-24.2 at 768; 26.9-27.1 / 34.1 / 26.1 / 25.0 at 1024. Tf32 21.8-24.7 / 21.7-25.5 / 22.7-24.9 / 23.1-25.7 at
+    /// 5-384; 34.7-35.3 / 29.5-30.3 / 28.0-28.2 / 29.4-29.9 at 448-512; 35.8-36.7 / 44.8-45.6 / 32.0-32.8 / 30.9-31.2 at
+    /// 576-640; 43.7 / 46.8 / 32.5-32.9 / 39.5-39.6 at 768; 44.8-44.9 / 51.9 / 39.8-39.9 / 42.1-42.4 at 1024. A 2 x 1024
+    /// model (32 column tiles): Tf32 48.5-51.5 / 39.3-42.2 / 41.0-49.4 / 67.1-70.4 at 1-192 streams, 62.2 / 51.1 / 49.2
+    /// / 71.0 at 256, 66.7 / 79.1 / 54.8 / 71.8 at 384; Float16 20.9-23.2 / 21.0-23.4 / 22.8-23.6 / 22.8-24.8 at 1-64,
+    /// 26.2 / 24.4 / 24.9 / 32.4 at 128, 35.1 / 30.0 / 27.4 / 36.3 at 256, 37.1 / 46.1 / 32.8 / 40.2 at 384, 45.9 / 52.6
+    /// / 39.4 / 42.3 at 512. The 128-row ring of 3 is faster than the ring of 6 in Float16 at 576-640 and 896-1024 streams
+    /// of the seed shape (by 0.3-1.9 us) and in Tf32 at 576-640 (0.8-1.9), but much slower at 384 streams of the 2 x 1024
+    /// model: one rule takes the ring of 6 between the 64-row tiles and the filled 128-row one.
     /// </para>
     /// </summary>
     public IReadOnlyList<Tile> WarpgroupTiles { get; }
 
     /// <summary>
-    /// K tiles (of 128 bytes) per layer from which the deep-ring 64-row tile is taken wherever its blocks all fit at
-    /// once: its 6 tiles in flight rather than 2 pay where the K loop is long. 64: Tf32's 2 x 1024 model (64 tiles in
-    /// layer 1) gained 19% at 1-128 streams; Tf32 at the seed shape (32) and Float16's 2 x 1024 model (32) did not
+    /// K tiles (of 128 bytes) per layer from which the 64-row tile with the ring of 8 is taken rather than the ring of 4:
+    /// its 6 tiles in flight rather than 2 pay where the K loop is long. 64: Tf32's 2 x 1024 model (64 tiles in layer 1)
+    /// gained 19% at 1-192 streams; Tf32 at the seed shape (32) and Float16's 2 x 1024 model (32) did not
     /// (<see cref="WarpgroupTiles"/>).
     /// </summary>
     internal const int DeepRingKTiles = 64;
 
     /// <summary>
     /// Benchmarks and tests only: the index into the layer tiles that <see cref="LayerTile"/> returns whatever the batch,
-    /// or null for its own choice. 0-3: the mma.sync tiles, largest first; 4-6: <see cref="WarpgroupTiles"/>, where
+    /// or null for its own choice. 0-3: the mma.sync tiles, largest first; 4-7: <see cref="WarpgroupTiles"/>, where
     /// present.
     /// </summary>
     internal int? ForcedLayerTile { get; set; }
@@ -221,10 +228,11 @@ internal sealed class TensorCoreKernels
 
     /// <summary>
     /// The layer tile for <paramref name="streams"/> streams of <paramref name="paddedN"/> gate columns, whose widest
-    /// layer has <paramref name="paddedK"/> columns of [x | h]. With the wgmma tiles: the 128-row one once every
-    /// multiprocessor has a block; else the 64-row one with the deep ring where its blocks all fit one to a
-    /// multiprocessor and either the ring of 4's would crowd the greedy projection's (<see cref="WarpgroupTiles"/>
-    /// says how) or K is long (<see cref="DeepRingKTiles"/>); else the 64-row one with the ring of 4. Else the largest
+    /// layer has <paramref name="paddedK"/> columns of [x | h]. With the wgmma tiles: the 128-row one with the ring of 3
+    /// once every multiprocessor has a block; else the 64-row ones while their blocks and the greedy projection's do not
+    /// outnumber the multiprocessors (the ring of 8 where K is long, <see cref="DeepRingKTiles"/>, else the ring of 4);
+    /// else, between the two, the 128-row one with the ring of 6 (<see cref="WarpgroupTiles"/> has the measurements).
+    /// Else the largest
     /// mma.sync tile whose blocks give every multiprocessor one and all run at once (bigger tiles read less per
     /// product; fewer blocks than multiprocessors leave some idle, more than the device holds at once run in waves);
     /// where none does, the one with the fewest waves, the one with more blocks among equals.
@@ -248,11 +256,14 @@ internal sealed class TensorCoreKernels
             {
                 return large;
             }
-            var deep = WarpgroupTiles[2];
-            int blocks = deep.Blocks(streams, paddedN);
-            bool crowded = blocks + (streams + 15) / 16 > _multiprocessors;
-            bool longK = (paddedK * OperandBytes + 127) / 128 >= DeepRingKTiles;
-            return blocks <= _multiprocessors && (crowded || longK) ? deep : WarpgroupTiles[1];
+            // The 64-row tiles while their blocks and the 16-row greedy projection's (one to a multiprocessor, running
+            // while the next layer 0 multiplies early) leave every layer block a multiprocessor of its own.
+            if (WarpgroupTiles[1].Blocks(streams, paddedN) + (streams + 15) / 16 <= _multiprocessors)
+            {
+                bool longK = (paddedK * OperandBytes + 127) / 128 >= DeepRingKTiles;
+                return longK ? WarpgroupTiles[2] : WarpgroupTiles[1];
+            }
+            return WarpgroupTiles[3];
         }
         // Waves count: H100, 2026-11-26 15:55 UTC, Tf32, seed shape, greedy us per step, each tile forced: from 288 to
         // 512 streams the 32 x 64 tile's 288-512 blocks took two waves of its 264 (58.2-61.4) and the one-wave 64 x 128

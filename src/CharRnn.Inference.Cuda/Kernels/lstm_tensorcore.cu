@@ -1056,6 +1056,9 @@ extern "C" __global__ void __launch_bounds__(128) lstm_tc_small(const GemmParams
 // seed shape, us per step at 2048 / 4096 streams, same call, alternated): 44.2-44.6 / 82.2-82.4 against 44.9-45.9 /
 // 84.8-85.9 in plain order without early, and 44.8-46.0 / 85.6-86.4 with h first but not early.
 extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_wgmma(const GemmParams g) { tc_wgmma_lstm<2, 1, 3, true>(g); }
+// The same with a ring of 6 (192 KB; 209 KB with the tokens and c), one block per multiprocessor, for batches between
+// the 64-row tiles and this one's full grid (416-1024 streams at the seed shape; TensorCoreKernels.LayerTile).
+extern "C" __global__ void __launch_bounds__(256, 1) lstm_tc_wgmma_deep(const GemmParams g) { tc_wgmma_lstm<2, 1, 6, true>(g); }
 // 64 x 128 as two warpgroups of 64 x 64 side by side (each copies half of every K tile, multiplies m64n64 and updates
 // half the cells), a ring of 4 (96 KB; 104 KB with the tokens and c), two blocks per multiprocessor: twice the blocks
 // of lstm_tc_wgmma, for batches where that one leaves multiprocessors idle (1024 streams at the seed shape). K in plain
@@ -1067,8 +1070,7 @@ extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_wgmma(const GemmPar
 // 82.6-82.7.
 extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_wgmma64(const GemmParams g) { tc_wgmma_lstm<1, 2, 4, false>(g); }
 // The same with a ring of 8 (192 KB; 200 KB with the tokens and c), one block per multiprocessor: 6 K tiles in flight
-// rather than 2, for batches whose blocks all fit at once, where a block's K loop waits on the round trips of its
-// copies.
+// rather than 2, for long K loops (Tf32 with a 2 x 1024 model), which wait on the round trips of their copies.
 extern "C" __global__ void __launch_bounds__(256, 1) lstm_tc_wgmma64_deep(const GemmParams g) { tc_wgmma_lstm<1, 2, 8, false>(g); }
 #endif
 // The projection: 32 x 32 tiles (the padded vocabulary is a multiple of 32).
