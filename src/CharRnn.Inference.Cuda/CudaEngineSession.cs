@@ -216,7 +216,7 @@ internal sealed class CudaEngineSession : EngineSession
         if (_batched && conversion is not null)
         {
             var p = new NarrowParams { H = _h.PointerAt(HOffset(0)), H16 = _h16?.PointerAt(HOffset(0)) ?? 0, Count = _stateFloats };
-            conversion!.Launch(ConvertBlocks, ConvertThreads, 0, _stream, p);
+            conversion.Launch(ConvertBlocks, ConvertThreads, 0, _stream, p);
             _afterTensorCoreKernel = false;
         }
     }

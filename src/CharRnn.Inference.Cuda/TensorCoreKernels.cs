@@ -122,9 +122,9 @@ internal sealed class TensorCoreKernels
     /// lstm_tc_wgmma64 (64 x 128 as two warpgroups of 64 x 64, a ring of 4, two blocks to a multiprocessor),
     /// lstm_tc_wgmma64_deep (the same with a ring of 8, one block to a multiprocessor) and lstm_tc_wgmma_deep (128 x 128
     /// with a ring of 6, one block to a multiprocessor). <see cref="LayerTile"/> takes them rather than the mma.sync
-    /// tiles at every batch. Measured on the H200 (standalone harness, FP16, seed shape,
-    /// the fused kernels back to back): the 128 x 128 one took 48.0 us for layer 1 and 35.2 for layer 0 at 4096 streams
-    /// against lstm_tc_large's 68.5 and 46.8, and 25.0 against 36.1 for layer 1 at 2048.
+    /// tiles at every batch. Measured on the H200 (standalone harness, FP16, seed shape, the fused kernels back to
+    /// back): the 128 x 128 one took 48.0 us for layer 1 and 35.2 for layer 0 at 4096 streams against lstm_tc_large's
+    /// 68.5 and 46.8, and 25.0 against 36.1 for layer 1 at 2048.
     /// <para>
     /// The deep rings, H100, 2026-11-26 16:46-17:10 UTC, greedy us per step, each tile forced, two runs each (ring of 4
     /// / 64-row ring of 8 / 128-row ring of 6 / 128-row ring of 3). Seed shape (16 column tiles): Float16 13.5-15.9 /
@@ -232,10 +232,9 @@ internal sealed class TensorCoreKernels
     /// once every multiprocessor has a block; else the 64-row ones while their blocks and the greedy projection's do not
     /// outnumber the multiprocessors (the ring of 8 where K is long, <see cref="DeepRingKTiles"/>, else the ring of 4);
     /// else, between the two, the 128-row one with the ring of 6 (<see cref="WarpgroupTiles"/> has the measurements).
-    /// Else the largest
-    /// mma.sync tile whose blocks give every multiprocessor one and all run at once (bigger tiles read less per
-    /// product; fewer blocks than multiprocessors leave some idle, more than the device holds at once run in waves);
-    /// where none does, the one with the fewest waves, the one with more blocks among equals.
+    /// Else the largest mma.sync tile whose blocks give every multiprocessor one and all run at once (bigger tiles read
+    /// less per product; fewer blocks than multiprocessors leave some idle, more than the device holds at once run in
+    /// waves); where none does, the one with the fewest waves, the one with more blocks among equals.
     /// </summary>
     public Tile LayerTile(int streams, int paddedN, int paddedK)
     {

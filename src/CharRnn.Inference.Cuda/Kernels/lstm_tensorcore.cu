@@ -10,9 +10,9 @@
 // column, i.e. "col" for the mma). Operands are rounded once, when written: for TF32 the host stores W already rounded
 // to TF32 (BatchWeights, round to nearest, ties away) and every epilogue writes h rounded the same way
 // (tc_round_tf32), so that the tensor cores, which read only the top 19 bits of a .tf32 operand, read exact TF32
-// values; 16-bit operands are rounded to nearest even. Tiles of K are copied global -> shared with cp.async into a STAGES-deep ring, so
-// the copies of the next tiles overlap the products of this one. Every output is one warp's accumulation over K in a
-// fixed order: results do not depend on the batch, the tile or timing.
+// values; 16-bit operands are rounded to nearest even. Tiles of K are copied global -> shared with cp.async into a
+// STAGES-deep ring, so the copies of the next tiles overlap the products of this one. Every output is one warp's
+// accumulation over K in a fixed order: results do not depend on the batch, the tile or timing.
 //
 // A K tile row is KB bytes (16 floats or 32 halves for KB = 64), and one mma consumes 32 bytes of K in either type, so
 // the shared-memory geometry below is the same for every operand type. Fragments are read from shared memory in one of
@@ -512,7 +512,7 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
 #pragma unroll
                 for (int j = 0; j < NT; ++j)
                 {
-                    // Already TF32 values, as are A's (rounded on the host).
+                    // Already TF32 values, as A's are (W rounded on the host, h by the epilogues).
                     const float2 w = *reinterpret_cast<const float2*>(bf + (wn0 + j * 8 + grp) * LD + kf + 2 * tig);
                     b[j][0] = __float_as_uint(w.x);
                     b[j][1] = __float_as_uint(w.y);
@@ -622,9 +622,9 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
 // an 8-row group is 1024 bytes (the descriptor's stride byte offset; its leading byte offset is unused with this
 // swizzle), and every stage starts 1024-byte aligned, as the swizzle pattern assumes. The geometry in bytes is the same
 // for every operand type. TF32 operands arrive already rounded (BatchWeights rounds W; every epilogue rounds the h it
-// writes, tc_round_tf32), since nothing rounds them between shared memory and the tensor cores here.
-// The 32-byte slices of a tile are its 32-byte columns: the descriptor's start address advances by 32 bytes per slice and
-// the hardware applies the swizzle to the full address. cp.async writes the tiles through the generic proxy and wgmma
+// writes, tc_round_tf32), since nothing rounds them between shared memory and the tensor cores here. One wgmma reads a
+// 32-byte column of the tile: the descriptor's start address advances by 32 bytes per column and the hardware applies
+// the swizzle to the full address. cp.async writes the tiles through the generic proxy and wgmma
 // reads them through the async proxy: each thread fences (fence.proxy.async) after its copies have landed, before the
 // barrier that publishes them. Each K tile's products stay in flight while the next tile's are issued; the stage
 // refilled is the one read two tiles ago, which every warpgroup has waited for by then. A ring of 3 (96 KB) lets two
@@ -730,8 +730,8 @@ __device__ __forceinline__ void tc_copy_a(bool aligned, int K, int xw, unsigned 
 }
 
 // The wgmma tiles' cell update straight from the accumulators, where H is a multiple of TC_CHUNK (a 16-byte chunk of h
-// holds whole units: 8 in 16-bit operands, 4 in TF32): no pre-activation tile in
-// shared memory. In the m64nN fragment layout, lane (grp, tig) of warp w holds, for every 8-column group j, columns
+// holds whole units: 8 in 16-bit operands, 4 in TF32): no pre-activation tile in shared memory. In the m64nN fragment
+// layout, lane (grp, tig) of warp w holds, for every 8-column group j, columns
 // 8j + 2 tig and 8j + 2 tig + 1 of rows 16 w + grp and 16 w + grp + 8; with the host's unit-major columns (4 u + gate)
 // those are two gates of unit 2j + tig / 2. Lanes tig and tig ^ 1 trade two values per group, so that an even tig holds
 // the four gates of that unit in the upper row and an odd tig in the lower one: every thread updates one row, one cell
