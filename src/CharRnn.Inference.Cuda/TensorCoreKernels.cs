@@ -248,21 +248,20 @@ internal sealed class TensorCoreKernels
         // against 19.9-20.0 at 32 streams, 14.7 against 20.1-20.5 at 64, 15.3 against 25.0-25.1 at 128, 15.7-15.8
         // against 24.5-24.6 at 256. (The same tile with sample_batch: 20.7, 21.5, 30.7 and 15.6 there; the mma.sync
         // tiles with the fused projection: 16.2, 17.6, 29.2 and 24.9.) From 320 streams it had been chosen already.
-        if (WarpgroupTiles.Count > 0)
+        if (WarpgroupTiles is [var large, var rows64, var rows64Deep, var largeDeep])
         {
-            var large = WarpgroupTiles[0];
             if (large.Blocks(streams, paddedN) >= _multiprocessors)
             {
                 return large;
             }
             // The 64-row tiles while their blocks and the 16-row greedy projection's (one to a multiprocessor, running
             // while the next layer 0 multiplies early) leave every layer block a multiprocessor of its own.
-            if (WarpgroupTiles[1].Blocks(streams, paddedN) + (streams + 15) / 16 <= _multiprocessors)
+            if (rows64.Blocks(streams, paddedN) + _greedyProjection.Blocks(streams, GreedyMaxColumns) <= _multiprocessors)
             {
                 bool longK = (paddedK * OperandBytes + 127) / 128 >= DeepRingKTiles;
-                return longK ? WarpgroupTiles[2] : WarpgroupTiles[1];
+                return longK ? rows64Deep : rows64;
             }
-            return WarpgroupTiles[3];
+            return largeDeep;
         }
         // Waves count: H100, 2026-11-26 15:55 UTC, Tf32, seed shape, greedy us per step, each tile forced: from 288 to
         // 512 streams the 32 x 64 tile's 288-512 blocks took two waves of its 264 (58.2-61.4) and the one-wave 64 x 128

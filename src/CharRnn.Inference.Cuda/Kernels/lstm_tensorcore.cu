@@ -731,9 +731,9 @@ __device__ __forceinline__ void tc_copy_a(bool aligned, int K, int xw, unsigned 
 
 // The wgmma tiles' cell update straight from the accumulators, where H is a multiple of TC_CHUNK (a 16-byte chunk of h
 // holds whole units: 8 in 16-bit operands, 4 in TF32): no pre-activation tile in shared memory. In the m64nN fragment
-// layout, lane (grp, tig) of warp w holds, for every 8-column group j, columns
-// 8j + 2 tig and 8j + 2 tig + 1 of rows 16 w + grp and 16 w + grp + 8; with the host's unit-major columns (4 u + gate)
-// those are two gates of unit 2j + tig / 2. Lanes tig and tig ^ 1 trade two values per group, so that an even tig holds
+// layout, lane (grp, tig) of warp w holds, for every 8-column group j, columns 8j + 2 tig and 8j + 2 tig + 1 of rows
+// 16 w + grp and 16 w + grp + 8; with the host's unit-major columns (4 u + gate) those are two gates of unit
+// 2j + tig / 2. Lanes tig and tig ^ 1 trade two values per group, so that an even tig holds
 // the four gates of that unit in the upper row and an odd tig in the lower one: every thread updates one row, one cell
 // per group. The old c comes from sc (tc_wgmma_lstm's staged copy, chunk q of row r at chunk q ^ (r % 8), so a warp's
 // 16 rows fall on distinct banks but for pairs), the new c goes back to the same place and the new h, narrowed, to
@@ -751,8 +751,9 @@ __device__ __forceinline__ void tc_copy_a(bool aligned, int K, int xw, unsigned 
 // - the 64-row tile in the layers without the table (14:27, four runs each): 16.25-16.36 against 16.69-16.77 at 320
 //   streams, 22.40-22.56 against 22.52-22.85 at 512, 26.84-27.41 against 27.08-27.37 at 768, 27.16-27.68 against
 //   27.41-27.47 at 1024 (one run of each build slow: 18.97 and 29.9 at 320, 30.55 at 1024 for tc_lstm_cells).
-// Where unit u (0-31) of row r of the tile lies in the staged c (sc, floats) and in the h tile (sh, halves): 16-byte
-// chunk q of a row at chunk q ^ (r % 8) of sc's row and at q ^ (r / 2 % 4) of sh's (tc_wgmma_cells says why).
+// Where unit u (0-31) of row r of the tile lies in the staged c (sc, floats) and in the 16-bit h tile (sh; a TF32 one is
+// placed as sc): 16-byte chunk q of a row at chunk q ^ (r % 8) of sc's row and at q ^ (r / 2 % 4) of sh's
+// (tc_wgmma_cells says why).
 __device__ __forceinline__ int tc_c_slot(int r, int u) { return r * 32 + (((u >> 2) ^ (r & 7)) << 2) + (u & 3); }
 __device__ __forceinline__ int tc_h_slot(int r, int u) { return r * 32 + (((u >> 3) ^ ((r >> 1) & 3)) << 3) + (u & 7); }
 
