@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """PyTorch peer for the GPU benchmark: cuDNN nn.LSTM of the seed shape (2 x 512, embedding 512, vocabulary 65),
-random weights, greedy generation.
+random weights, greedy or sampled generation.
 
 Modes, at each batch size:
   eager-item  the usual sampling loop: one step, argmax, .item()/.tolist() per character (a host sync per step)
@@ -12,6 +12,11 @@ Modes, at each batch size:
               bfloat16 LSTM's weights in separate chunks (flatten_parameters() leaves them so: tried on the H100,
               2026-11-26) and warns that cuDNN compacts them at every call: that is PyTorch's bf16 LSTM as it ships,
               which is why our speed bars compare with graph-fp16.
+  graph-sampled, graph-fp16-sampled
+              the graph and graph-fp16 steps drawing each token as our benchmark's sampled rows do (temperature 0.8,
+              top-k 20, top-p 0.95) instead of taking the argmax: logits / T in float32, top-k, softmax, the top-p cut on
+              the running sum, then one draw by the exponential race (argmax of p / E with E ~ Exp(1), the same law as
+              a multinomial draw, and the sampler fast serving stacks capture in graphs)
 Timing: warm-up, then the median of 7 repeats, synchronized. Prints a markdown table and one JSON line per row.
 Usage: python3 pytorch_lstm_peer.py [--modes MODE,...] [batch ...] (default: every mode; batches 1 64 1024 4096)
 """
@@ -23,7 +28,8 @@ import time
 import torch
 
 VOCAB, EMB, HIDDEN, LAYERS = 65, 512, 512, 2
-ALL_MODES = ("eager-item", "graph", "graph-fp32", "graph-fp16", "graph-bf16")
+ALL_MODES = ("eager-item", "graph", "graph-fp32", "graph-fp16", "graph-bf16", "graph-sampled", "graph-fp16-sampled")
+TEMPERATURE, TOP_K, TOP_P = 0.8, 20, 0.95
 
 
 def build(device, dtype=torch.float32):
@@ -66,8 +72,18 @@ def eager_item(model, batch, steps):
     return statistics.median(times)
 
 
+def draw(logits):
+    """One token per row with the benchmark's sampled settings (see the module's doc)."""
+    top, index = (logits.float() / TEMPERATURE).topk(TOP_K, dim=-1)
+    p = torch.softmax(top, dim=-1)
+    # Keep the shortest prefix whose sum reaches TOP_P: a token stays while the sum before it is still short.
+    p = p.masked_fill(p.cumsum(-1) - p >= TOP_P, 0.0)
+    race = p / torch.empty_like(p).exponential_()
+    return index.gather(-1, race.argmax(-1, keepdim=True)).squeeze(-1)
+
+
 @torch.inference_mode()
-def graph(model, batch, steps):
+def graph(model, batch, steps, sampled=False):
     emb, lstm, fc = model
     dev = "cuda"
     dtype = fc.weight.dtype
@@ -77,7 +93,8 @@ def graph(model, batch, steps):
 
     def step():
         out, (h2, c2) = lstm(emb(tok), (h, c))
-        tok.copy_(fc(out).argmax(-1))
+        logits = fc(out)
+        tok.copy_(draw(logits) if sampled else logits.argmax(-1))
         h.copy_(h2)
         c.copy_(c2)
 
@@ -124,9 +141,9 @@ def main():
         for mode in modes:
             torch.backends.cudnn.allow_tf32 = mode != "graph-fp32"
             torch.backends.cuda.matmul.allow_tf32 = False
-            model = models[mode[-4:]] if mode[-4:] in models else models["fp32"]
+            model = next((m for name, m in models.items() if name in mode), models["fp32"])
             n = min(steps, 300) if mode == "eager-item" else steps
-            seconds = eager_item(model, batch, n) if mode == "eager-item" else graph(model, batch, n)
+            seconds = eager_item(model, batch, n) if mode == "eager-item" else graph(model, batch, n, mode.endswith("-sampled"))
             per_step = seconds / n * 1e6
             row = {"engine": "PyTorch cuDNN", "mode": mode, "batch": batch, "steps": n, "us_per_step": per_step,
                    "us_per_char": per_step / batch, "chars_per_s": n * batch / seconds}
