@@ -110,7 +110,7 @@ internal static class GenerateCommand
         using var engine = ModelSource.CreateEngine(model, request.Backend, request.ForgetBias, loggerFactory, progress);
         var ready = Stopwatch.GetElapsedTime(start);
 
-        using var generator = engine.CreateGenerator(request.Options);
+        using var generator = engine.CreateGenerator(request.Options with { ChunkSize = StreamChunk(engine.Backend) });
         generator.Prime(request.Prime);
         if (!generator.IsPrimed)
         {
@@ -151,6 +151,12 @@ internal static class GenerateCommand
         }
         return CliApplication.ExitOk;
     }
+
+    // Characters per streamed chunk. Each engine call costs tens of microseconds on a GPU, which with 32-character chunks
+    // was 20-45% of the time at batch 1 (H100, 1,000,000 characters: 6.1 us per character sampled and 4.1 greedy,
+    // against 4.95 and 2.78 in one call); 1,024 characters take about 5 ms there, too little to notice. The CPU engine
+    // takes hundreds of microseconds per character, so its text flows in short chunks.
+    private static int StreamChunk(Inference.Engine.Backend backend) => backend == Inference.Engine.Backend.Cpu ? 32 : 1024;
 
     private sealed record Request(string? ModelPath, string? VocabPath, string Prime, int Length, Inference.Engine.Backend Backend, float ForgetBias, GeneratorOptions Options, bool Verbose, bool ShowProgress);
 }

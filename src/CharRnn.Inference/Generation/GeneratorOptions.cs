@@ -23,7 +23,12 @@ public sealed record GeneratorOptions
     /// <summary>The character that replaces unknown ones under <see cref="UnknownCharacterPolicy.Replace"/>.</summary>
     public char ReplacementCharacter { get; init; } = ' ';
 
-    /// <summary>Characters generated per engine call while streaming; larger chunks cost fewer calls, smaller ones arrive sooner.</summary>
+    /// <summary>
+    /// Characters generated per engine call while streaming (<see cref="Generator.GenerateAsync"/>), and between the
+    /// checks for stop strings; larger chunks cost fewer calls, smaller ones arrive sooner. Each call costs tens of
+    /// microseconds on a GPU (the 32 of the default add about 1.2 us per character at batch 1 on an H100), so streams
+    /// read by programs rather than people gain from chunks of a thousand or more.
+    /// </summary>
     public int ChunkSize
     {
         get => _chunkSize;

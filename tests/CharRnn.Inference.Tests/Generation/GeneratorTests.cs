@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using CharRnn.Inference.Engine;
 using CharRnn.Inference.Generation;
 using CharRnn.Inference.Model;
@@ -61,6 +62,43 @@ public class GeneratorTests
         }
         Assert.That(chunks.Take(chunks.Count - 1).Select(c => c.Length), Is.All.EqualTo(9));
         Assert.That(string.Concat(chunks), Is.EqualTo(b.Generate(60)));
+    }
+
+    [Test]
+    public void Generate_asks_the_engine_for_long_calls_unless_stop_strings_need_chunk_boundaries()
+    {
+        // Every engine call is one measurement of charrnn.chars.generated (recorded on the calling thread).
+        var calls = new List<long>();
+        int thread = Environment.CurrentManagedThreadId;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "CharRnn.Inference" && instrument.Name == "charrnn.chars.generated")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) =>
+        {
+            if (Environment.CurrentManagedThreadId == thread) calls.Add(value);
+        });
+        listener.Start();
+
+        using var plain = _engine.CreateGenerator(Sampled);
+        plain.Prime("ROMEO");
+        string text = plain.Generate(5000);
+        Assert.That(calls, Is.EqualTo(new long[] { 4096, 904 }), "without stop strings: calls of 4,096 characters");
+
+        calls.Clear();
+        // A stop string that never appears (the vocabulary has no \u0001) keeps the 32-character chunks.
+        using var stopping = _engine.CreateGenerator(Sampled with { StopStrings = ["\u0001"] });
+        stopping.Prime("ROMEO");
+        Assert.That(stopping.Generate(5000), Is.EqualTo(text));
+        Assert.That(calls, Has.Count.EqualTo(157));
+        Assert.That(calls.Take(156), Is.All.EqualTo(32));
+        Assert.That(calls.Last(), Is.EqualTo(5000 - 156 * 32));
     }
 
     [Test]
