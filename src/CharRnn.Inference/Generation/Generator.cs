@@ -21,8 +21,8 @@ public sealed class Generator : IDisposable
 
     // Generate without stop strings has no chunk boundaries to honour, so it asks the engine for up to this many
     // characters per call: each call costs a launch, a wait and a copy. With 32-character calls the CUDA engine's
-    // batch 1 took 6.1 us per character sampled and 4.1 greedy (the CLI, 1,000,000 characters), against 4.95 and 2.78
-    // in one call (H100, 2026-11-26 19:10-19:31 UTC).
+    // batch 1 took 6.1-6.2 us per character sampled and 4.1-4.2 greedy (the CLI, 1,000,000 characters), against 4.95
+    // and 2.78 in one call (H100, 2026-11-26 19:10-19:40 UTC).
     private const int LongCall = 4096;
 
     private readonly InferenceEngine _engine;
