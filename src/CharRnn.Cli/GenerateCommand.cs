@@ -153,7 +153,7 @@ internal static class GenerateCommand
     }
 
     // Characters per streamed chunk. Each engine call costs tens of microseconds on a GPU, which with 32-character chunks
-    // was 20-45% of the time at batch 1 (H100, 1,000,000 characters: 6.1-6.2 us per character sampled and 4.1-4.2
+    // was 19-34% of the time at batch 1 (H100, 1,000,000 characters: 6.1-6.2 us per character sampled and 4.1-4.2
     // greedy, against 4.95 and 2.78 in one call); 1,024 characters take about 5 ms there, too little to notice. The CPU
     // engine takes hundreds of microseconds per character, so its text flows in short chunks.
     private static int StreamChunk(Inference.Engine.Backend backend) => backend == Inference.Engine.Backend.Cpu ? 32 : 1024;
