@@ -31,7 +31,8 @@ public sealed class CudaInferenceEngine : InferenceEngine
     internal const int SmallTileThreads = 512;
     internal static readonly int LargeTileSharedBytes = GemmSharedBytes(128, 128, 8, 1);
     internal static readonly int SmallTileSharedBytes = GemmSharedBytes(32, 32, 2, 8);
-    // Compiled as one source, in this order (the resident kernel uses the persistent kernel's helpers).
+    // Every program's source begins with these files, in this order (the resident kernel uses the persistent kernel's
+    // helpers); KernelBuild.ExtraFiles follow.
     private static readonly string[] KernelFiles = ["lstm_persistent.cu", "lstm_resident.cu"];
     // Floats of [x | h] staged per block for a chunk of streams (32 KB).
     private const int StageBudgetFloats = 8192;
@@ -58,24 +59,27 @@ public sealed class CudaInferenceEngine : InferenceEngine
         try
         {
             Resident = ResidentLayout.TryCreate(network.Dimensions, Device.MultiprocessorCount, Device.MaxSharedMemoryPerBlockOptin, out _residentUnavailable);
-            // The tensor-core kernels (after the persistent kernel's file, whose helpers they use) only when asked for,
-            // compiled for the precision's operands.
+            // The tensor-core kernels only when asked for, compiled for the precision's operands.
             bool tensorCores = Precision != CudaPrecision.Float32;
-            var module = KernelModule.Load(_context, _logger,
-                [.. Resident?.CompilerDefines ?? [], .. ExtraCompilerDefines, .. tensorCores ? [$"-DTC_OPERAND={TensorCoreKernels.OperandCode(Precision)}"] : Array.Empty<string>()],
-                tensorCores ? [TensorCoreKernels.SourceFile] : [],
-                tensorCores ? TensorCoreKernels.ModuleArchitecture(Device, Precision) : null);
-            _owned.Add(module);
-            TensorCores = tensorCores ? new TensorCoreKernels(module, Device, Precision) : null;
+            string[] defines = [.. Resident?.CompilerDefines ?? [], .. ExtraCompilerDefines];
+            KernelBuild Build(KernelGroup group) => new(group, [], Device.Architecture, defines);
+            var modules = KernelModule.Load(_context, _logger,
+            [
+                Build(KernelGroup.Persistent), Build(KernelGroup.Tiled), Build(KernelGroup.Sampler),
+                .. Resident is null ? [] : new[] { Build(KernelGroup.Resident1), Build(KernelGroup.Resident1Greedy), Build(KernelGroup.Resident4) },
+                .. tensorCores ? TensorCoreKernels.Builds(Device, Precision, defines) : [],
+            ]);
+            _owned.AddRange(modules.Values);
+            TensorCores = tensorCores ? new TensorCoreKernels(modules, Device, Precision) : null;
             ProgrammaticLaunch = Device.SupportsProgrammaticDependentLaunch;
-            Kernel = module.GetFunction(KernelName);
-            GemmLarge = module.GetFunction("lstm_gemm_large");
-            GemmSmall = module.GetFunction("lstm_gemm_small");
-            FcGemm = module.GetFunction("fc_gemm");
-            SampleBatch = module.GetFunction("sample_batch");
-            ResidentSingle = Resident is null ? null : module.GetFunction("lstm_resident1");
-            ResidentGreedy = Resident is null ? null : module.GetFunction("lstm_resident1g");
-            ResidentMany = Resident is null ? null : module.GetFunction("lstm_resident4");
+            Kernel = modules[KernelGroup.Persistent].GetFunction(KernelName);
+            GemmLarge = modules[KernelGroup.Tiled].GetFunction("lstm_gemm_large");
+            GemmSmall = modules[KernelGroup.Tiled].GetFunction("lstm_gemm_small");
+            FcGemm = modules[KernelGroup.Tiled].GetFunction("fc_gemm");
+            SampleBatch = modules[KernelGroup.Sampler].GetFunction("sample_batch");
+            ResidentSingle = Resident is null ? null : modules[KernelGroup.Resident1].GetFunction("lstm_resident1");
+            ResidentGreedy = Resident is null ? null : modules[KernelGroup.Resident1Greedy].GetFunction("lstm_resident1g");
+            ResidentMany = Resident is null ? null : modules[KernelGroup.Resident4].GetFunction("lstm_resident4");
             UploadWeights(network);
             Configure();
             Log.EngineBuilt(_logger, DeviceName, Configuration);

@@ -55,8 +55,8 @@ public sealed class CudaTokenSampler : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(vocabularySize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxStreams, 1);
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CudaTokenSampler>();
-        // No model-specific defines: only the persistent kernels' source, which holds sample_batch, is compiled.
-        var module = KernelModule.Load(context, logger, []);
+        // No model-specific defines: sample_batch alone, from the persistent kernel's source.
+        var module = KernelModule.Load(context, logger, [new KernelBuild(KernelGroup.Sampler, [], context.Device.Architecture, [])])[KernelGroup.Sampler];
         try
         {
             var kernel = module.GetFunction(KernelName);

@@ -1,58 +1,159 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using CharRnn.Bindings.Cuda;
 using Microsoft.Extensions.Logging;
 
 namespace CharRnn.Inference.Cuda;
 
 /// <summary>
-/// The kernel source (<see cref="CudaInferenceEngine.ReadKernelSource"/>) as a loaded module: from the cubin cache when
-/// an entry for this source, architecture, defines, NVRTC and driver exists, else compiled by NVRTC and cached. The CUDA
-/// engine (with its model's resident-kernel defines, if any) and <see cref="CudaTokenSampler"/> (without) load the same
-/// source, so the sampler runs the engine's sampling code, compiled from the same text.
+/// A group of kernels compiled as one NVRTC program (the kernel source's GROUP_* numbers). NVRTC compiles a program on
+/// one thread, so the engine's kernels are several programs compiled at once: the first run's wait is the slowest
+/// group's compile rather than the sum (NVRTC 12.4 on the build VM, seed shape, float32: 3.8 s for lstm_run against 9.7
+/// for everything as one program).
+/// </summary>
+internal enum KernelGroup
+{
+    /// <summary>lstm_run, the persistent kernel.</summary>
+    Persistent = 1,
+    /// <summary>The float32 many-stream kernels: lstm_gemm_large, lstm_gemm_small, fc_gemm.</summary>
+    Tiled = 2,
+    /// <summary>sample_batch (the engine's many-stream steps and <see cref="CudaTokenSampler"/>).</summary>
+    Sampler = 3,
+    /// <summary>lstm_resident1 (needs the model's RES_* defines).</summary>
+    Resident1 = 4,
+    /// <summary>lstm_resident1g.</summary>
+    Resident1Greedy = 5,
+    /// <summary>lstm_resident4.</summary>
+    Resident4 = 6,
+    /// <summary>lstm_tensorcore.cu's mma.sync layer tiles (needs TC_OPERAND).</summary>
+    TensorCoreLayers = 7,
+    /// <summary>lstm_tensorcore.cu's projections, samplers and h conversions.</summary>
+    TensorCoreProjections = 8,
+    /// <summary>lstm_tensorcore.cu's wgmma layer tiles (sm_90a).</summary>
+    TensorCoreWarpgroup = 9,
+}
+
+/// <summary>
+/// One program to build: a <see cref="KernelGroup"/> of the source files (<see cref="CudaInferenceEngine.ReadKernelSource"/>),
+/// for an NVRTC target (sm_XY, or sm_90a for wgmma), with extra defines.
+/// </summary>
+internal sealed record KernelBuild(KernelGroup Group, IReadOnlyList<string> ExtraFiles, string Architecture, IReadOnlyList<string> Defines);
+
+/// <summary>
+/// Kernel groups as loaded modules: each from the cubin cache when an entry for its source, architecture, defines, NVRTC
+/// and driver exists, else compiled by NVRTC (the missing groups at the same time, a thread each) and cached. The CUDA
+/// engine and <see cref="CudaTokenSampler"/> load the same source, so the sampler runs the engine's sampling code,
+/// compiled from the same text.
 /// </summary>
 internal static class KernelModule
 {
     private const string SourceName = "lstm_persistent.cu";
 
-    // architecture: the NVRTC target (sm_XY, or sm_90a for wgmma); null: the device's own.
-    public static CudaModule Load(CudaContext context, ILogger logger, IReadOnlyList<string> defines, IReadOnlyList<string>? extraFiles = null,
-        string? architecture = null)
+    /// <summary>Loads every build into <paramref name="context"/>; on failure none stays loaded.</summary>
+    /// <exception cref="NvrtcException">NVRTC is missing or a group did not compile (the first failure, with its log).</exception>
+    /// <exception cref="CudaException">The driver refused a module.</exception>
+    public static IReadOnlyDictionary<KernelGroup, CudaModule> Load(CudaContext context, ILogger logger, IReadOnlyList<KernelBuild> builds)
     {
         // The cache key includes NVRTC's version, which is known only once NVRTC is loaded (a failure to load surfaces
         // below, from CompileToCubin, with the probe trace).
         Nvrtc.TryInitialize(out _);
-        string source = CudaInferenceEngine.ReadKernelSource(extraFiles ?? []);
-        string arch = architecture ?? context.Device.Architecture;
-        string[] options = [$"--gpu-architecture={arch}", .. defines];
-        string key = CubinCache.ComputeKey(source, arch, Nvrtc.Version, CudaDriver.DriverVersion, options);
-        string path = Path.Combine(CubinCache.DefaultDirectory(), key + ".cubin");
-        if (CubinCache.TryRead(path, out byte[] cached, out string reason))
+        var modules = new Dictionary<KernelGroup, CudaModule>();
+        try
+        {
+            var missing = new List<Program>();
+            foreach (var program in builds.Select(Program.Of))
+            {
+                if (TryLoadCached(context, logger, program) is { } module)
+                {
+                    modules.Add(program.Build.Group, module);
+                }
+                else
+                {
+                    missing.Add(program);
+                }
+            }
+            byte[][] cubins = Compile(missing, logger);
+            for (int i = 0; i < missing.Count; i++)
+            {
+                modules.Add(missing[i].Build.Group, context.LoadModule(cubins[i]));
+            }
+            return modules;
+        }
+        catch
+        {
+            foreach (var module in modules.Values)
+            {
+                module.Dispose();
+            }
+            throw;
+        }
+    }
+
+    private sealed record Program(KernelBuild Build, string Source, string[] Options, string CachePath)
+    {
+        public static Program Of(KernelBuild build)
+        {
+            string source = CudaInferenceEngine.ReadKernelSource(build.ExtraFiles);
+            string[] options = [$"--gpu-architecture={build.Architecture}", $"-DKERNEL_GROUP={(int)build.Group}", .. build.Defines];
+            string key = CubinCache.ComputeKey(source, build.Architecture, Nvrtc.Version, CudaDriver.DriverVersion, options);
+            return new Program(build, source, options, Path.Combine(CubinCache.DefaultDirectory(), key + ".cubin"));
+        }
+    }
+
+    private static CudaModule? TryLoadCached(CudaContext context, ILogger logger, Program program)
+    {
+        if (CubinCache.TryRead(program.CachePath, out byte[] cached, out string reason))
         {
             try
             {
                 var module = context.LoadModule(cached);
-                Log.CubinCacheHit(logger, path);
+                Log.CubinCacheHit(logger, program.CachePath);
                 return module;
             }
             catch (CudaException e)
             {
                 reason = e.Message;
             }
-            Log.CubinCacheRebuilt(logger, path, reason);
-            CubinCache.Delete(path);
+            Log.CubinCacheRebuilt(logger, program.CachePath, reason);
+            CubinCache.Delete(program.CachePath);
         }
         else if (reason != "missing")
         {
-            Log.CubinCacheRebuilt(logger, path, reason);
+            Log.CubinCacheRebuilt(logger, program.CachePath, reason);
+        }
+        return null;
+    }
+
+    // Compiles the programs at once, a dedicated thread each (each compile is seconds of one core's work, which would
+    // starve the thread pool), and caches their cubins.
+    private static byte[][] Compile(List<Program> programs, ILogger logger)
+    {
+        var cubins = new byte[programs.Count][];
+        if (programs.Count == 0)
+        {
+            return cubins;
         }
         var watch = Stopwatch.StartNew();
-        byte[] cubin = Nvrtc.CompileToCubin(source, SourceName, options);
-        Log.KernelsCompiled(logger, arch, watch.ElapsedMilliseconds);
-        var loaded = context.LoadModule(cubin);
-        if (!CubinCache.TryWrite(path, cubin, out string writeFailure))
+        var compiles = programs.Select((program, i) => Task.Factory.StartNew(
+            () => cubins[i] = Nvrtc.CompileToCubin(program.Source, SourceName, program.Options),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+        try
         {
-            Log.CubinCacheWriteFailed(logger, path, writeFailure);
+            Task.WaitAll(compiles);
         }
-        return loaded;
+        catch (AggregateException)
+        {
+            // The first failure in build order, as one compile would have thrown it (with its program's log).
+            ExceptionDispatchInfo.Throw(compiles.First(c => c.IsFaulted).Exception!.InnerException!);
+        }
+        Log.KernelsCompiled(logger, string.Join(", ", programs.Select(p => $"{p.Build.Group} ({p.Build.Architecture})")), watch.ElapsedMilliseconds);
+        for (int i = 0; i < programs.Count; i++)
+        {
+            if (!CubinCache.TryWrite(programs[i].CachePath, cubins[i], out string writeFailure))
+            {
+                Log.CubinCacheWriteFailed(logger, programs[i].CachePath, writeFailure);
+            }
+        }
+        return cubins;
     }
 }

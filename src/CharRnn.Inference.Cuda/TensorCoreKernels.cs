@@ -41,16 +41,19 @@ internal sealed class TensorCoreKernels
     private readonly Tile[] _deepGreedyProjections;
     private readonly int _multiprocessors;
 
-    public TensorCoreKernels(CudaModule module, CudaDevice device, CudaPrecision precision)
+    /// <summary>The kernels of <see cref="Builds"/>, loaded (<see cref="KernelModule.Load"/>).</summary>
+    public TensorCoreKernels(IReadOnlyDictionary<KernelGroup, CudaModule> modules, CudaDevice device, CudaPrecision precision)
     {
         OperandBytes = OperandBytesOf(precision);
-        WarpgroupTiles = UsesWarpgroupTile(device, precision)
+        var layers = modules[KernelGroup.TensorCoreLayers];
+        var projections = modules[KernelGroup.TensorCoreProjections];
+        WarpgroupTiles = modules.TryGetValue(KernelGroup.TensorCoreWarpgroup, out var warpgroup)
             ?
             [
-                new Tile(module.GetFunction("lstm_tc_wgmma"), 128, 128, 256, WarpgroupSharedBytes(128, 3), Overlap: true),
-                new Tile(module.GetFunction("lstm_tc_wgmma64"), 64, 128, 256, WarpgroupSharedBytes(64, 4), Overlap: true),
-                new Tile(module.GetFunction("lstm_tc_wgmma64_deep"), 64, 128, 256, WarpgroupSharedBytes(64, 8), Overlap: true),
-                new Tile(module.GetFunction("lstm_tc_wgmma_deep"), 128, 128, 256, WarpgroupSharedBytes(128, 6), Overlap: true),
+                new Tile(warpgroup.GetFunction("lstm_tc_wgmma"), 128, 128, 256, WarpgroupSharedBytes(128, 3), Overlap: true),
+                new Tile(warpgroup.GetFunction("lstm_tc_wgmma64"), 64, 128, 256, WarpgroupSharedBytes(64, 4), Overlap: true),
+                new Tile(warpgroup.GetFunction("lstm_tc_wgmma64_deep"), 64, 128, 256, WarpgroupSharedBytes(64, 8), Overlap: true),
+                new Tile(warpgroup.GetFunction("lstm_tc_wgmma_deep"), 128, 128, 256, WarpgroupSharedBytes(128, 6), Overlap: true),
             ]
             : [];
         // Largest tiles first; each line mirrors an extern "C" kernel's template arguments (rows, columns, threads, bytes
@@ -63,14 +66,14 @@ internal sealed class TensorCoreKernels
         bool sixteenBit = OperandBytes == 2;
         _layerTiles =
         [
-            TileOf(module, "lstm_tc_large", 128, 128, 256, 64, 4, ldmatrix: true),
-            TileOf(module, "lstm_tc_medium", 64, 128, sixteenBit ? 256 : 128, 64, 4, ldmatrix: sixteenBit, overlap: sixteenBit),
-            TileOf(module, "lstm_tc_narrow", 32, 64, 128, 128, 6, ldmatrix: false),
-            TileOf(module, "lstm_tc_small", 32, 32, 128, 128, 6, ldmatrix: false),
+            TileOf(layers, "lstm_tc_large", 128, 128, 256, 64, 4, ldmatrix: true),
+            TileOf(layers, "lstm_tc_medium", 64, 128, sixteenBit ? 256 : 128, 64, 4, ldmatrix: sixteenBit, overlap: sixteenBit),
+            TileOf(layers, "lstm_tc_narrow", 32, 64, 128, 128, 6, ldmatrix: false),
+            TileOf(layers, "lstm_tc_small", 32, 32, 128, 128, 6, ldmatrix: false),
         ];
-        Projection = TileOf(module, "fc_tc", 32, 32, 128, 128, 6, ldmatrix: false);
-        _greedyProjection = TileOf(module, "fc_tc_greedy", 16, GreedyMaxColumns, 128, 128, 4, ldmatrix: false);
-        _greedyProjection32 = TileOf(module, "fc_tc_greedy32", 32, GreedyMaxColumns, 256, 128, 4, ldmatrix: false);
+        Projection = TileOf(projections, "fc_tc", 32, 32, 128, 128, 6, ldmatrix: false);
+        _greedyProjection = TileOf(projections, "fc_tc_greedy", 16, GreedyMaxColumns, 128, 128, 4, ldmatrix: false);
+        _greedyProjection32 = TileOf(projections, "fc_tc_greedy32", 32, GreedyMaxColumns, 256, 128, 4, ldmatrix: false);
         // The deep rings (16 and 32 rows per block) need 182-203 and 207-231 KB of shared memory: Hopper has them (TF32's
         // 32-row ring all but 2 KB of its 227), an A100 (163 KB) or an sm_86/89 card (99 KB) does not, and runs the
         // regular kernel at every batch.
@@ -78,8 +81,8 @@ internal sealed class TensorCoreKernels
         [
             .. new[]
             {
-                TileOf(module, "fc_tc_greedy_deep", 16, GreedyMaxColumns, 128, 128, 9, ldmatrix: false),
-                TileOf(module, "fc_tc_greedy_deep32", 32, GreedyMaxColumns, 256, 128, 9, ldmatrix: false),
+                TileOf(projections, "fc_tc_greedy_deep", 16, GreedyMaxColumns, 128, 128, 9, ldmatrix: false),
+                TileOf(projections, "fc_tc_greedy_deep32", 32, GreedyMaxColumns, 256, 128, 9, ldmatrix: false),
             }.Where(tile => tile.SharedBytes <= device.MaxSharedMemoryPerBlockOptin),
         ];
         foreach (var tile in _layerTiles.Append(Projection).Append(_greedyProjection).Append(_greedyProjection32).Concat(_deepGreedyProjections).Concat(WarpgroupTiles))
@@ -90,10 +93,10 @@ internal sealed class TensorCoreKernels
             }
             tile.Function.SetMaxDynamicSharedMemory(tile.SharedBytes);
         }
-        Sampler = module.GetFunction("sample_batch_tc");
+        Sampler = projections.GetFunction("sample_batch_tc");
         _layerTileWave = [.. _layerTiles.Select(tile => Math.Max(1, tile.Function.MaxActiveBlocksPerMultiprocessor(tile.Threads, tile.SharedBytes)) * device.MultiprocessorCount)];
-        NarrowH = module.GetFunction(OperandBytes == 2 ? "tc_narrow_h" : "tc_round_h");
-        WidenH = OperandBytes == 2 ? module.GetFunction("tc_widen_h") : null;
+        NarrowH = projections.GetFunction(OperandBytes == 2 ? "tc_narrow_h" : "tc_round_h");
+        WidenH = OperandBytes == 2 ? projections.GetFunction("tc_widen_h") : null;
         _multiprocessors = device.MultiprocessorCount;
     }
 
@@ -117,7 +120,7 @@ internal sealed class TensorCoreKernels
     public CudaFunction? WidenH { get; }
 
     /// <summary>
-    /// The wgmma tiles, largest first, where the module is compiled for sm_90a (<see cref="ModuleArchitecture"/>), else
+    /// The wgmma tiles, largest first, where the kernels are compiled for sm_90a (<see cref="Builds"/>), else
     /// none: lstm_tc_wgmma (128 x 128, two warpgroups, a ring of 3 K tiles of 128 bytes with no padding),
     /// lstm_tc_wgmma64 (64 x 128 as two warpgroups of 64 x 64, a ring of 4, two blocks to a multiprocessor),
     /// lstm_tc_wgmma64_deep (the same with a ring of 8, one block to a multiprocessor) and lstm_tc_wgmma_deep (128 x 128
@@ -284,11 +287,24 @@ internal sealed class TensorCoreKernels
     }
 
     /// <summary>
-    /// The architecture that the kernel module is compiled for: sm_90a (wgmma, <see cref="WarpgroupTiles"/>) on compute
-    /// capability 9.0 exactly (sm_90a code runs on no other device), else the device's own.
+    /// The programs of the tensor-core kernels for <paramref name="precision"/>'s operands (TC_OPERAND) on
+    /// <paramref name="device"/>, besides <paramref name="defines"/>: the mma.sync layer tiles, the projections, and the
+    /// wgmma tiles where the device takes them. All are compiled for sm_90a (wgmma, <see cref="WarpgroupTiles"/>) on
+    /// compute capability 9.0 exactly (sm_90a code runs on no other device), else for the device's own architecture.
     /// </summary>
-    internal static string ModuleArchitecture(CudaDevice device, CudaPrecision precision) =>
-        UsesWarpgroupTile(device, precision) ? device.Architecture + "a" : device.Architecture;
+    internal static IEnumerable<KernelBuild> Builds(CudaDevice device, CudaPrecision precision, IReadOnlyList<string> defines)
+    {
+        bool warpgroup = UsesWarpgroupTile(device, precision);
+        string architecture = warpgroup ? device.Architecture + "a" : device.Architecture;
+        string[] options = [.. defines, $"-DTC_OPERAND={OperandCode(precision)}"];
+        string[] files = [SourceFile];
+        yield return new KernelBuild(KernelGroup.TensorCoreLayers, files, architecture, options);
+        yield return new KernelBuild(KernelGroup.TensorCoreProjections, files, architecture, options);
+        if (warpgroup)
+        {
+            yield return new KernelBuild(KernelGroup.TensorCoreWarpgroup, files, architecture, options);
+        }
+    }
 
     // sm_90a needs NVRTC 12.0 or newer: an older one (which still compiles for sm_90) keeps the mma.sync tiles.
     private static bool UsesWarpgroupTile(CudaDevice device, CudaPrecision precision) =>

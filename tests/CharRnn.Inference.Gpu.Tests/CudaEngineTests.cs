@@ -4,6 +4,8 @@ using CharRnn.Inference.Generation;
 using CharRnn.Inference.Model;
 using CharRnn.Inference.Sampling;
 using CharRnn.Inference.Tests.Cuda;
+using CharRnn.Inference.Tests.Weights;
+using Microsoft.Extensions.Logging;
 
 namespace CharRnn.Inference.Gpu.Tests;
 
@@ -412,6 +414,58 @@ public sealed class CudaEngineTests
         {
             Assert.That(CubinCache.TryRead(entry, out var cubin, out string reason), reason);
             Assert.That(cubin, Is.Not.Empty);
+        }
+    }
+
+    [Test]
+    public void An_empty_cache_gets_every_kernel_group_from_one_parallel_compile_and_serves_the_next_engine()
+    {
+        string? saved = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var cache = Directory.CreateTempSubdirectory("charrnn-cache-test");
+        Environment.SetEnvironmentVariable("XDG_CACHE_HOME", cache.FullName);
+        try
+        {
+            var model = SeededModels.Create(2, 64, 0, seed: 2064);
+            var (first, resident) = BuildLogged(model);
+            var (second, _) = BuildLogged(model);
+            string[] groups = ["Persistent", "Tiled", "Sampler", .. resident ? new[] { "Resident1", "Resident1Greedy", "Resident4" } : []];
+            var compiles = first.Where(e => e.Id.Id == 2002).Select(e => e.Message).ToList();
+            Assert.Multiple(() =>
+            {
+                Assert.That(compiles, Has.Count.EqualTo(1), "one parallel compile");
+                foreach (string group in groups)
+                {
+                    Assert.That(compiles.FirstOrDefault(), Does.Contain(group + " (sm_"), group);
+                }
+                Assert.That(Directory.GetFiles(Path.Combine(cache.FullName, "charrnn", "cubin"), "*.cubin"), Has.Length.EqualTo(groups.Length));
+                Assert.That(second.Count(e => e.Id.Id == 2002), Is.Zero, "nothing compiled the second time");
+                Assert.That(second.Count(e => e.Id.Id == 2001), Is.EqualTo(groups.Length), "every group from the cache");
+            });
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("XDG_CACHE_HOME", saved);
+            cache.Delete(recursive: true);
+        }
+    }
+
+    private (List<(LogLevel Level, EventId Id, string Message)> Entries, bool Resident) BuildLogged(CharRnnModel model)
+    {
+        var logs = new ListLoggerFactory();
+        using var engine = InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cuda, Providers = [_provider], LoggerFactory = logs });
+        return (logs.Logger.Entries, ((CudaInferenceEngine)engine).Resident is not null);
+    }
+
+    private sealed class ListLoggerFactory : ILoggerFactory
+    {
+        public ListLogger Logger { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => Logger;
+
+        public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();
+
+        public void Dispose()
+        {
         }
     }
 

@@ -20,6 +20,20 @@ typedef long long i64;
 #define RB 2        // weight rows per warp pass
 #define SBMAX 8     // streams per stage chunk (register blocking)
 
+// Which kernels this compilation emits: NVRTC compiles one program on one thread, so the host compiles the kernels as
+// several programs at once, each with KERNEL_GROUP set to one of these (KernelGroup in KernelModule.cs, same names and
+// numbers). Every program holds all the helpers; NVRTC drops the ones its kernels do not call.
+#define GROUP_PERSISTENT 1                  // lstm_run
+#define GROUP_TILED 2                       // the float32 many-stream kernels
+#define GROUP_SAMPLER 3                     // sample_batch
+#define GROUP_RESIDENT1 4                   // lstm_resident.cu's kernels, one each
+#define GROUP_RESIDENT1_GREEDY 5
+#define GROUP_RESIDENT4 6
+#define GROUP_TENSOR_CORE_LAYERS 7          // lstm_tensorcore.cu's mma.sync layer tiles
+#define GROUP_TENSOR_CORE_PROJECTIONS 8     // lstm_tensorcore.cu's projections, sampler and h conversions
+#define GROUP_TENSOR_CORE_WARPGROUP 9       // lstm_tensorcore.cu's wgmma layer tiles
+#define EMITS(group) (KERNEL_GROUP == (group))
+
 struct LayerWeights
 {
     const float* wr;    // [4H][width]: layer 0: R; layer k > 0: [W | R] concatenated per row
@@ -611,6 +625,7 @@ __device__ __forceinline__ float gate_base(const RunParams& p, int k, int t, int
     return p.table[(i64)tok * 4 * p.hidden + r];
 }
 
+#if EMITS(GROUP_PERSISTENT)
 extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParams p)
 {
     extern __shared__ __align__(16) float smem[];
@@ -840,6 +855,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
         if (need_fc && t + 1 < p.steps) grid_barrier(p.barrier, G, barrier_target);
     }
 }
+#endif
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Throughput path for many streams: per step one sampling launch, one tiled matrix-matrix launch per layer with the
@@ -1059,12 +1075,14 @@ __device__ __forceinline__ void gemm_step(const GemmParams& g)
     }
 }
 
+#if EMITS(GROUP_TILED)
 // Many streams: 128 x 128 tiles (a 16 x 16 thread grid of 8 x 8 outputs), two blocks per multiprocessor (measured:
 // 14% faster than one at 4096 streams on the H200).
 extern "C" __global__ void __launch_bounds__(256, 2) lstm_gemm_large(const GemmParams g) { gemm_step<128, 128, 8, 1, true>(g); }
 // Fewer streams: 32 x 32 tiles, K split eight ways so that more warps share the latency-bound K loop.
 extern "C" __global__ void __launch_bounds__(512) lstm_gemm_small(const GemmParams g) { gemm_step<32, 32, 2, 8, true>(g); }
 extern "C" __global__ void __launch_bounds__(512) fc_gemm(const GemmParams g) { gemm_step<32, 32, 2, 8, false>(g); }
+#endif
 
 // One warp per stream: TokenSampler's rule on the stream's logits (p.counter is this step's counter), the token goes to
 // p.cur_tokens (the next layer-0 launch reads it) and to p.tokens_out (this step's row).
@@ -1083,4 +1101,6 @@ __device__ __forceinline__ void sample_rows(const RunParams& p)
     }
 }
 
+#if EMITS(GROUP_SAMPLER)
 extern "C" __global__ void __launch_bounds__(THREADS) sample_batch(const RunParams p) { sample_rows(p); }
+#endif

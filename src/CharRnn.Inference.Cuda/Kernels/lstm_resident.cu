@@ -598,9 +598,15 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
 }
 
 // One stream (the latency case) gets its own build so that nothing is unrolled for streams it does not have.
+#if EMITS(GROUP_RESIDENT1)
 extern "C" __global__ void __launch_bounds__(RES_THREADS, 1) lstm_resident1(const RunParams p) { resident_run<1, false>(p); }
+#endif
 // One stream, greedy generation without per-step logits (CudaEngineSession.Launch): the latency case's own build.
+#if EMITS(GROUP_RESIDENT1_GREEDY)
 extern "C" __global__ void __launch_bounds__(RES_THREADS, 1) lstm_resident1g(const RunParams p) { resident_run<1, true>(p); }
+#endif
+#if EMITS(GROUP_RESIDENT4)
 extern "C" __global__ void __launch_bounds__(RES_THREADS, 1) lstm_resident4(const RunParams p) { resident_run<4, false>(p); }   // ResidentLayout.StreamLimit
+#endif
 
 #endif

@@ -130,6 +130,7 @@ __device__ __forceinline__ float tc_round_tf32(float v)
     return __uint_as_float(r & 0xFFFFE000u);
 }
 
+#if EMITS(GROUP_TENSOR_CORE_PROJECTIONS)
 extern "C" __global__ void tc_round_h(const NarrowParams p)
 {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < p.n; i += (long long)gridDim.x * blockDim.x)
@@ -137,6 +138,7 @@ extern "C" __global__ void tc_round_h(const NarrowParams p)
         p.h[i] = tc_round_tf32(p.h[i]);
     }
 }
+#endif
 #else
 // A float32 to the 16-bit operand type, round to nearest even (as the host rounds W: BatchWeights).
 __device__ __forceinline__ unsigned short tc_narrow(float v)
@@ -150,6 +152,7 @@ __device__ __forceinline__ unsigned short tc_narrow(float v)
     return r;
 }
 
+#if EMITS(GROUP_TENSOR_CORE_PROJECTIONS)
 extern "C" __global__ void tc_narrow_h(const NarrowParams p)
 {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < p.n; i += (long long)gridDim.x * blockDim.x)
@@ -157,7 +160,9 @@ extern "C" __global__ void tc_narrow_h(const NarrowParams p)
         p.h16[i] = tc_narrow(p.h[i]);
     }
 }
+#endif
 
+#if EMITS(GROUP_TENSOR_CORE_PROJECTIONS)
 extern "C" __global__ void tc_widen_h(const NarrowParams p)
 {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < p.n; i += (long long)gridDim.x * blockDim.x)
@@ -171,6 +176,7 @@ extern "C" __global__ void tc_widen_h(const NarrowParams p)
 #endif
     }
 }
+#endif
 #endif
 
 #ifndef TC_FAST_CELLS
@@ -1034,6 +1040,7 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
 }
 #endif
 
+#if EMITS(GROUP_TENSOR_CORE_LAYERS)
 // Tiles (CudaInferenceEngine picks by batch: TensorCoreKernels.LayerTile; its table mirrors these template arguments).
 // 128 x 128, 8 warps of 32 x 64, K tiles of 64 bytes in a ring of 4 (82 KB), ldmatrix, two blocks per multiprocessor:
 // 4096 streams.
@@ -1050,7 +1057,8 @@ extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_medium(const GemmPa
 // and fewer.
 extern "C" __global__ void __launch_bounds__(128) lstm_tc_narrow(const GemmParams g) { tc_gemm<32, 64, 16, 32, 128, 6, true, false, false>(g); }
 extern "C" __global__ void __launch_bounds__(128) lstm_tc_small(const GemmParams g) { tc_gemm<32, 32, 16, 16, 128, 6, true, false, false>(g); }
-#if TC_WGMMA
+#endif
+#if TC_WGMMA && EMITS(GROUP_TENSOR_CORE_WARPGROUP)
 // 128 x 128, two warpgroups of wgmma, K tiles of 128 bytes in a ring of 3 (96 KB; 113 KB with the tokens and c), two
 // blocks per multiprocessor: sm_90a only, chosen instead of lstm_tc_large (TensorCoreKernels.LayerTile: 2048 streams
 // and more at the seed shape). K with h first, and both layers early in greedy steps. Measured on the H100 (Float16,
@@ -1074,6 +1082,7 @@ extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_wgmma64(const GemmP
 // rather than 2, for long K loops (Tf32 with a 2 x 1024 model), which wait on the round trips of their copies.
 extern "C" __global__ void __launch_bounds__(256, 1) lstm_tc_wgmma64_deep(const GemmParams g) { tc_wgmma_lstm<1, 2, 8, false>(g); }
 #endif
+#if EMITS(GROUP_TENSOR_CORE_PROJECTIONS)
 // The projection: 32 x 32 tiles (the padded vocabulary is a multiple of 32).
 extern "C" __global__ void __launch_bounds__(128) fc_tc(const GemmParams g) { tc_gemm<32, 32, 16, 16, 128, 6, false, false, false>(g); }
 
@@ -1127,3 +1136,4 @@ extern "C" __global__ void __launch_bounds__(THREADS) sample_batch_tc(const RunP
     tc_launch_dependents();
     sample_rows(p);
 }
+#endif
