@@ -44,6 +44,8 @@ public sealed class CudaInferenceEngine : InferenceEngine
     private readonly CudaContext _context;
     private readonly List<IDisposable> _owned = [];
     private readonly ILogger _logger;
+    private readonly Lazy<CudaFunction> _kernel;
+    private readonly DeferredKernelModule? _deferred;
     private string _residentUnavailable = "";
     private int _residentMaxStreams = ResidentLayout.StreamLimit;
     private int? _batchMinStreams;
@@ -63,16 +65,21 @@ public sealed class CudaInferenceEngine : InferenceEngine
             bool tensorCores = Precision != CudaPrecision.Float32;
             string[] defines = [.. Resident?.CompilerDefines ?? [], .. ExtraCompilerDefines];
             KernelBuild Build(KernelGroup group) => new(group, [], Device.Architecture, defines);
+            // Where the resident kernel takes batch 1, lstm_run, the longest compile (3.9 s, the others at most 1.7 s:
+            // the default model, NVRTC 12.4 on the build VM), compiles in the background; the first session that
+            // launches it waits for it.
+            var persistent = Build(KernelGroup.Persistent);
+            _deferred = Resident is null ? null : KernelModule.LoadWhenFirstUsed(_context, _logger, persistent);
             var modules = KernelModule.Load(_context, _logger,
             [
-                Build(KernelGroup.Persistent), Build(KernelGroup.Tiled), Build(KernelGroup.Sampler),
+                .. _deferred is null ? [persistent] : Array.Empty<KernelBuild>(), Build(KernelGroup.Tiled), Build(KernelGroup.Sampler),
                 .. Resident is null ? [] : new[] { Build(KernelGroup.Resident1), Build(KernelGroup.Resident1Greedy), Build(KernelGroup.Resident4) },
                 .. tensorCores ? TensorCoreKernels.Builds(Device, Precision, defines) : [],
             ]);
             _owned.AddRange(modules.Values);
+            _kernel = new Lazy<CudaFunction>(() => ConfigurePersistent(_deferred is null ? modules[KernelGroup.Persistent] : Own(_deferred.Module)));
             TensorCores = tensorCores ? new TensorCoreKernels(modules, Device, Precision) : null;
             ProgrammaticLaunch = Device.SupportsProgrammaticDependentLaunch;
-            Kernel = modules[KernelGroup.Persistent].GetFunction(KernelName);
             GemmLarge = modules[KernelGroup.Tiled].GetFunction("lstm_gemm_large");
             GemmSmall = modules[KernelGroup.Tiled].GetFunction("lstm_gemm_small");
             FcGemm = modules[KernelGroup.Tiled].GetFunction("fc_gemm");
@@ -82,6 +89,10 @@ public sealed class CudaInferenceEngine : InferenceEngine
             ResidentMany = Resident is null ? null : modules[KernelGroup.Resident4].GetFunction("lstm_resident4");
             UploadWeights(network);
             Configure();
+            if (_deferred is null)
+            {
+                _ = Kernel;
+            }
             Log.EngineBuilt(_logger, DeviceName, Configuration);
             if (Resident is null)
             {
@@ -121,7 +132,8 @@ public sealed class CudaInferenceEngine : InferenceEngine
 
     internal CudaContext Context => _context;
     internal Lock LaunchGate { get; } = new();
-    internal CudaFunction Kernel { get; }
+    /// <summary>lstm_run, configured for this model; the first use may wait for its compile (see the constructor).</summary>
+    internal CudaFunction Kernel => _kernel.Value;
     internal CudaFunction GemmLarge { get; }
     internal CudaFunction GemmSmall { get; }
     internal CudaFunction FcGemm { get; }
@@ -213,6 +225,9 @@ public sealed class CudaInferenceEngine : InferenceEngine
     {
         if (disposing)
         {
+            // The first run on a machine: a short one ends before lstm_run's background compile, which would then start
+            // over in every run; waiting here leaves it cached.
+            _deferred?.WaitForCompile();
             // Under the launch gate: no session is launching on the weights being freed.
             lock (LaunchGate)
             {
@@ -359,7 +374,6 @@ public sealed class CudaInferenceEngine : InferenceEngine
         {
             throw new CudaException($"The CUDA kernel needs {shared} bytes of shared memory per block for this model but {Device.Name} allows {Device.MaxSharedMemoryPerBlockOptin}.");
         }
-        Kernel.SetMaxDynamicSharedMemory(shared);
         if (SmallTileSharedBytes <= Device.MaxSharedMemoryPerBlockOptin)
         {
             GemmSmall.SetMaxDynamicSharedMemory(SmallTileSharedBytes);
@@ -369,11 +383,6 @@ public sealed class CudaInferenceEngine : InferenceEngine
         {
             // Devices with little shared memory per block keep the persistent kernel for every batch.
             BatchMinStreams = int.MaxValue;
-        }
-        int perSm = Kernel.MaxActiveBlocksPerMultiprocessor(BlockThreads, shared);
-        if (perSm < 1 || (long)perSm * sms < Grid)
-        {
-            throw new CudaException($"The persistent kernel cannot keep {Grid} blocks resident on {Device.Name} ({perSm} per multiprocessor).");
         }
         if (Resident is not null)
         {
@@ -393,6 +402,25 @@ public sealed class CudaInferenceEngine : InferenceEngine
                 }
             }
         }
+    }
+
+    private CudaFunction ConfigurePersistent(CudaModule module)
+    {
+        var kernel = module.GetFunction(KernelName);
+        int shared = SharedBytes(StageStreams);
+        kernel.SetMaxDynamicSharedMemory(shared);
+        int perSm = kernel.MaxActiveBlocksPerMultiprocessor(BlockThreads, shared);
+        if (perSm < 1 || (long)perSm * Device.MultiprocessorCount < Grid)
+        {
+            throw new CudaException($"The persistent kernel cannot keep {Grid} blocks resident on {Device.Name} ({perSm} per multiprocessor).");
+        }
+        return kernel;
+    }
+
+    private CudaModule Own(CudaModule module)
+    {
+        _owned.Add(module);
+        return module;
     }
 
     private void DisposeOwned()

@@ -89,6 +89,23 @@ internal static class KernelModule
         }
     }
 
+    /// <summary>
+    /// <paramref name="build"/>, compiled now on a thread of its own unless the cache has it, and loaded when first asked
+    /// for (<see cref="DeferredKernelModule.Module"/> waits for the compile and throws its failure).
+    /// </summary>
+    public static DeferredKernelModule LoadWhenFirstUsed(CudaContext context, ILogger logger, KernelBuild build)
+    {
+        Nvrtc.TryInitialize(out _);
+        var program = Program.Of(build);
+        if (File.Exists(program.CachePath))
+        {
+            return new DeferredKernelModule(null, () => Load(context, logger, [build])[build.Group]);
+        }
+        var compile = Task.Factory.StartNew(() => Compile([program], logger)[0],
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        return new DeferredKernelModule(compile, () => context.LoadModule(compile.GetAwaiter().GetResult()));
+    }
+
     private sealed record Program(KernelBuild Build, string Source, string[] Options, string CachePath)
     {
         public static Program Of(KernelBuild build)
@@ -126,7 +143,7 @@ internal static class KernelModule
 
     // Compiles the programs at once, a dedicated thread each (each compile is seconds of one core's work, which would
     // starve the thread pool), and caches their cubins.
-    private static byte[][] Compile(List<Program> programs, ILogger logger)
+    private static byte[][] Compile(IReadOnlyList<Program> programs, ILogger logger)
     {
         var cubins = new byte[programs.Count][];
         if (programs.Count == 0)
@@ -156,4 +173,19 @@ internal static class KernelModule
         }
         return cubins;
     }
+}
+
+/// <summary>A kernel group that compiles in the background (<see cref="KernelModule.LoadWhenFirstUsed"/>).</summary>
+internal sealed class DeferredKernelModule(Task? compile, Func<CudaModule> load)
+{
+    private readonly Lazy<CudaModule> _module = new(load);
+
+    /// <summary>The loaded module, after the compile if one is in flight; its owner disposes it.</summary>
+    public CudaModule Module => _module.Value;
+
+    /// <summary>
+    /// Waits for a compile in flight, so that a process that ends soon after still leaves the cubin cached. Its failure
+    /// is not thrown here but from <see cref="Module"/>, to whoever needs the kernel.
+    /// </summary>
+    public void WaitForCompile() => compile?.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
 }

@@ -11,7 +11,7 @@ internal static partial class Log
     [LoggerMessage(2001, LogLevel.Debug, "Kernel cubin loaded from cache {Path}")]
     public static partial void CubinCacheHit(ILogger logger, string path);
 
-    [LoggerMessage(2002, LogLevel.Information, "Compiled kernels with NVRTC in {Milliseconds} ms, in parallel: {Groups}")]
+    [LoggerMessage(2002, LogLevel.Information, "NVRTC compiled the kernel groups {Groups} in {Milliseconds} ms")]
     public static partial void KernelsCompiled(ILogger logger, string groups, long milliseconds);
 
     [LoggerMessage(2003, LogLevel.Warning, "Cached cubin {Path} was unusable and is rebuilt: {Reason}")]

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace CharRnn.Inference.Tests.Weights;
 
-/// <summary>Keeps every log entry, so tests can assert what was logged.</summary>
+/// <summary>Keeps every log entry, so tests can assert what was logged (from any thread: the CUDA engine compiles in the background).</summary>
 internal sealed class ListLogger : ILogger
 {
     public List<(LogLevel Level, EventId Id, string Message)> Entries { get; } = [];
@@ -12,5 +12,10 @@ internal sealed class ListLogger : ILogger
     public bool IsEnabled(LogLevel logLevel) => true;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        => Entries.Add((logLevel, eventId, formatter(state, exception)));
+    {
+        lock (Entries)
+        {
+            Entries.Add((logLevel, eventId, formatter(state, exception)));
+        }
+    }
 }
