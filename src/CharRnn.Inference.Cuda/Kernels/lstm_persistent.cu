@@ -145,23 +145,30 @@ __device__ __forceinline__ float load_logit(const float* lg, int i) { return Sha
 // Index i's weight as a sortable key: non-negative floats order as their bits; -1 past the vocabulary.
 __device__ __forceinline__ bool key_positive(int key) { return key > 0 && key <= 0x7f800000; }
 
-// dst[i] = src[0] + ... + src[i] for i < n, added by lane 0 in index order (the CPU's sequential order) with the next
-// 8 values loaded ahead of the dependent adds; every lane gets the total.
-__device__ __forceinline__ float running_sums(const float* src, float* dst, int n, int lane)
+// dst[i] = src[0] + ... + src[i] for i < n, added by lane 0 in index order (the CPU's sequential order), 8 at a time
+// while the next 8 load, so that the loads' latency hides behind the dependent adds; every lane gets the total.
+// Against loading each 8 before adding them (H100, 2026-11-26 21:57 UTC, batch 1, two runs each, the same tokens):
+// 4.75 us per character against 4.88-4.94 with top-k 20 and top-p 0.95, and through the CLI with no cut (65 sums)
+// 4.68-4.77 against 5.04-5.08.
+__device__ __forceinline__ float running_sums(const float* __restrict__ src, float* __restrict__ dst, int n, int lane)
 {
     float total = 0.0f;
     if (lane == 0)
     {
+        float v[8];
+#pragma unroll
+        for (int q = 0; q < 8; ++q) v[q] = q < n ? src[q] : 0.0f;
         for (int i0 = 0; i0 < n; i0 += 8)
         {
-            float v[8];
+            float next[8];
 #pragma unroll
-            for (int q = 0; q < 8; ++q) v[q] = i0 + q < n ? src[i0 + q] : 0.0f;
+            for (int q = 0; q < 8; ++q) next[q] = i0 + 8 + q < n ? src[i0 + 8 + q] : 0.0f;
 #pragma unroll
             for (int q = 0; q < 8; ++q)
             {
                 total += v[q];
                 if (i0 + q < n) dst[i0 + q] = total;
+                v[q] = next[q];
             }
         }
     }
