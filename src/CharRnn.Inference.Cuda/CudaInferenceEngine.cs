@@ -65,9 +65,9 @@ public sealed class CudaInferenceEngine : InferenceEngine
             bool tensorCores = Precision != CudaPrecision.Float32;
             string[] defines = [.. Resident?.CompilerDefines ?? [], .. ExtraCompilerDefines];
             KernelBuild Build(KernelGroup group) => new(group, [], Device.Architecture, defines);
-            // Where the resident kernel takes batch 1, lstm_run, the longest compile (3.9 s, the others at most 1.7 s:
-            // the default model, NVRTC 12.4 on the build VM), compiles in the background; the first session that
-            // launches it waits for it.
+            // Where the resident kernel takes batch 1, lstm_run, the longest compile, finishes in the background; the
+            // first session that launches it waits for it. The default model on the H100 host: the other groups took
+            // 2.6-2.7 s, lstm_run 4.1 (2026-11-26 21:47 UTC).
             var persistent = Build(KernelGroup.Persistent);
             _deferred = Resident is null ? null : KernelModule.LoadWhenFirstUsed(_context, _logger, persistent);
             var modules = KernelModule.Load(_context, _logger,
