@@ -291,10 +291,12 @@ internal sealed class CudaEngineSession : EngineSession
             q.Exchange = _exchange!.Pointer;
             q.Epoch = _epoch;
             // Cooperative: every block must be resident, since each waits for words the others publish.
-            // One stream drawing greedy tokens with no per-step logits (the latency case) gets the greedy-only build.
+            // One stream generating with no per-step logits (the latency case) gets a generation-only build.
+            bool generateOnly = p.TokensIn == 0 && p.LogitsOut == 0;
             var kernel = Streams > 1 ? _engine.ResidentMany!
-                : p.Temperature == 0.0f && p.TokensIn == 0 && p.LogitsOut == 0 ? _engine.ResidentGreedy!
-                : _engine.ResidentSingle!;
+                : !generateOnly ? _engine.ResidentSingle!
+                : p.Temperature == 0.0f ? _engine.ResidentGreedy!
+                : _engine.ResidentSampled!;
             kernel.LaunchCooperative(layout.Grid, layout.Threads, layout.SharedBytes(Streams), _stream, q);
             _epoch = unchecked(_epoch + (uint)p.Steps);
         }

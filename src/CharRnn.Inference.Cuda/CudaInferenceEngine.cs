@@ -73,7 +73,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
             var modules = KernelModule.Load(_context, _logger,
             [
                 .. _deferred is null ? [persistent] : Array.Empty<KernelBuild>(), Build(KernelGroup.Tiled), Build(KernelGroup.Sampler),
-                .. Resident is null ? [] : new[] { Build(KernelGroup.Resident1), Build(KernelGroup.Resident1Greedy), Build(KernelGroup.Resident4) },
+                .. Resident is null ? [] : new[] { Build(KernelGroup.Resident1), Build(KernelGroup.Resident1Greedy), Build(KernelGroup.Resident1Sampled), Build(KernelGroup.Resident4) },
                 .. tensorCores ? TensorCoreKernels.Builds(Device, Precision, defines) : [],
             ]);
             _owned.AddRange(modules.Values);
@@ -86,6 +86,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
             SampleBatch = modules[KernelGroup.Sampler].GetFunction("sample_batch");
             ResidentSingle = Resident is null ? null : modules[KernelGroup.Resident1].GetFunction("lstm_resident1");
             ResidentGreedy = Resident is null ? null : modules[KernelGroup.Resident1Greedy].GetFunction("lstm_resident1g");
+            ResidentSampled = Resident is null ? null : modules[KernelGroup.Resident1Sampled].GetFunction("lstm_resident1s");
             ResidentMany = Resident is null ? null : modules[KernelGroup.Resident4].GetFunction("lstm_resident4");
             UploadWeights(network);
             Configure();
@@ -118,7 +119,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
 
     /// <summary>How the kernels are laid out on the device, in words (for logs and benchmarks).</summary>
     public string Configuration =>
-        (Resident is null ? "" : $"{Resident} ({ResidentGreedy!.RegistersPerThread}/{ResidentSingle!.RegistersPerThread}/{ResidentMany!.RegistersPerThread} registers/thread for 1 stream greedy/1 stream/more streams); persistent kernel: ")
+        (Resident is null ? "" : $"{Resident} ({ResidentGreedy!.RegistersPerThread}/{ResidentSampled!.RegistersPerThread}/{ResidentSingle!.RegistersPerThread}/{ResidentMany!.RegistersPerThread} registers/thread for 1 stream greedy/1 stream sampled/1 stream/more streams); persistent kernel: ")
         + $"{Grid} blocks x {BlockThreads} threads, {UnitsPerBlock} units/block, {VocabPerBlock} vocab rows/block, weights in {(WeightsInSharedMemory ? "shared memory" : "global memory (L2)")}, {SharedBytes(StageStreams)} B shared";
 
     /// <summary>
@@ -138,10 +139,12 @@ public sealed class CudaInferenceEngine : InferenceEngine
     internal CudaFunction GemmSmall { get; }
     internal CudaFunction FcGemm { get; }
     internal CudaFunction SampleBatch { get; }
-    // The resident kernel built for exactly one stream, for one stream's greedy generation without per-step logits
-    // only (no sampler, no Feed path: a third of the code), and for up to ResidentLayout.StreamLimit.
+    // The resident kernel built for exactly one stream; for one stream's generation without per-step logits, greedy (no
+    // sampler, no Feed path: a third of the code) and sampled (no Feed path); and for up to ResidentLayout.StreamLimit.
+    // Both generation builds publish layer 0's speculated h ahead (lstm_resident.cu).
     internal CudaFunction? ResidentSingle { get; }
     internal CudaFunction? ResidentGreedy { get; }
+    internal CudaFunction? ResidentSampled { get; }
     internal CudaFunction? ResidentMany { get; }
 
     /// <summary>The resident kernel's layout, or null when this model does not fit on chip (then see the log).</summary>
@@ -386,7 +389,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
         }
         if (Resident is not null)
         {
-            foreach (var (kernel, streams) in new[] { (ResidentGreedy!, 1), (ResidentSingle!, 1), (ResidentMany!, Resident.MaxStreams) })
+            foreach (var (kernel, streams) in new[] { (ResidentGreedy!, 1), (ResidentSampled!, 1), (ResidentSingle!, 1), (ResidentMany!, Resident.MaxStreams) })
             {
                 int residentShared = Resident.SharedBytes(streams);
                 kernel.SetMaxDynamicSharedMemory(residentShared);

@@ -23,14 +23,16 @@ internal enum KernelGroup
     Resident1 = 4,
     /// <summary>lstm_resident1g.</summary>
     Resident1Greedy = 5,
+    /// <summary>lstm_resident1s.</summary>
+    Resident1Sampled = 6,
     /// <summary>lstm_resident4.</summary>
-    Resident4 = 6,
+    Resident4 = 7,
     /// <summary>lstm_tensorcore.cu's mma.sync layer tiles (needs TC_OPERAND).</summary>
-    TensorCoreLayers = 7,
+    TensorCoreLayers = 8,
     /// <summary>lstm_tensorcore.cu's projections, samplers and h conversions.</summary>
-    TensorCoreProjections = 8,
+    TensorCoreProjections = 9,
     /// <summary>lstm_tensorcore.cu's wgmma layer tiles (sm_90a).</summary>
-    TensorCoreWarpgroup = 9,
+    TensorCoreWarpgroup = 10,
 }
 
 /// <summary>

@@ -428,7 +428,7 @@ public sealed class CudaEngineTests
             var model = SeededModels.Create(2, 64, 0, seed: 2064);
             var (first, resident) = BuildLogged(model);
             var (second, _) = BuildLogged(model);
-            string[] groups = ["Persistent", "Tiled", "Sampler", .. resident ? new[] { "Resident1", "Resident1Greedy", "Resident4" } : []];
+            string[] groups = ["Persistent", "Tiled", "Sampler", .. resident ? new[] { "Resident1", "Resident1Greedy", "Resident1Sampled", "Resident4" } : []];
             // With a resident kernel lstm_run compiles in the background: two compiles, each group in one of them.
             var compiled = first.Where(e => e.Id.Id == 2002)
                 .SelectMany(e => groups.Where(g => e.Message.Contains($" {g} (sm_", StringComparison.Ordinal))).ToList();

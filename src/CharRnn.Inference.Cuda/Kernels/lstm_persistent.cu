@@ -28,10 +28,11 @@ typedef long long i64;
 #define GROUP_SAMPLER 3                     // sample_batch
 #define GROUP_RESIDENT1 4                   // lstm_resident.cu's kernels, one each
 #define GROUP_RESIDENT1_GREEDY 5
-#define GROUP_RESIDENT4 6
-#define GROUP_TENSOR_CORE_LAYERS 7          // lstm_tensorcore.cu's mma.sync layer tiles
-#define GROUP_TENSOR_CORE_PROJECTIONS 8     // lstm_tensorcore.cu's projections, sampler and h conversions
-#define GROUP_TENSOR_CORE_WARPGROUP 9       // lstm_tensorcore.cu's wgmma layer tiles
+#define GROUP_RESIDENT1_SAMPLED 6
+#define GROUP_RESIDENT4 7
+#define GROUP_TENSOR_CORE_LAYERS 8          // lstm_tensorcore.cu's mma.sync layer tiles
+#define GROUP_TENSOR_CORE_PROJECTIONS 9     // lstm_tensorcore.cu's projections, sampler and h conversions
+#define GROUP_TENSOR_CORE_WARPGROUP 10      // lstm_tensorcore.cu's wgmma layer tiles
 #define EMITS(group) (KERNEL_GROUP == (group))
 
 struct LayerWeights

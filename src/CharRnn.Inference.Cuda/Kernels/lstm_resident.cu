@@ -19,14 +19,17 @@
 //   without a block barrier. It also publishes the speculated layer 0 itself: every block writes its units' h for
 //   every token while the logits travel (RES_SPEC_PUB), and once the token is drawn reads that token's words, already
 //   in L2, instead of waiting for every block to draw the token and publish its units (a store's trip to L2 and the
-//   blocks' skew off the critical path).
+//   blocks' skew off the critical path);
+// - one stream, sampled, no per-step logits (lstm_resident1s): the general step with the sampler, no Feed path, and the
+//   speculated layer 0 published ahead as in the greedy build (every block draws the same token from the same logits).
 // Why one buffer per layer (and one for the logits) suffices: before block A overwrites a word of step t with step
 // t + 1, every block B has read it. A publishes layer k of step t + 1 only after its token, i.e. after reading step t's
 // logits, each published after its block read every block's top layer of step t, which B published after reading
 // layer k of step t. A publishes its logits of step t + 1 only after reading B's top layer of step t + 1, which B
-// published after reading step t's logits. The greedy build's speculated words of step t + 1 are written after the
-// writer read every block's top layer of step t, which each block published after reading the speculated words of step
-// t (with one layer that top layer is layer 0 itself, so the greedy build does not publish speculated words then).
+// published after reading step t's logits. The one-stream generation builds' speculated words of step t + 1 are
+// written after the writer read every block's top layer of step t, which each block published after reading the
+// speculated words of step t (with one layer that top layer is layer 0 itself, so they do not publish speculated words
+// then).
 // - the critical path of a step is: gather h of layer k -> W_k+1 x (the input half of the next layer's dot) -> cell
 //   update -> publish -> ... -> gather the top layer -> projection row -> publish -> gather the logits -> sampling ->
 //   publish layer 0's h. Layer 0's cell update is speculated for every token while the logits travel (its gates are a
@@ -196,10 +199,11 @@ __device__ __forceinline__ int argmax_regs(const float (&x)[RES_LN], int lane)
 // (rounded up to 4), the block's rows of layer 0's input table [V][ROWS], the block's biases of the layers above
 // [L-1][ROWS], every layer's h [L][B][H], gate pre-activations [B][ROWS], logits [B][V] (rounded up to 4), sampling
 // scratch [sampling warps][3V] (every warp samples when MB == 1, else warp s samples stream s), tokens [B]. MB bounds
-// the streams (B <= MB): the per-stream accumulators are unrolled. GREEDY builds the one-stream kernel for greedy
-// generation without per-step logits only (the host launches it for exactly those calls): no sampler and no Feed path
-// in it, so that its step loop is a third of the general one's code.
-template <int MB, bool GREEDY>
+// the streams (B <= MB): the per-stream accumulators are unrolled. GEN builds a one-stream kernel for generation without
+// per-step logits only (the host launches it for exactly those calls): no Feed path, and layer 0's speculated h
+// published ahead (PUB); GREEDY (with GEN) one for greedy generation: no sampler either, so that its step loop is a
+// third of the general one's code.
+template <int MB, bool GREEDY, bool GEN>
 __device__ __forceinline__ void resident_run(const RunParams& p)
 {
     extern __shared__ __align__(16) float smem[];
@@ -234,7 +238,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
     // more layers: with one, layer 0 is the top layer, so a block's speculated words of step t (which the others read
     // as step t + 1's top layer) go out before it has read step t's logits, and another block could publish step
     // t + 1's logits over a word it has not read yet (seen on the H200: the 1 x 64 test's wait trapped).
-    constexpr bool PUB = GREEDY && RES_SPEC_PUB != 0 && RES_L > 1;
+    constexpr bool PUB = GEN && RES_SPEC_PUB != 0 && RES_L > 1;
     constexpr int SPEC_TOKW = (RES_H / HS) * 16;
     // One stream: the warps other than warp 0 wait until it has drawn the token (and, without PUB, published its units
     // of layer 0) before they poll for layer 0's h, which cannot arrive before that anyway.
@@ -280,8 +284,9 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
     const i64 LBH = (i64)RES_L * B * RES_H;
     const float* hin = p.h + p.parity * LBH;
     for (int i = tid; i < LBH; i += RES_THREADS) hs[i] = hin[i];
-    static_assert(!GREEDY || MB == 1, "the greedy-only build is for one stream");
-    const bool generating = GREEDY || p.tokens_in == 0;
+    static_assert(!GEN || MB == 1, "the generate-only builds are for one stream");
+    static_assert(!GREEDY || GEN, "the greedy build is generate-only");
+    const bool generating = GEN || p.tokens_in == 0;
     if (generating)
         for (int i = tid; i < B * V; i += RES_THREADS) lg[i] = p.logits[i];
     // The cell this thread updates (the first B * U threads): stream cq, unit u0 + cu, its c in a register per layer.
@@ -464,7 +469,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
                 if (owner) commit(tok[cq], epoch);
             }
         }
-        else if constexpr (!GREEDY)
+        else if constexpr (!GEN)
         {
             if (lane < B) set_gate(lane, tab[p.tokens_in[(i64)t * B + lane] * RES_ROWS + warp] + rpart[0]);
             __syncthreads();
@@ -599,14 +604,18 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
 
 // One stream (the latency case) gets its own build so that nothing is unrolled for streams it does not have.
 #if EMITS(GROUP_RESIDENT1)
-extern "C" __global__ void __launch_bounds__(RES_THREADS, 1) lstm_resident1(const RunParams p) { resident_run<1, false>(p); }
+extern "C" __global__ void __launch_bounds__(RES_THREADS, 1) lstm_resident1(const RunParams p) { resident_run<1, false, false>(p); }
 #endif
-// One stream, greedy generation without per-step logits (CudaEngineSession.Launch): the latency case's own build.
+// One stream, generation without per-step logits (CudaEngineSession.Launch), greedy and sampled: the latency case's own
+// builds.
 #if EMITS(GROUP_RESIDENT1_GREEDY)
-extern "C" __global__ void __launch_bounds__(RES_THREADS, 1) lstm_resident1g(const RunParams p) { resident_run<1, true>(p); }
+extern "C" __global__ void __launch_bounds__(RES_THREADS, 1) lstm_resident1g(const RunParams p) { resident_run<1, true, true>(p); }
+#endif
+#if EMITS(GROUP_RESIDENT1_SAMPLED)
+extern "C" __global__ void __launch_bounds__(RES_THREADS, 1) lstm_resident1s(const RunParams p) { resident_run<1, false, true>(p); }
 #endif
 #if EMITS(GROUP_RESIDENT4)
-extern "C" __global__ void __launch_bounds__(RES_THREADS, 1) lstm_resident4(const RunParams p) { resident_run<4, false>(p); }   // ResidentLayout.StreamLimit
+extern "C" __global__ void __launch_bounds__(RES_THREADS, 1) lstm_resident4(const RunParams p) { resident_run<4, false, false>(p); }   // ResidentLayout.StreamLimit
 #endif
 
 #endif

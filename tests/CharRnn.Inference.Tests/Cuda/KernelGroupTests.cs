@@ -35,6 +35,7 @@ public sealed partial class KernelGroupTests
             ["sample_batch"] = KernelGroup.Sampler,
             ["lstm_resident1"] = KernelGroup.Resident1,
             ["lstm_resident1g"] = KernelGroup.Resident1Greedy,
+            ["lstm_resident1s"] = KernelGroup.Resident1Sampled,
             ["lstm_resident4"] = KernelGroup.Resident4,
             ["lstm_tc_large"] = KernelGroup.TensorCoreLayers,
             ["lstm_tc_medium"] = KernelGroup.TensorCoreLayers,
