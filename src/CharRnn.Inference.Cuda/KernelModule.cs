@@ -101,7 +101,8 @@ internal static class KernelModule
         var program = Program.Of(build);
         if (File.Exists(program.CachePath))
         {
-            return new DeferredKernelModule(null, () => Load(context, logger, [build])[build.Group]);
+            // An entry that turns out unusable is compiled then, on the caller's thread.
+            return new DeferredKernelModule(null, () => TryLoadCached(context, logger, program) ?? context.LoadModule(Compile([program], logger)[0]));
         }
         var compile = Task.Factory.StartNew(() => Compile([program], logger)[0],
             CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);

@@ -94,7 +94,7 @@ internal sealed class ResidentLayout
     /// Words of the exchange buffer of a session of <paramref name="streams"/> streams: every layer's h, then the logits,
     /// each with room for one word per 128-byte line (16 words; the kernel's RES_HS and RES_LOGIT_STRIDE use part of it);
     /// one stream of a model of two or more layers adds layer 0's speculated h for every token, laid out like the h
-    /// exchange (the greedy build's RES_SPEC_PUB).
+    /// exchange (the one-stream generation builds' RES_SPEC_PUB).
     /// </summary>
     public long ExchangeWords(int streams) =>
         16L * ((long)_dims.LayerCount * _dims.HiddenSize + _dims.VocabularySize) * streams

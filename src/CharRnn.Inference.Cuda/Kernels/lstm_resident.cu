@@ -236,8 +236,8 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
     auto xh = [&](int k) -> u64* { return p.exchange + (i64)k * B * (RES_H / HS) * 16; };
     auto xh_at = [&](int k, int idx) -> u64* { return xh(k) + (idx / HS) * 16 + idx % HS; };
     u64* xlogits = xh(RES_L);
-    // The greedy build's speculated layer 0 (RES_SPEC_PUB): token v's words at xspec + v * SPEC_TOKW. Only with two or
-    // more layers: with one, layer 0 is the top layer, so a block's speculated words of step t (which the others read
+    // The generation builds' speculated layer 0 (RES_SPEC_PUB): token v's words at xspec + v * SPEC_TOKW. Only with two
+    // or more layers: with one, layer 0 is the top layer, so a block's speculated words of step t (which the others read
     // as step t + 1's top layer) go out before it has read step t's logits, and another block could publish step
     // t + 1's logits over a word it has not read yet (seen on the H200: the 1 x 64 test's wait trapped).
     constexpr bool PUB = GEN && RES_SPEC_PUB != 0 && RES_L > 1;
