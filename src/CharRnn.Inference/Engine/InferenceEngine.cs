@@ -13,7 +13,7 @@ namespace CharRnn.Inference.Engine;
 /// A char-rnn network built on one backend. Immutable and thread-safe: share one engine across threads and give each
 /// conversation its own <see cref="Generator"/> (or each batch its own <see cref="EngineSession"/>).
 /// </summary>
-public abstract class InferenceEngine : IDisposable
+public abstract class InferenceEngine : IGeneratorFactory, IDisposable
 {
     private bool _disposed;
 
