@@ -27,6 +27,8 @@ internal sealed class CpuEngineSession : EngineSession
     private MatVecJob _job;
     private Action<int, int>? _parallelBody;
     private int _parallelRows;
+    // Streams computed by the current step: all of them for Feed and Generate, the active prefix for Step.
+    private int _active;
 
     public CpuEngineSession(CpuInferenceEngine engine, int streams) : base(engine.Dimensions, streams)
     {
@@ -57,7 +59,7 @@ internal sealed class CpuEngineSession : EngineSession
         int perStep = Streams * _vocab;
         for (int t = 0; t < steps; t++)
         {
-            Step(tokens.Slice(t * Streams, Streams));
+            StepStreams(tokens.Slice(t * Streams, Streams));
             if (!logitsPerStep.IsEmpty)
             {
                 _logits.CopyTo(logitsPerStep.Slice(t * perStep, perStep));
@@ -75,11 +77,49 @@ internal sealed class CpuEngineSession : EngineSession
                 _stepTokens[s] = TokenSampler.Sample(_logits.AsSpan(s * _vocab, _vocab), sampling, u, _scratch);
             }
             _stepTokens.CopyTo(output.Slice(t * Streams, Streams));
-            Step(_stepTokens);
+            StepStreams(_stepTokens);
         }
     }
 
+    protected override void StepCore(ReadOnlySpan<int> tokens) => StepStreams(tokens);
+
     protected override void ReadLogitsCore(Span<float> destination) => _logits.CopyTo(destination);
+
+    protected override void ReadLogitsCore(Span<float> destination, int streams) =>
+        _logits.AsSpan(0, streams * _vocab).CopyTo(destination);
+
+    protected override void SaveStreamCore(int stream, Span<float> destination)
+    {
+        int hidden = _hidden;
+        for (int k = 0; k < _h.Length; k++)
+        {
+            _h[k].AsSpan(stream * hidden, hidden).CopyTo(destination.Slice(2 * k * hidden, hidden));
+            _c[k].AsSpan(stream * hidden, hidden).CopyTo(destination.Slice((2 * k + 1) * hidden, hidden));
+        }
+        _logits.AsSpan(stream * _vocab, _vocab).CopyTo(destination[(2 * _h.Length * hidden)..]);
+    }
+
+    protected override void RestoreStreamCore(int stream, ReadOnlySpan<float> source)
+    {
+        int hidden = _hidden;
+        for (int k = 0; k < _h.Length; k++)
+        {
+            source.Slice(2 * k * hidden, hidden).CopyTo(_h[k].AsSpan(stream * hidden, hidden));
+            source.Slice((2 * k + 1) * hidden, hidden).CopyTo(_c[k].AsSpan(stream * hidden, hidden));
+        }
+        source[(2 * _h.Length * hidden)..].CopyTo(_logits.AsSpan(stream * _vocab, _vocab));
+    }
+
+    protected override void CopyStreamCore(int from, int to)
+    {
+        int hidden = _hidden;
+        for (int k = 0; k < _h.Length; k++)
+        {
+            _h[k].AsSpan(from * hidden, hidden).CopyTo(_h[k].AsSpan(to * hidden, hidden));
+            _c[k].AsSpan(from * hidden, hidden).CopyTo(_c[k].AsSpan(to * hidden, hidden));
+        }
+        _logits.AsSpan(from * _vocab, _vocab).CopyTo(_logits.AsSpan(to * _vocab, _vocab));
+    }
 
     protected override void SaveStateCore(Span<float> destination)
     {
@@ -105,12 +145,15 @@ internal sealed class CpuEngineSession : EngineSession
         source[offset..].CopyTo(_logits);
     }
 
-    // One character per stream through every layer and the FC.
-    private void Step(ReadOnlySpan<int> tokens)
+    // One character for each of the first tokens.Length streams through every layer and the FC; the other streams are
+    // not touched. Every (stream, row) result is computed the same way whatever the number of streams, so a stream's
+    // numbers do not depend on its slot or its neighbours.
+    private void StepStreams(ReadOnlySpan<int> tokens)
     {
         int rows = 4 * _hidden;
         var table = _engine.InputTable;
-        for (int s = 0; s < Streams; s++)
+        _active = tokens.Length;
+        for (int s = 0; s < _active; s++)
         {
             table.AsSpan(tokens[s] * rows, rows).CopyTo(_gates.AsSpan(s * rows, rows));
         }
@@ -132,7 +175,7 @@ internal sealed class CpuEngineSession : EngineSession
     private void AddMatVec(float[] m, int width, float[] x, bool initialize, float[]? b1, float[]? b2)
     {
         _job = new MatVecJob(m, width, x, initialize, b1, b2);
-        ForRows(4 * _hidden, (long)4 * _hidden * width * Streams, _gateRows);
+        ForRows(4 * _hidden, (long)4 * _hidden * width * _active, _gateRows);
     }
 
     private void GateRows(int from, int to)
@@ -142,7 +185,7 @@ internal sealed class CpuEngineSession : EngineSession
         for (int r = from; r < to; r++)
         {
             var store = new GateStore(_gates, rows, r, initialize ? b1![r] + b2![r] : 0f, initialize);
-            RowDot.Dots(m.AsSpan(r * width, width), x.AsSpan(0, Streams * width), Streams, ref store);
+            RowDot.Dots(m.AsSpan(r * width, width), x.AsSpan(0, _active * width), _active, ref store);
         }
     }
 
@@ -159,7 +202,7 @@ internal sealed class CpuEngineSession : EngineSession
     private void UpdateCell(float[] h, float[] c)
     {
         int hidden = _hidden, rows = 4 * hidden;
-        for (int s = 0; s < Streams; s++)
+        for (int s = 0; s < _active; s++)
         {
             var g = _gates.AsSpan(s * rows, rows);
             var i = g[..hidden];
@@ -180,11 +223,11 @@ internal sealed class CpuEngineSession : EngineSession
         }
     }
 
-    private void Project() => ForRows(_vocab, (long)_vocab * _hidden * Streams, _logitRows);
+    private void Project() => ForRows(_vocab, (long)_vocab * _hidden * _active, _logitRows);
 
     private void LogitRows(int from, int to)
     {
-        int hidden = _hidden, vocab = _vocab, streams = Streams;
+        int hidden = _hidden, vocab = _vocab, streams = _active;
         float[] fc = _network.FcWeightsArray, bias = _network.FcBiasArray, h = _h[^1];
         for (int v = from; v < to; v++)
         {

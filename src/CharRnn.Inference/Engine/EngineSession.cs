@@ -6,7 +6,9 @@ namespace CharRnn.Inference.Engine;
 /// <summary>
 /// The recurrent state of one or more independent streams (h and c of every layer, plus the logits of the last step),
 /// held where the engine computes: device memory for GPU engines, never copied to the host between characters.
-/// Streams advance in lockstep. Not thread-safe: one session per conversation or batch.
+/// <see cref="Feed"/> and <see cref="Generate"/> advance all streams in lockstep; <see cref="Step"/> and the per-stream
+/// methods treat streams as independent slots (what serving many users needs). Not thread-safe: one session per
+/// conversation or batch, used by one thread at a time.
 /// </summary>
 /// <remarks>
 /// Public methods validate their arguments and then call the backend's <c>...Core</c> method. Token spans are
@@ -64,14 +66,7 @@ public abstract class EngineSession : IDisposable
         {
             throw new ArgumentException($"The logits span must hold {steps} x {Streams} x {Dimensions.VocabularySize} floats.", nameof(logitsPerStep));
         }
-        int vocab = Dimensions.VocabularySize;
-        for (int i = 0; i < tokens.Length; i++)
-        {
-            if ((uint)tokens[i] >= (uint)vocab)
-            {
-                throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"Token {i} is outside the vocabulary [0, {vocab}).");
-            }
-        }
+        CheckTokens(tokens);
         if (steps == 0)
         {
             return;
@@ -144,8 +139,195 @@ public abstract class EngineSession : IDisposable
         HasLogits = hasLogits;
     }
 
+    /// <summary>
+    /// Number of floats in one stream's saved state: <c>[layer][h, c][hidden]</c> followed by its logits <c>[vocab]</c>
+    /// (the layout of <see cref="SaveState"/> for a one-stream session).
+    /// </summary>
+    public int StreamStateLength => Dimensions.LayerCount * 2 * Dimensions.HiddenSize + Dimensions.VocabularySize;
+
+    /// <summary>
+    /// Feeds one character to each of the first <c>tokens.Length</c> streams (the active prefix) and leaves the other
+    /// streams exactly as they were. This is the serving step: streams are independent slots, and a stream's result
+    /// does not depend on which slot it occupies or on which other streams are active.
+    /// </summary>
+    /// <param name="tokens">One id per active stream, 1 to <see cref="Streams"/> of them.</param>
+    public void Step(ReadOnlySpan<int> tokens)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (tokens.Length < 1 || tokens.Length > Streams)
+        {
+            throw new ArgumentException($"Expected 1 to {Streams} tokens (one per active stream), got {tokens.Length}.", nameof(tokens));
+        }
+        CheckTokens(tokens);
+        StepCore(tokens);
+        HasLogits = true;
+    }
+
+    /// <summary>Copies the current logits of the first <paramref name="streams"/> streams, <c>[streams][vocab]</c>, to the host.</summary>
+    public void ReadLogits(Span<float> destination, int streams)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfLessThan(streams, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(streams, Streams);
+        if (destination.Length != streams * Dimensions.VocabularySize)
+        {
+            throw new ArgumentException($"The destination must hold {streams} x {Dimensions.VocabularySize} floats.", nameof(destination));
+        }
+        ReadLogitsCore(destination, streams);
+    }
+
+    /// <summary>Copies one stream's state (layout in <see cref="StreamStateLength"/>) to the host.</summary>
+    public void SaveStream(int stream, Span<float> destination)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CheckStream(stream);
+        if (destination.Length != StreamStateLength)
+        {
+            throw new ArgumentException($"The destination must hold {StreamStateLength} floats.", nameof(destination));
+        }
+        SaveStreamCore(stream, destination);
+    }
+
+    /// <summary>Sets one stream's state (layout in <see cref="StreamStateLength"/>); the other streams are untouched.</summary>
+    public void RestoreStream(int stream, ReadOnlySpan<float> source)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CheckStream(stream);
+        if (source.Length != StreamStateLength)
+        {
+            throw new ArgumentException($"The state must hold {StreamStateLength} floats.", nameof(source));
+        }
+        RestoreStreamCore(stream, source);
+    }
+
+    /// <summary>Copies the state of stream <paramref name="from"/> over stream <paramref name="to"/> (for compacting slots).</summary>
+    public void CopyStream(int from, int to)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CheckStream(from);
+        CheckStream(to);
+        if (from != to)
+        {
+            CopyStreamCore(from, to);
+        }
+    }
+
     /// <summary>Zeroes h and c.</summary>
     protected abstract void ResetCore();
+
+    /// <summary>
+    /// Steps the active prefix; see <see cref="Step"/>. The default feeds every stream through <see cref="FeedCore"/> and
+    /// puts the inactive streams back from a host copy, which is correct on any backend but moves the whole state twice:
+    /// backends override it with a step over the prefix alone.
+    /// </summary>
+    protected virtual void StepCore(ReadOnlySpan<int> tokens)
+    {
+        if (tokens.Length == Streams)
+        {
+            FeedCore(tokens, 1, default);
+            return;
+        }
+        // The active prefix from after the step, the inactive streams from before it.
+        var before = HostState();
+        SaveStateCore(before);
+        var padded = new int[Streams];
+        tokens.CopyTo(padded);
+        FeedCore(padded, 1, default);
+        var after = new float[StateLength];
+        SaveStateCore(after);
+        int active = tokens.Length, hidden = Dimensions.HiddenSize, n = Streams * hidden, vocab = Dimensions.VocabularySize;
+        for (int block = 0; block < 2 * Dimensions.LayerCount; block++)
+        {
+            after.AsSpan(block * n, active * hidden).CopyTo(before.AsSpan(block * n));
+        }
+        int logits = 2 * Dimensions.LayerCount * n;
+        after.AsSpan(logits, active * vocab).CopyTo(before.AsSpan(logits));
+        RestoreStateCore(before);
+    }
+
+    /// <summary>Copies the logits of the first <paramref name="streams"/> streams out; the default reads them all.</summary>
+    protected virtual void ReadLogitsCore(Span<float> destination, int streams)
+    {
+        if (streams == Streams)
+        {
+            ReadLogitsCore(destination);
+            return;
+        }
+        var all = new float[Streams * Dimensions.VocabularySize];
+        ReadLogitsCore(all);
+        all.AsSpan(0, destination.Length).CopyTo(destination);
+    }
+
+    /// <summary>Copies one stream's state out; the default reads the whole state.</summary>
+    protected virtual void SaveStreamCore(int stream, Span<float> destination)
+    {
+        var all = HostState();
+        SaveStateCore(all);
+        GatherStream(all, stream, destination);
+    }
+
+    /// <summary>Sets one stream's state; the default reads, patches and writes back the whole state.</summary>
+    protected virtual void RestoreStreamCore(int stream, ReadOnlySpan<float> source)
+    {
+        var all = HostState();
+        SaveStateCore(all);
+        ScatterStream(source, all, stream);
+        RestoreStateCore(all);
+    }
+
+    /// <summary>Copies one stream's state over another's; the default goes through the host.</summary>
+    protected virtual void CopyStreamCore(int from, int to)
+    {
+        var one = new float[StreamStateLength];
+        SaveStreamCore(from, one);
+        RestoreStreamCore(to, one);
+    }
+
+    // The defaults above work on host copies of the whole state; one buffer, made when first needed.
+    private float[]? _hostState;
+
+    private float[] HostState() => _hostState ??= new float[StateLength];
+
+    // Stream s of a whole-session state (layout in StateLength) to one-stream layout, and back.
+    private void GatherStream(ReadOnlySpan<float> all, int stream, Span<float> one)
+    {
+        int hidden = Dimensions.HiddenSize, n = Streams * hidden, vocab = Dimensions.VocabularySize, blocks = 2 * Dimensions.LayerCount;
+        for (int block = 0; block < blocks; block++)
+        {
+            all.Slice(block * n + stream * hidden, hidden).CopyTo(one.Slice(block * hidden, hidden));
+        }
+        all.Slice(blocks * n + stream * vocab, vocab).CopyTo(one.Slice(blocks * hidden, vocab));
+    }
+
+    private void ScatterStream(ReadOnlySpan<float> one, Span<float> all, int stream)
+    {
+        int hidden = Dimensions.HiddenSize, n = Streams * hidden, vocab = Dimensions.VocabularySize, blocks = 2 * Dimensions.LayerCount;
+        for (int block = 0; block < blocks; block++)
+        {
+            one.Slice(block * hidden, hidden).CopyTo(all.Slice(block * n + stream * hidden, hidden));
+        }
+        one.Slice(blocks * hidden, vocab).CopyTo(all.Slice(blocks * n + stream * vocab, vocab));
+    }
+
+    private void CheckStream(int stream)
+    {
+        if ((uint)stream >= (uint)Streams)
+        {
+            throw new ArgumentOutOfRangeException(nameof(stream), stream, $"The session has streams 0 to {Streams - 1}.");
+        }
+    }
+
+    private void CheckTokens(ReadOnlySpan<int> tokens)
+    {
+        int vocab = Dimensions.VocabularySize;
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            if ((uint)tokens[i] >= (uint)vocab)
+            {
+                throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"Token {i} is outside the vocabulary [0, {vocab}).");
+            }
+        }
+    }
 
     /// <summary>Runs the LSTM over validated tokens; see <see cref="Feed"/>.</summary>
     protected abstract void FeedCore(ReadOnlySpan<int> tokens, int steps, Span<float> logitsPerStep);
