@@ -126,4 +126,6 @@ public abstract class InferenceEngine : IGeneratorFactory, IDisposable
 
     /// <summary>Whether <see cref="Dispose()"/> ran.</summary>
     protected bool IsDisposed => _disposed;
+
+    internal bool IsDisposedInternal => Volatile.Read(ref _disposed);
 }

@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Text;
-using CharRnn.Inference.Diagnostics;
+using CharRnn.Inference.Serving;
 using CharRnn.Inference.Engine;
 
 namespace CharRnn.Inference.Generation;
@@ -9,7 +9,8 @@ namespace CharRnn.Inference.Generation;
 /// <summary>
 /// One conversation with the model: primes with text, generates and streams characters, scores text, and keeps
 /// the recurrent state (where the engine computes) between calls. Create it with
-/// <see cref="InferenceEngine.CreateGenerator"/>.
+/// <see cref="InferenceEngine.CreateGenerator"/> (a one-stream session of its own) or
+/// <see cref="GenerationScheduler.CreateGenerator"/> (a stream of a shared batch: the same text, at batched throughput).
 /// </summary>
 /// <remarks>
 /// Not thread-safe: use one generator per thread. A call made while another is running on the same generator
@@ -20,36 +21,25 @@ public sealed class Generator : IDisposable
     private const int ScoreChunk = 1024;
 
     // Generate without stop strings has no chunk boundaries to honour, so it asks the engine for up to this many
-    // characters per call: each call costs a launch, a wait and a copy. With 32-character calls the CUDA engine's
-    // batch 1 took 6.1-6.2 us per character sampled and 4.1-4.2 greedy (the CLI, 1,000,000 characters), against 4.95
-    // and 2.78 in one call (H100, 2026-11-26 19:10-19:40 UTC).
+    // characters per call: each call costs a launch, a wait and a copy (docs/PERFORMANCE.md#calls-per-character).
     private const int LongCall = 4096;
 
     private readonly InferenceEngine _engine;
-    private readonly EngineSession _session;
+    private readonly GenerationStream _stream;
     private readonly int _vocab;
-    private readonly string _backendName;
-    private readonly int[] _chunkIds;
     // Characters per engine call in Generate: ChunkSize when stop strings may need to rewind a chunk, else LongCall (or
     // ChunkSize if that is larger).
     private readonly int _callLength;
-    private readonly float[]? _savedState;
     private int _busy;
     private bool _disposed;
 
-    internal Generator(InferenceEngine engine, GeneratorOptions options)
+    internal Generator(InferenceEngine engine, GeneratorOptions options, GenerationStream? stream = null)
     {
         _engine = engine;
         Options = options;
         _vocab = engine.Dimensions.VocabularySize;
-        _session = engine.CreateSession(1);
-        // Allocated once: generation writes every chunk's ids here, and saves the state here before a chunk when
-        // stop strings may need to rewind it.
-        _savedState = options.StopStrings.Count > 0 ? new float[_session.StateLength] : null;
-        _callLength = _savedState is null ? Math.Max(options.ChunkSize, LongCall) : options.ChunkSize;
-        _chunkIds = new int[_callLength];
-        // The metric tag, made once: formatting the enum per chunk would allocate on the generation path.
-        _backendName = engine.Backend.ToString();
+        _stream = stream ?? new SessionStream(engine);
+        _callLength = options.StopStrings.Count > 0 ? options.ChunkSize : Math.Max(options.ChunkSize, LongCall);
     }
 
     /// <summary>The options this generator was created with.</summary>
@@ -62,7 +52,7 @@ public sealed class Generator : IDisposable
     public long Position { get; private set; }
 
     /// <summary>Whether text has been fed, so that there is a prediction to sample from.</summary>
-    public bool IsPrimed => _session.HasLogits;
+    public bool IsPrimed => _stream.HasLogits;
 
     /// <summary>The stop string that ended the last generation, or null if it ran to its length.</summary>
     public string? LastStopString { get; private set; }
@@ -71,13 +61,18 @@ public sealed class Generator : IDisposable
     /// Feeds text: every character advances the state, and the prediction after the last one is what
     /// <see cref="Generate"/> samples first (sampleCharRNN's order). Priming again continues from the current state.
     /// </summary>
+    /// <param name="text">The text to feed.</param>
+    /// <param name="cancellationToken">
+    /// Stops a long prime within a few thousand characters; the state is then as it was before the call and
+    /// <see cref="OperationCanceledException"/> is thrown.
+    /// </param>
     /// <exception cref="VocabularyException">The text holds characters the vocabulary lacks (under the default policy).</exception>
-    public void Prime(string text)
+    public void Prime(string text, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
         using var _ = Enter();
         int[] ids = _engine.Vocabulary.Encode(text, Options.UnknownCharacters, Options.ReplacementCharacter);
-        _session.Feed(ids, ids.Length);
+        _stream.Feed(ids, cancellationToken);
     }
 
     /// <summary>
@@ -92,14 +87,22 @@ public sealed class Generator : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         using var _ = Enter();
         RequirePrimed();
-        var text = new StringBuilder(count);
         LastStopString = null;
-        while (count > 0 && LastStopString is null)
+        var text = new StringBuilder(count);
+        long start = Position;
+        using var run = _stream.Start(count, Request(_callLength, streaming: false));
+        try
         {
-            string chunk = NextChunk(Math.Min(count, _callLength), text);
-            text.Append(chunk);
-            count -= chunk.Length;
+            while (run.Next() is { } chunk)
+            {
+                text.Append(chunk);
+            }
         }
+        finally
+        {
+            Position = start + run.Taken;
+        }
+        LastStopString = run.StopString;
         return text.ToString();
     }
 
@@ -112,7 +115,9 @@ public sealed class Generator : IDisposable
 
     /// <summary>
     /// Streams up to <paramref name="count"/> characters in chunks of <see cref="GeneratorOptions.ChunkSize"/>.
-    /// Cancellation is honoured between chunks; the state then holds exactly the characters already yielded.
+    /// Cancellation is honoured between chunks, and stopping the enumeration early (a consumer that breaks or throws)
+    /// is the same: the state then holds exactly the characters already yielded. Memory does not grow with
+    /// <paramref name="count"/>.
     /// </summary>
     public async IAsyncEnumerable<string> GenerateAsync(int count, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -120,15 +125,27 @@ public sealed class Generator : IDisposable
         using var _ = Enter();
         RequirePrimed();
         LastStopString = null;
-        var text = new StringBuilder();
-        while (count > 0 && LastStopString is null)
+        long start = Position;
+        var run = _stream.Start(count, Request(Options.ChunkSize, streaming: true));
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            await Task.Yield();
-            string chunk = NextChunk(Math.Min(count, Options.ChunkSize), text);
-            text.Append(chunk);
-            count -= chunk.Length;
-            yield return chunk;
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                string? chunk = await run.NextAsync(cancellationToken).ConfigureAwait(false);
+                Position = start + run.Taken;
+                if (chunk is null)
+                {
+                    break;
+                }
+                yield return chunk;
+            }
+            LastStopString = run.StopString;
+        }
+        finally
+        {
+            run.Dispose();
+            Position = start + run.Taken;
         }
     }
 
@@ -136,8 +153,9 @@ public sealed class Generator : IDisposable
     /// Scores <paramref name="text"/> from a zero state, without touching this generator's state: the first character
     /// is context and every later one is predicted from all before it. <paramref name="progress"/>, when given, receives
     /// the number of characters predicted so far after every chunk of the text (for progress bars on large files).
+    /// <paramref name="cancellationToken"/> is looked at between chunks.
     /// </summary>
-    public ScoreResult Score(string text, IProgress<long>? progress = null)
+    public ScoreResult Score(string text, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
         using var _ = Enter();
@@ -148,11 +166,11 @@ public sealed class Generator : IDisposable
         }
         using var session = _engine.CreateSession(1);
         var logits = new float[ScoreChunk * _vocab];
-        var logProbs = new float[_vocab];
         double sum = 0;
         int fed = 0, last = ids.Length - 1;
         while (fed < last)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             int steps = Math.Min(ScoreChunk, last - fed);
             var chunkLogits = logits.AsSpan(0, steps * _vocab);
             session.Feed(ids.AsSpan(fed, steps), steps, chunkLogits);
@@ -170,12 +188,12 @@ public sealed class Generator : IDisposable
     public GeneratorSnapshot Snapshot()
     {
         using var _ = Enter();
-        var state = new float[_session.StateLength];
-        _session.SaveState(state);
-        return new GeneratorSnapshot(_engine, state, _session.HasLogits, Position);
+        var state = new float[StreamStateLength];
+        _stream.Save(state);
+        return new GeneratorSnapshot(_engine, state, _stream.HasLogits, Position);
     }
 
-    /// <summary>Returns to a snapshot taken from a generator of the same engine.</summary>
+    /// <summary>Returns to a snapshot taken from a generator of the same engine (scheduled or not).</summary>
     public void Restore(GeneratorSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -184,7 +202,7 @@ public sealed class Generator : IDisposable
             throw new ArgumentException("The snapshot was taken on a different engine.", nameof(snapshot));
         }
         using var _ = Enter();
-        _session.RestoreState(snapshot.State, snapshot.HasLogits);
+        _stream.Restore(snapshot.State, snapshot.HasLogits);
         Position = snapshot.Position;
     }
 
@@ -192,7 +210,7 @@ public sealed class Generator : IDisposable
     public void Reset()
     {
         using var _ = Enter();
-        _session.Reset();
+        _stream.Reset();
         Position = 0;
         LastStopString = null;
     }
@@ -205,58 +223,14 @@ public sealed class Generator : IDisposable
             return;
         }
         _disposed = true;
-        _session.Dispose();
+        _stream.Dispose();
     }
 
-    // Generates up to n characters; if a stop string completes inside them, rewinds the state to just after it.
-    private string NextChunk(int n, StringBuilder before)
-    {
-        bool savedHasLogits = _session.HasLogits;
-        if (_savedState is not null)
-        {
-            _session.SaveState(_savedState);
-        }
-        var ids = _chunkIds.AsSpan(0, n);
-        _session.Generate(n, Options.Sampling, Options.Seed, Position, ids);
-        string chunk = _engine.Vocabulary.Decode(ids);
-        if (_savedState is not null && FindStop(before, chunk, out int end, out string? stop))
-        {
-            _session.RestoreState(_savedState, savedHasLogits);
-            _session.Feed(ids[..end], end);
-            chunk = chunk[..end];
-            LastStopString = stop;
-        }
-        Position += chunk.Length;
-        if (CharRnnMetrics.CharsGenerated.Enabled)
-        {
-            CharRnnMetrics.CharsGenerated.Add(chunk.Length, new KeyValuePair<string, object?>(CharRnnMetrics.BackendTag, _backendName));
-        }
-        return chunk;
-    }
+    private int StreamStateLength =>
+        _engine.Dimensions.LayerCount * 2 * _engine.Dimensions.HiddenSize + _engine.Dimensions.VocabularySize;
 
-    // Finds the earliest end (within chunk) of any stop string in before+chunk that ends inside chunk.
-    private bool FindStop(StringBuilder before, string chunk, out int end, out string? stop)
-    {
-        int longest = Options.StopStrings.Max(s => s.Length);
-        int tailLength = Math.Min(before.Length, Math.Max(0, longest - 1));
-        string window = before.ToString(before.Length - tailLength, tailLength) + chunk;
-        end = int.MaxValue;
-        stop = null;
-        foreach (string s in Options.StopStrings)
-        {
-            if (s.Length == 0)
-            {
-                continue;
-            }
-            int at = window.IndexOf(s, StringComparison.Ordinal);
-            if (at >= 0 && at + s.Length - tailLength < end)
-            {
-                end = at + s.Length - tailLength;
-                stop = s;
-            }
-        }
-        return stop is not null;
-    }
+    private GenerationRequest Request(int chunk, bool streaming) =>
+        new(chunk, streaming, Options.Sampling, Options.Seed, Position, Options.StopStrings);
 
     private static double LogSoftmaxAt(ReadOnlySpan<float> logits, int target)
     {
@@ -271,7 +245,7 @@ public sealed class Generator : IDisposable
 
     private void RequirePrimed()
     {
-        if (!_session.HasLogits)
+        if (!_stream.HasLogits)
         {
             throw new InvalidOperationException("The generator has not been primed: call Prime with at least one character first.");
         }

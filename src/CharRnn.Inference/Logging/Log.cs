@@ -27,4 +27,7 @@ internal static partial class Log
     // Information, not Warning: under Auto, a missing GPU backend is an expected outcome on CPU-only machines.
     [LoggerMessage(1011, LogLevel.Information, "Backend {Backend} unavailable, falling back: {Reason}")]
     public static partial void BackendFallback(ILogger logger, Engine.Backend backend, string reason);
+
+    [LoggerMessage(1020, LogLevel.Error, "The generation scheduler stopped: a batched step failed")]
+    public static partial void SchedulerFailed(ILogger logger, Exception exception);
 }

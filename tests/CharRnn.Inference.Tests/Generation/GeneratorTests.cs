@@ -3,31 +3,46 @@ using CharRnn.Inference.Engine;
 using CharRnn.Inference.Generation;
 using CharRnn.Inference.Model;
 using CharRnn.Inference.Sampling;
+using CharRnn.Inference.Serving;
 using CharRnn.Inference.Tests.Reference;
 
 namespace CharRnn.Inference.Tests.Generation;
 
-public class GeneratorTests
+/// <summary>
+/// The generator's contract, run twice: generators with a session of their own (the engine's) and generators that share a
+/// scheduler's batch. Both must pass the same tests with the same texts.
+/// </summary>
+[TestFixture(false)]
+[TestFixture(true)]
+public class GeneratorTests(bool scheduled)
 {
     private CharRnnModel _model = null!;
     private InferenceEngine _engine = null!;
+    private GenerationScheduler? _scheduler;
+    private IGeneratorFactory _generators = null!;
 
     [OneTimeSetUp]
     public void SetUp()
     {
         _model = RandomModels.Model(2, 32, 65, 16, seed: 77, scale: 0.6f);
         _engine = InferenceEngine.Create(_model, new EngineOptions { Backend = Backend.Cpu });
+        _scheduler = scheduled ? new GenerationScheduler(_engine, new SchedulerOptions { MaxStreams = 8 }) : null;
+        _generators = (IGeneratorFactory?)_scheduler ?? _engine;
     }
 
     [OneTimeTearDown]
-    public void TearDown() => _engine.Dispose();
+    public void TearDown()
+    {
+        _scheduler?.Dispose();
+        _engine.Dispose();
+    }
 
     private static readonly GeneratorOptions Sampled = new() { Sampling = new SamplingOptions { Temperature = 0.9f, TopK = 30, TopP = 0.95f }, Seed = 1234 };
 
     [Test]
     public void Greedy_generation_equals_the_reference_chain()
     {
-        using var gen = _engine.CreateGenerator();
+        using var gen = _generators.CreateGenerator();
         gen.Prime("JULIET:");
         var expected = new TfLstmReference(_model).Greedy(_model.Vocabulary.Encode("JULIET:"), 80);
         Assert.That(gen.Generate(80), Is.EqualTo(_model.Vocabulary.Decode(expected)));
@@ -36,14 +51,14 @@ public class GeneratorTests
     [Test]
     public void Same_seed_same_text_whatever_the_chunking()
     {
-        using var a = _engine.CreateGenerator(Sampled);
-        using var b = _engine.CreateGenerator(Sampled with { ChunkSize = 7 });
+        using var a = _generators.CreateGenerator(Sampled);
+        using var b = _generators.CreateGenerator(Sampled with { ChunkSize = 7 });
         a.Prime("ROMEO");
         b.Prime("ROMEO");
         string whole = a.Generate(100);
         string parts = b.Generate(25) + b.Generate(25) + b.Generate(50);
         Assert.That(parts, Is.EqualTo(whole));
-        using var c = _engine.CreateGenerator(Sampled with { Seed = 1235 });
+        using var c = _generators.CreateGenerator(Sampled with { Seed = 1235 });
         c.Prime("ROMEO");
         Assert.That(c.Generate(100), Is.Not.EqualTo(whole));
     }
@@ -51,8 +66,8 @@ public class GeneratorTests
     [Test]
     public async Task Streaming_yields_the_same_text_as_generate()
     {
-        using var a = _engine.CreateGenerator(Sampled with { ChunkSize = 9 });
-        using var b = _engine.CreateGenerator(Sampled);
+        using var a = _generators.CreateGenerator(Sampled with { ChunkSize = 9 });
+        using var b = _generators.CreateGenerator(Sampled);
         a.Prime("The ");
         b.Prime("The ");
         var chunks = new List<string>();
@@ -104,7 +119,7 @@ public class GeneratorTests
     [Test]
     public async Task Cancellation_leaves_the_state_after_the_yielded_text()
     {
-        using var gen = _engine.CreateGenerator(new GeneratorOptions { ChunkSize = 5 });
+        using var gen = _generators.CreateGenerator(new GeneratorOptions { ChunkSize = 5 });
         gen.Prime("KING");
         using var cts = new CancellationTokenSource();
         var yielded = "";
@@ -119,7 +134,7 @@ public class GeneratorTests
         Assert.That(yielded, Has.Length.EqualTo(15));
         string next = gen.Generate(20);
 
-        using var fresh = _engine.CreateGenerator();
+        using var fresh = _generators.CreateGenerator();
         fresh.Prime("KING" + yielded);
         Assert.That(next, Is.EqualTo(fresh.Generate(20)));
         await Task.CompletedTask;
@@ -128,7 +143,7 @@ public class GeneratorTests
     [Test]
     public void Snapshot_and_restore_replay_the_same_continuation()
     {
-        using var gen = _engine.CreateGenerator(Sampled);
+        using var gen = _generators.CreateGenerator(Sampled);
         gen.Prime("First Citizen:");
         var snap = gen.Snapshot();
         string first = gen.Generate(40);
@@ -140,7 +155,7 @@ public class GeneratorTests
     [Test]
     public void Reset_returns_to_the_unprimed_zero_state()
     {
-        using var gen = _engine.CreateGenerator();
+        using var gen = _generators.CreateGenerator();
         gen.Prime("abc");
         string first = gen.Generate(30);
         gen.Reset();
@@ -153,14 +168,14 @@ public class GeneratorTests
     [Test]
     public void Stop_string_ends_generation_and_the_state_matches_the_returned_text()
     {
-        using var probe = _engine.CreateGenerator();
+        using var probe = _generators.CreateGenerator();
         probe.Prime("A");
         string free = probe.Generate(200);
         // Use a two-character string the model really produces, starting after position 10 so it spans chunks.
         string stop = free.Substring(12, 2);
         int end = free.IndexOf(stop, StringComparison.Ordinal) + 2;
 
-        using var gen = _engine.CreateGenerator(new GeneratorOptions { StopStrings = [stop], ChunkSize = 4 });
+        using var gen = _generators.CreateGenerator(new GeneratorOptions { StopStrings = [stop], ChunkSize = 4 });
         gen.Prime("A");
         string text = gen.Generate(200);
         Assert.That(text, Is.EqualTo(free[..end]));
@@ -169,7 +184,7 @@ public class GeneratorTests
 
         // The state is exactly "after the returned text": a generator without stop strings resumed from it continues
         // the free-running text.
-        using var resumed = _engine.CreateGenerator();
+        using var resumed = _generators.CreateGenerator();
         resumed.Restore(gen.Snapshot());
         Assert.That(resumed.Generate(10), Is.EqualTo(free[end..(end + 10)]));
     }
@@ -177,7 +192,7 @@ public class GeneratorTests
     [Test]
     public void Score_matches_the_float64_reference()
     {
-        using var gen = _engine.CreateGenerator();
+        using var gen = _generators.CreateGenerator();
         const string Text = "To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer";
         var result = gen.Score(Text);
         double expected = new TfLstmReference(_model).LogLikelihood(_model.Vocabulary.Encode(Text));
@@ -189,7 +204,7 @@ public class GeneratorTests
     [Test]
     public void Score_reports_progress_up_to_every_prediction()
     {
-        using var gen = _engine.CreateGenerator();
+        using var gen = _generators.CreateGenerator();
         string text = string.Concat(Enumerable.Repeat("To be, or not to be, that is the question.\n", 60));
         var reports = new List<long>();
         var result = gen.Score(text, new SynchronousProgress(reports.Add));
@@ -206,20 +221,20 @@ public class GeneratorTests
     [Test]
     public void Unknown_prime_characters_are_listed_skipped_or_replaced()
     {
-        using var strict = _engine.CreateGenerator();
+        using var strict = _generators.CreateGenerator();
         var e = Assert.Throws<VocabularyException>(() => strict.Prime("Caf\u00e9 #1"));
         Assert.That(e!.UnknownCharacters, Is.EqualTo(new[] { new UnknownCharacter('\u00e9', 3), new UnknownCharacter('#', 5), new UnknownCharacter('1', 6) }));
         Assert.That(e.Message, Does.Contain("at 3").And.Contain("'#' at 5"));
         Assert.That(strict.IsPrimed, Is.False);
 
-        using var skip = _engine.CreateGenerator(new GeneratorOptions { UnknownCharacters = UnknownCharacterPolicy.Skip });
-        using var clean = _engine.CreateGenerator();
+        using var skip = _generators.CreateGenerator(new GeneratorOptions { UnknownCharacters = UnknownCharacterPolicy.Skip });
+        using var clean = _generators.CreateGenerator();
         skip.Prime("Caf\u00e9 #");
         clean.Prime("Caf ");
         Assert.That(skip.Generate(20), Is.EqualTo(clean.Generate(20)));
 
-        using var replace = _engine.CreateGenerator(new GeneratorOptions { UnknownCharacters = UnknownCharacterPolicy.Replace, ReplacementCharacter = ' ' });
-        using var spaced = _engine.CreateGenerator();
+        using var replace = _generators.CreateGenerator(new GeneratorOptions { UnknownCharacters = UnknownCharacterPolicy.Replace, ReplacementCharacter = ' ' });
+        using var spaced = _generators.CreateGenerator();
         replace.Prime("Caf\u00e9#");
         spaced.Prime("Caf  ");
         Assert.That(replace.Generate(20), Is.EqualTo(spaced.Generate(20)));
@@ -228,7 +243,7 @@ public class GeneratorTests
     [Test]
     public async Task Re_entry_is_refused_with_a_clear_message()
     {
-        using var gen = _engine.CreateGenerator(new GeneratorOptions { ChunkSize = 2 });
+        using var gen = _generators.CreateGenerator(new GeneratorOptions { ChunkSize = 2 });
         gen.Prime("x");
         await using var e = gen.GenerateAsync(10).GetAsyncEnumerator();
         Assert.That(await e.MoveNextAsync(), Is.True);
@@ -239,7 +254,7 @@ public class GeneratorTests
     [Test]
     public void Use_after_dispose_throws()
     {
-        var gen = _engine.CreateGenerator();
+        var gen = _generators.CreateGenerator();
         gen.Dispose();
         Assert.That(() => gen.Prime("a"), Throws.InstanceOf<ObjectDisposedException>());
     }
