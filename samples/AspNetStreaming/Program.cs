@@ -1,10 +1,11 @@
 // GET /generate?prime=ROMEO:&length=500&temperature=0.8&seed=1 streams text/plain as it is generated.
-// The engine is built once at start-up (AddCharRnn's warm-up) and shared; each request gets its own Generator.
+// The engine is built once at start-up (AddCharRnn's warm-up) and shared; each request gets its own Generator from
+// IGeneratorFactory, which AddCharRnn binds to a GenerationScheduler: concurrent requests run in one shared batch.
 using CharRnn.Inference;
-using CharRnn.Inference.Engine;
 using CharRnn.Inference.Generation;
 using CharRnn.Inference.Hosting;
 using CharRnn.Inference.Sampling;
+using CharRnn.Inference.Serving;
 using CharRnn.Inference.TensorRT;
 
 const int MaxLength = 10_000;
@@ -16,7 +17,7 @@ builder.Services
     .AddCharRnn(options => builder.Configuration.GetSection("CharRnn").Bind(options));
 var app = builder.Build();
 
-app.MapGet("/generate", async (HttpContext http, InferenceEngine engine, string? prime, int? length, float? temperature, ulong? seed) =>
+app.MapGet("/generate", async (HttpContext http, IGeneratorFactory generators, string? prime, int? length, float? temperature, ulong? seed) =>
 {
     prime = string.IsNullOrEmpty(prime) ? "ROMEO:" : prime;
     int count = length ?? 500;
@@ -26,7 +27,7 @@ app.MapGet("/generate", async (HttpContext http, InferenceEngine engine, string?
         await http.Response.WriteAsync($"length must be between 0 and {MaxLength}.\n");
         return;
     }
-    using var generator = engine.CreateGenerator(new GeneratorOptions
+    using var generator = generators.CreateGenerator(new GeneratorOptions
     {
         Sampling = new SamplingOptions { Temperature = temperature ?? 0.8f },
         Seed = seed ?? (ulong)Random.Shared.NextInt64(),
@@ -38,6 +39,14 @@ app.MapGet("/generate", async (HttpContext http, InferenceEngine engine, string?
     catch (VocabularyException e)
     {
         http.Response.StatusCode = StatusCodes.Status400BadRequest;
+        await http.Response.WriteAsync(e.Message + "\n");
+        return;
+    }
+    catch (SchedulerFullException e)
+    {
+        // Every stream is busy and the queue is full: ask the client to come back.
+        http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        http.Response.Headers.RetryAfter = "1";
         await http.Response.WriteAsync(e.Message + "\n");
         return;
     }

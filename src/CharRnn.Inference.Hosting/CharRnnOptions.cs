@@ -25,4 +25,7 @@ public sealed class CharRnnOptions
 
     /// <summary>Constant added to the LSTM forget gate: 0 for tensorflow-char-rnn models, 1 for TensorFlow's default BasicLSTMCell.</summary>
     public float ForgetBias { get; set; }
+
+    /// <summary>How generators are served: one shared batch by default.</summary>
+    public CharRnnServingOptions Serving { get; set; } = new();
 }

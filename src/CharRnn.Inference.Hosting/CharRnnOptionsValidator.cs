@@ -31,6 +31,25 @@ internal sealed class CharRnnOptionsValidator : IValidateOptions<CharRnnOptions>
         {
             failures.Add($"CharRnnOptions.ForgetBias {options.ForgetBias} is not finite: use 0 (tensorflow-char-rnn) or 1 (TensorFlow's default).");
         }
+        if (options.Serving is { } serving)
+        {
+            if (serving.MaxStreams < 1)
+            {
+                failures.Add($"CharRnnOptions.Serving.MaxStreams {serving.MaxStreams} must be at least 1: it is the size of the shared batch.");
+            }
+            if (serving.MaxQueuedRequests < 0)
+            {
+                failures.Add($"CharRnnOptions.Serving.MaxQueuedRequests {serving.MaxQueuedRequests} must not be negative (0 refuses calls whenever every stream is busy).");
+            }
+            if (serving.OutputBufferSize < 1)
+            {
+                failures.Add($"CharRnnOptions.Serving.OutputBufferSize {serving.OutputBufferSize} must be at least 1 character.");
+            }
+        }
+        else
+        {
+            failures.Add("CharRnnOptions.Serving is null: leave it at its default or set its properties.");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -1,4 +1,6 @@
 using CharRnn.Inference.Engine;
+using CharRnn.Inference.Generation;
+using CharRnn.Inference.Serving;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -14,8 +16,11 @@ public static class CharRnnServiceCollectionExtensions
     /// <summary>
     /// Registers a singleton <see cref="InferenceEngine"/> built from <see cref="CharRnnOptions"/> (validated at start),
     /// on the backends registered with <see cref="AddCharRnnBackend"/> (any <see cref="IBackendProvider"/> service, in
-    /// registration order), and a hosted service that builds it while the host starts. Resolve the engine and create one
-    /// <see cref="Generation.Generator"/> per request or conversation: the engine is shared and thread-safe, generators are not.
+    /// registration order), a singleton <see cref="GenerationScheduler"/> on it, an <see cref="IGeneratorFactory"/> (the
+    /// scheduler, so that concurrent requests share one batch, unless <see cref="CharRnnServingOptions.Batching"/> is
+    /// off), and a hosted service that builds them while the host starts. Resolve <see cref="IGeneratorFactory"/> and
+    /// create one <see cref="Generator"/> per request or conversation: the factory is shared and thread-safe, generators
+    /// are not.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Sets the options; may be called with other configuration (for example a bound section).</param>
@@ -33,6 +38,19 @@ public static class CharRnnServiceCollectionExtensions
             sp.GetRequiredService<IOptions<CharRnnOptions>>().Value,
             sp.GetServices<IBackendProvider>(),
             sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+        services.TryAddSingleton(sp =>
+        {
+            var serving = sp.GetRequiredService<IOptions<CharRnnOptions>>().Value.Serving;
+            return new GenerationScheduler(sp.GetRequiredService<InferenceEngine>(), new SchedulerOptions
+            {
+                MaxStreams = serving.MaxStreams,
+                MaxQueuedRequests = serving.MaxQueuedRequests,
+                OutputBufferSize = serving.OutputBufferSize,
+            }, sp.GetService<ILoggerFactory>());
+        });
+        services.TryAddSingleton<IGeneratorFactory>(sp => sp.GetRequiredService<IOptions<CharRnnOptions>>().Value.Serving.Batching
+            ? sp.GetRequiredService<GenerationScheduler>()
+            : sp.GetRequiredService<InferenceEngine>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CharRnnWarmUpService>());
         return services;
     }

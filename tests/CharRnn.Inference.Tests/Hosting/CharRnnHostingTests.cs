@@ -6,6 +6,7 @@ using CharRnn.Inference.Generation;
 using CharRnn.Inference.Hosting;
 using CharRnn.Inference.Model;
 using CharRnn.Inference.Sampling;
+using CharRnn.Inference.Serving;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -153,6 +154,48 @@ public class CharRnnHostingTests
             }
         }
         return null;
+    }
+
+    [Test]
+    public async Task Generators_from_the_container_share_one_batch_and_keep_their_own_text()
+    {
+        await using var provider = new ServiceCollection()
+            .AddCharRnn(o =>
+            {
+                o.ModelPath = FixtureWts;
+                o.VocabularyPath = FixtureVocab;
+                o.Serving.MaxStreams = 4;
+            })
+            .BuildServiceProvider();
+        var factory = provider.GetRequiredService<IGeneratorFactory>();
+        var scheduler = provider.GetRequiredService<GenerationScheduler>();
+        Assert.That(factory, Is.SameAs(scheduler), "batching is the default");
+        Assert.That(scheduler.Options.MaxStreams, Is.EqualTo(4));
+
+        var engine = provider.GetRequiredService<InferenceEngine>();
+        string[] primes = ["ROMEO", "JULIET", "KING", "First", "Second", "QUEEN"];
+        var texts = await Task.WhenAll(primes.Select(prime => Task.Run(() =>
+        {
+            using var generator = factory.CreateGenerator(new GeneratorOptions { Sampling = SamplingOptions.Greedy });
+            generator.Prime(prime);
+            return generator.Generate(120);
+        })));
+        Assert.That(texts, Is.EqualTo(primes.Select(p => Greedy(engine, p, 120)).ToArray()));
+    }
+
+    [Test]
+    public async Task Batching_off_gives_generators_sessions_of_their_own()
+    {
+        await using var provider = new ServiceCollection().AddCharRnn(o => o.Serving.Batching = false).BuildServiceProvider();
+        Assert.That(provider.GetRequiredService<IGeneratorFactory>(), Is.SameAs(provider.GetRequiredService<InferenceEngine>()));
+    }
+
+    [Test]
+    public async Task Serving_limits_are_validated_at_start()
+    {
+        await using var provider = new ServiceCollection().AddCharRnn(o => o.Serving.MaxStreams = 0).BuildServiceProvider();
+        var e = Assert.Throws<OptionsValidationException>(provider.GetRequiredService<IStartupValidator>().Validate)!;
+        Assert.That(e.Message, Does.Contain("CharRnnOptions.Serving.MaxStreams 0"));
     }
 
     private static string Greedy(InferenceEngine engine, string prime, int length)
