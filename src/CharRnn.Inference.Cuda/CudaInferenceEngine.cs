@@ -1,6 +1,5 @@
 using CharRnn.Bindings.Cuda;
 using CharRnn.Inference.Conversion;
-using CharRnn.Inference.Cpu;
 using CharRnn.Inference.Engine;
 using CharRnn.Inference.Model;
 using Microsoft.Extensions.Logging;
@@ -336,7 +335,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
         }
         MaxWidth = descriptors.Max(d => d.Width);
         LayersPointer = Upload(descriptors, stream);
-        TablePointer = Upload(CpuInferenceEngine.BuildInputTable(network), stream);
+        TablePointer = Upload(Layer0InputTable.Compute(network), stream);
         FcWeightsPointer = Upload(network.FcWeights.ToArray(), stream);
         FcBiasPointer = Upload(network.FcBias.ToArray(), stream);
         Batch = new BatchWeights(network, Precision, data => Upload(data, stream), data => Upload(data, stream));
