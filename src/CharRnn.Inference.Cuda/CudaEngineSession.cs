@@ -107,9 +107,80 @@ internal sealed class CudaEngineSession : EngineSession
         return MemoryMarshal.Cast<float, long>(floats).ToArray();
     }
 
-    protected override void ResetCore() => ClearState();
+    // The overrides translate the bindings' exceptions into the library's (CudaBackendException); the work is below.
+    protected override void ResetCore()
+    {
+        try
+        {
+            ClearState();
+        }
+        catch (Exception e) when (CudaBackendException.IsNative(e))
+        {
+            throw CudaBackendException.Wrap(e);
+        }
+    }
 
     protected override void FeedCore(ReadOnlySpan<int> tokens, int steps, Span<float> logitsPerStep)
+    {
+        try
+        {
+            FeedOnDevice(tokens, steps, logitsPerStep);
+        }
+        catch (Exception e) when (CudaBackendException.IsNative(e))
+        {
+            throw CudaBackendException.Wrap(e);
+        }
+    }
+
+    protected override void GenerateCore(int steps, SamplingOptions sampling, ulong seed, long counter, Span<int> output)
+    {
+        try
+        {
+            GenerateOnDevice(steps, sampling, seed, counter, output);
+        }
+        catch (Exception e) when (CudaBackendException.IsNative(e))
+        {
+            throw CudaBackendException.Wrap(e);
+        }
+    }
+
+    protected override void ReadLogitsCore(Span<float> destination)
+    {
+        try
+        {
+            ReadLogitsOnDevice(destination);
+        }
+        catch (Exception e) when (CudaBackendException.IsNative(e))
+        {
+            throw CudaBackendException.Wrap(e);
+        }
+    }
+
+    protected override void SaveStateCore(Span<float> destination)
+    {
+        try
+        {
+            SaveStateOnDevice(destination);
+        }
+        catch (Exception e) when (CudaBackendException.IsNative(e))
+        {
+            throw CudaBackendException.Wrap(e);
+        }
+    }
+
+    protected override void RestoreStateCore(ReadOnlySpan<float> source)
+    {
+        try
+        {
+            RestoreStateOnDevice(source);
+        }
+        catch (Exception e) when (CudaBackendException.IsNative(e))
+        {
+            throw CudaBackendException.Wrap(e);
+        }
+    }
+
+    private void FeedOnDevice(ReadOnlySpan<int> tokens, int steps, Span<float> logitsPerStep)
     {
         int streams = Streams, vocab = Dimensions.VocabularySize;
         bool wantLogits = !logitsPerStep.IsEmpty;
@@ -145,7 +216,7 @@ internal sealed class CudaEngineSession : EngineSession
         }
     }
 
-    protected override void GenerateCore(int steps, SamplingOptions sampling, ulong seed, long counter, Span<int> output)
+    private void GenerateOnDevice(int steps, SamplingOptions sampling, ulong seed, long counter, Span<int> output)
     {
         int streams = Streams;
         int chunk = ChunkSteps(steps, logits: false);
@@ -170,9 +241,9 @@ internal sealed class CudaEngineSession : EngineSession
         }
     }
 
-    protected override void ReadLogitsCore(Span<float> destination) => _logits.CopyTo(destination, _stream);
+    private void ReadLogitsOnDevice(Span<float> destination) => _logits.CopyTo(destination, _stream);
 
-    protected override void SaveStateCore(Span<float> destination)
+    private void SaveStateOnDevice(Span<float> destination)
     {
         ConvertH(_engine.TensorCores?.WidenH);
         int n = checked((int)(_stateFloats / Dimensions.LayerCount));
@@ -186,7 +257,7 @@ internal sealed class CudaEngineSession : EngineSession
         _logits.CopyTo(destination[offset..], _stream);
     }
 
-    protected override void RestoreStateCore(ReadOnlySpan<float> source)
+    private void RestoreStateOnDevice(ReadOnlySpan<float> source)
     {
         int n = checked((int)(_stateFloats / Dimensions.LayerCount));
         int offset = 0;

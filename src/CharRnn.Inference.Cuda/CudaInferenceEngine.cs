@@ -217,7 +217,17 @@ public sealed class CudaInferenceEngine : InferenceEngine
     internal int SharedBytes(int stageStreams) => SharedBytes(stageStreams, WeightsInSharedMemory);
 
     /// <inheritdoc />
-    protected override EngineSession CreateSessionCore(int streams) => new CudaEngineSession(this, streams);
+    protected override EngineSession CreateSessionCore(int streams)
+    {
+        try
+        {
+            return new CudaEngineSession(this, streams);
+        }
+        catch (Exception e) when (CudaBackendException.IsNative(e))
+        {
+            throw CudaBackendException.Wrap(e);
+        }
+    }
 
     /// <summary>Throws when the engine (and so its device weights) has been disposed; call holding <see cref="LaunchGate"/>.</summary>
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
@@ -374,7 +384,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
         int shared = SharedBytes(StageStreams);
         if (shared > Device.MaxSharedMemoryPerBlockOptin)
         {
-            throw new CudaException($"The CUDA kernel needs {shared} bytes of shared memory per block for this model but {Device.Name} allows {Device.MaxSharedMemoryPerBlockOptin}.");
+            throw new CudaBackendException($"The CUDA kernel needs {shared} bytes of shared memory per block for this model but {Device.Name} allows {Device.MaxSharedMemoryPerBlockOptin}.");
         }
         if (SmallTileSharedBytes <= Device.MaxSharedMemoryPerBlockOptin)
         {
@@ -414,7 +424,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
         int perSm = kernel.MaxActiveBlocksPerMultiprocessor(BlockThreads, shared);
         if (perSm < 1 || (long)perSm * Device.MultiprocessorCount < Grid)
         {
-            throw new CudaException($"The persistent kernel cannot keep {Grid} blocks resident on {Device.Name} ({perSm} per multiprocessor).");
+            throw new CudaBackendException($"The persistent kernel cannot keep {Grid} blocks resident on {Device.Name} ({perSm} per multiprocessor).");
         }
         return kernel;
     }

@@ -89,7 +89,7 @@ internal sealed class TensorCoreKernels
         {
             if (tile.SharedBytes > device.MaxSharedMemoryPerBlockOptin)
             {
-                throw new CudaException($"The tensor-core kernel {tile.Function.Name} needs {tile.SharedBytes} bytes of shared memory per block but {device.Name} allows {device.MaxSharedMemoryPerBlockOptin}. Use CudaPrecision.Float32.");
+                throw new CudaBackendException($"The tensor-core kernel {tile.Function.Name} needs {tile.SharedBytes} bytes of shared memory per block but {device.Name} allows {device.MaxSharedMemoryPerBlockOptin}. Use CudaPrecision.Float32.");
             }
             tile.Function.SetMaxDynamicSharedMemory(tile.SharedBytes);
         }
