@@ -459,10 +459,8 @@ internal sealed class CudaEngineSession : EngineSession
         int hidden = dims.HiddenSize, layers = dims.LayerCount;
         long layerFloats = (long)Streams * hidden;
         long current = (long)_parity * layers * layerFloats, next = (long)(_parity ^ 1) * layers * layerFloats;
-        // The 128 x 128 tile once it gives half the multiprocessors a block, else 32 x 32 tiles (more blocks). H100,
-        // 2026-11-26 15:55 UTC, seed shape, greedy us per step, large against small tiles: 210.6 against 142.6 at 320
-        // streams (40 blocks), 210.9 against 212.4 at 512 (64), 211.4 against 305.6 at 768 (96), 217.0 against 399.0
-        // at 1024 (128).
+        // The 128 x 128 tile once it gives half the multiprocessors a block, else 32 x 32 tiles (more blocks): the two
+        // cross there (docs/PERFORMANCE.md#float32-tiles).
         int tilesN = batch.PaddedN / BatchWeights.TileColumns;
         int largeTiles = (Streams + 127) / 128 * tilesN;
         bool large = e.TileChoice switch { 0 => largeTiles * 2 >= e.Device.MultiprocessorCount, 1 => false, _ => true };

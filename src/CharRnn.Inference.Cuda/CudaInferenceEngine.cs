@@ -65,8 +65,8 @@ public sealed class CudaInferenceEngine : InferenceEngine
             string[] defines = [.. Resident?.CompilerDefines ?? [], .. ExtraCompilerDefines];
             KernelBuild Build(KernelGroup group) => new(group, [], Device.Architecture, defines);
             // Where the resident kernel takes batch 1, lstm_run, the longest compile, finishes in the background; the
-            // first session that launches it waits for it. The default model on the H100 host: the other groups took
-            // 2.6-2.7 s, lstm_run 4.1 (2026-11-26 21:47 UTC).
+            // first session that launches it waits for it. The first text comes after the other groups' compile
+            // (docs/PERFORMANCE.md#first-run-kernel-compile).
             var persistent = Build(KernelGroup.Persistent);
             _deferred = Resident is null ? null : KernelModule.LoadWhenFirstUsed(_context, _logger, persistent);
             var modules = KernelModule.Load(_context, _logger,
@@ -177,18 +177,15 @@ public sealed class CudaInferenceEngine : InferenceEngine
     /// Sessions of at least this many streams take the many-stream path (tiled launches per step); fewer take the
     /// resident or the persistent kernel. Settable for benchmarks and tests that compare the paths; by default:
     /// <list type="bullet">
-    /// <item>with the wgmma tiles, every session that the resident kernel does not take (in Tf32 too, whose tile is
-    /// flat at 21.2-22.3 us per step from 5 to 8 streams at the seed shape while the persistent kernel's grows: 20.0 at
-    /// 5, 21.5 at 6, 22.6 at 7, 23.9 at 8; H100, 2026-11-26 16:47 UTC. One rule rather than a threshold for one
-    /// count);</item>
+    /// <item>with the wgmma tiles, every session that the resident kernel does not take (in Tf32 too, whose tile's step
+    /// time is flat from 5 to 8 streams while the persistent kernel's grows past it: one rule rather than a threshold
+    /// for one count);</item>
     /// <item>with the other tensor-core tiles, from the persistent kernel's second chunk of <see cref="StageStreams"/>
     /// streams on (its step time grows by a chunk's work with each chunk, the tiled step's hardly at all);</item>
     /// <item>in float32, from its third chunk on.</item>
     /// </list>
-    /// Measured on the H100 (seed shape, chunks of 8, 2026-11-26 15:44 UTC, greedy us per step, two runs each, the
-    /// persistent kernel against the tiled path): Tf32 23.9 against 24.8 at 8 streams, 36.1 against 25.1 at 10;
-    /// float32 44.1 against 47.6-48.0 at 16, 57.9 against 47.4-48.0 at 20, 81.3 against 49.0-49.8 at 31. Sampled
-    /// steps cross at the same counts.
+    /// Those are where the persistent kernel's and the tiled path's step times cross, greedy and sampled alike
+    /// (docs/PERFORMANCE.md#where-the-many-stream-path-starts).
     /// </summary>
     internal int BatchMinStreams
     {
