@@ -69,7 +69,7 @@ internal sealed class TensorRtEngineSession : EngineSession
             // TensorRT allocates the context's memory in the current context.
             _context.MakeCurrent();
             _execution = engine.CreateExecutionContext();
-            ResetCore();
+            ResetOnDevice();
         }
         catch (TensorRtException e)
         {
