@@ -54,9 +54,6 @@ public sealed unsafe class CudaContext : IDisposable
     /// <summary>Creates a stream that does not synchronize with the legacy default stream.</summary>
     public CudaStream CreateStream() => new(this);
 
-    /// <summary>Creates an event that records timing.</summary>
-    public CudaEvent CreateEvent() => new(this);
-
     /// <summary>Loads a module from a cubin image.</summary>
     public CudaModule LoadModule(ReadOnlySpan<byte> image) => new(this, image);
 

@@ -101,26 +101,6 @@ internal static unsafe partial class CudaDriverNative
     [LibraryImport(LibraryName, EntryPoint = "cuStreamSynchronize")]
     public static partial CuResult cuStreamSynchronize(nint stream);
 
-    // CUresult cuEventCreate(CUevent* phEvent, unsigned int Flags);
-    [LibraryImport(LibraryName, EntryPoint = "cuEventCreate")]
-    public static partial CuResult cuEventCreate(nint* cuEvent, uint flags);
-
-    // CUresult cuEventDestroy_v2(CUevent hEvent);
-    [LibraryImport(LibraryName, EntryPoint = "cuEventDestroy_v2")]
-    public static partial CuResult cuEventDestroy(nint cuEvent);
-
-    // CUresult cuEventRecord(CUevent hEvent, CUstream hStream);
-    [LibraryImport(LibraryName, EntryPoint = "cuEventRecord")]
-    public static partial CuResult cuEventRecord(nint cuEvent, nint stream);
-
-    // CUresult cuEventSynchronize(CUevent hEvent);
-    [LibraryImport(LibraryName, EntryPoint = "cuEventSynchronize")]
-    public static partial CuResult cuEventSynchronize(nint cuEvent);
-
-    // CUresult cuEventElapsedTime(float* pMilliseconds, CUevent hStart, CUevent hEnd);
-    [LibraryImport(LibraryName, EntryPoint = "cuEventElapsedTime")]
-    public static partial CuResult cuEventElapsedTime(float* milliseconds, nint start, nint end);
-
     // CUresult cuModuleLoadData(CUmodule* module, const void* image);
     [LibraryImport(LibraryName, EntryPoint = "cuModuleLoadData")]
     public static partial CuResult cuModuleLoadData(nint* module, void* image);
@@ -136,34 +116,6 @@ internal static unsafe partial class CudaDriverNative
     // CUresult cuFuncSetAttribute(CUfunction hfunc, CUfunction_attribute attrib, int value);
     [LibraryImport(LibraryName, EntryPoint = "cuFuncSetAttribute")]
     public static partial CuResult cuFuncSetAttribute(nint function, int attribute, int value);
-
-    // CUresult cuStreamBeginCapture_v2(CUstream hStream, CUstreamCaptureMode mode);
-    [LibraryImport(LibraryName, EntryPoint = "cuStreamBeginCapture_v2")]
-    public static partial CuResult cuStreamBeginCapture(nint stream, int mode);
-
-    // CUresult cuStreamEndCapture(CUstream hStream, CUgraph* phGraph);
-    [LibraryImport(LibraryName, EntryPoint = "cuStreamEndCapture")]
-    public static partial CuResult cuStreamEndCapture(nint stream, nint* graph);
-
-    // CUresult cuGraphGetNodes(CUgraph hGraph, CUgraphNode* nodes, size_t* numNodes);
-    [LibraryImport(LibraryName, EntryPoint = "cuGraphGetNodes")]
-    public static partial CuResult cuGraphGetNodes(nint graph, nint* nodes, nuint* count);
-
-    // CUresult cuGraphInstantiateWithFlags(CUgraphExec* phGraphExec, CUgraph hGraph, unsigned long long flags);
-    [LibraryImport(LibraryName, EntryPoint = "cuGraphInstantiateWithFlags")]
-    public static partial CuResult cuGraphInstantiateWithFlags(nint* graphExec, nint graph, ulong flags);
-
-    // CUresult cuGraphLaunch(CUgraphExec hGraphExec, CUstream hStream);
-    [LibraryImport(LibraryName, EntryPoint = "cuGraphLaunch")]
-    public static partial CuResult cuGraphLaunch(nint graphExec, nint stream);
-
-    // CUresult cuGraphDestroy(CUgraph hGraph);
-    [LibraryImport(LibraryName, EntryPoint = "cuGraphDestroy")]
-    public static partial CuResult cuGraphDestroy(nint graph);
-
-    // CUresult cuGraphExecDestroy(CUgraphExec hGraphExec);
-    [LibraryImport(LibraryName, EntryPoint = "cuGraphExecDestroy")]
-    public static partial CuResult cuGraphExecDestroy(nint graphExec);
 
     // CUresult cuFuncGetAttribute(int* pi, CUfunction_attribute attrib, CUfunction hfunc);
     [LibraryImport(LibraryName, EntryPoint = "cuFuncGetAttribute")]

@@ -1,9 +1,7 @@
-using CharRnn.Inference;
-
 namespace CharRnn.Bindings.Cuda;
 
 /// <summary>A CUDA driver call failed. The message names the status (as the driver spells it) and the call.</summary>
-public sealed class CudaException : CharRnnException
+public sealed class CudaException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public CudaException() { }

@@ -1,9 +1,7 @@
-using CharRnn.Inference;
-
 namespace CharRnn.Bindings.Cuda;
 
 /// <summary>NVRTC failed (most often: a kernel did not compile). <see cref="CompileLog"/> holds the compiler's log.</summary>
-public sealed class NvrtcException : CharRnnException
+public sealed class NvrtcException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public NvrtcException() { }

@@ -53,15 +53,3 @@ internal sealed class SafeCudaModuleHandle(SafeCudaContextHandle context, nint m
 {
     protected override CuResult Free(nint value) => CudaDriverNative.cuModuleUnload(value);
 }
-
-/// <summary>An event from cuEventCreate.</summary>
-internal sealed class SafeCudaEventHandle(SafeCudaContextHandle context, nint cuEvent) : SafeCudaChildHandle(context, cuEvent)
-{
-    protected override CuResult Free(nint value) => CudaDriverNative.cuEventDestroy(value);
-}
-
-/// <summary>An instantiated graph from cuGraphInstantiateWithFlags.</summary>
-internal sealed class SafeCudaGraphExecHandle(SafeCudaContextHandle context, nint graphExec) : SafeCudaChildHandle(context, graphExec)
-{
-    protected override CuResult Free(nint value) => CudaDriverNative.cuGraphExecDestroy(value);
-}

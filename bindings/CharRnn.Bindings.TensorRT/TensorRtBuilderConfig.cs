@@ -17,13 +17,6 @@ public sealed class TensorRtBuilderConfig : IDisposable
         ShimStatus.Check(NativeMethods.charrnn_trt_config_set_tf32(Live(), enabled ? 1 : 0, (byte*)&error, ErrorBuffer.Size), ref error);
     }
 
-    /// <summary>Limits the builder's workspace memory pool.</summary>
-    public unsafe void SetWorkspace(ulong bytes)
-    {
-        var error = new ErrorBuffer();
-        ShimStatus.Check(NativeMethods.charrnn_trt_config_set_workspace(Live(), bytes, (byte*)&error, ErrorBuffer.Size), ref error);
-    }
-
     /// <inheritdoc />
     public void Dispose() => Handle.Dispose();
 

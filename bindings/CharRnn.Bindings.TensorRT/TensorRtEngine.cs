@@ -10,19 +10,6 @@ public sealed class TensorRtEngine : IDisposable
 
     internal TrtEngineHandle Handle { get; }
 
-    /// <summary>The shape of an input or output tensor (-1 where it is set at run time).</summary>
-    public unsafe long[] GetTensorShape(string name)
-    {
-        var utf8 = Utf8Name.Of(name);
-        TrtDimsNative dims;
-        var error = new ErrorBuffer();
-        fixed (byte* n = utf8)
-        {
-            ShimStatus.Check(NativeMethods.charrnn_trt_engine_get_tensor_shape(Live(), n, &dims, (byte*)&error, ErrorBuffer.Size), ref error);
-        }
-        return dims.ToArray();
-    }
-
     /// <summary>Creates an execution context (its own activation memory); one per concurrent caller.</summary>
     public unsafe TensorRtExecutionContext CreateExecutionContext()
     {

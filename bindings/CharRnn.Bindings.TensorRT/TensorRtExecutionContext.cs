@@ -15,17 +15,6 @@ public sealed class TensorRtExecutionContext : IDisposable
 
     internal TrtContextHandle Handle { get; }
 
-    /// <summary>Sets the run-time shape of an input whose engine shape has -1 extents.</summary>
-    public unsafe void SetInputShape(string name, ReadOnlySpan<long> shape)
-    {
-        var dims = TrtDimsNative.From(shape);
-        var error = new ErrorBuffer();
-        fixed (byte* n = Name(name))
-        {
-            ShimStatus.Check(NativeMethods.charrnn_trt_context_set_input_shape(Live(), n, &dims, (byte*)&error, ErrorBuffer.Size), ref error);
-        }
-    }
-
     /// <summary>
     /// Binds device memory to an input or output. The memory must stay valid until the work enqueued with it has
     /// finished; inputs and outputs must not overlap.

@@ -106,27 +106,6 @@ public sealed unsafe class TensorRtNetwork : IDisposable
         return new TensorRtTensor(output);
     }
 
-    /// <summary>Concatenates tensors along <paramref name="axis"/>.</summary>
-    public TensorRtTensor AddConcatenation(ReadOnlySpan<TensorRtTensor> inputs, int axis)
-    {
-        if (inputs.IsEmpty)
-        {
-            throw new ArgumentException("Concatenation needs at least one input.", nameof(inputs));
-        }
-        Span<nint> handles = inputs.Length <= 16 ? stackalloc nint[inputs.Length] : new nint[inputs.Length];
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            handles[i] = inputs[i].Handle;
-        }
-        nint output;
-        var error = new ErrorBuffer();
-        fixed (nint* h = handles)
-        {
-            ShimStatus.Check(NativeMethods.charrnn_trt_network_add_concatenation(Live(), h, inputs.Length, axis, &output, (byte*)&error, ErrorBuffer.Size), ref error);
-        }
-        return new TensorRtTensor(output);
-    }
-
     /// <summary>
     /// Adds TopK over the axes in <paramref name="reduceAxes"/> (a bit mask). <paramref name="indicesType"/> is
     /// honoured by shims built against TensorRT 10.14 or newer; older ones accept only <see cref="TensorRtDataType.Int32"/>.

@@ -152,10 +152,10 @@ internal static class GenerateCommand
         return CliApplication.ExitOk;
     }
 
-    // Characters per streamed chunk. Each engine call costs tens of microseconds on a GPU, which with 32-character chunks
-    // was 19-34% of the time at batch 1 (H100, 1,000,000 characters: 6.1-6.2 us per character sampled and 4.1-4.2
-    // greedy, against 4.95 and 2.78 in one call); 1,024 characters take about 5 ms there, too little to notice. The CPU
-    // engine takes hundreds of microseconds per character, so its text flows in short chunks.
+    // Characters per streamed chunk. Each engine call costs tens of microseconds on a GPU, a fifth to a third of the time
+    // at batch 1 with 32-character chunks, while 1,024 characters take a few milliseconds, too little to notice
+    // (docs/PERFORMANCE.md#streaming-chunk-size). The CPU engine takes hundreds of microseconds per character, so its
+    // text flows in short chunks.
     private static int StreamChunk(Inference.Engine.Backend backend) => backend == Inference.Engine.Backend.Cpu ? 32 : 1024;
 
     private sealed record Request(string? ModelPath, string? VocabPath, string Prime, int Length, Inference.Engine.Backend Backend, float ForgetBias, GeneratorOptions Options, bool Verbose, bool ShowProgress);

@@ -1,5 +1,4 @@
 using CharRnn.Inference.Conversion;
-using CharRnn.Inference.Cpu;
 
 namespace CharRnn.Inference.Cuda;
 
@@ -57,7 +56,7 @@ internal sealed class BatchWeights
         }
         Layers = layers;
         WidestPaddedK = layers.Max(layer => layer.PaddedK);
-        float[] table = CpuInferenceEngine.BuildInputTable(network);
+        float[] table = Layer0InputTable.Compute(network);
         var permuted = new float[(long)vocab * PaddedN];
         for (int v = 0; v < vocab; v++)
         {

@@ -83,35 +83,8 @@ public sealed class CudaBackendProvider : IBackendProvider, IBackendDiagnostics
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<KeyValuePair<string, string>> Describe()
-    {
-        var details = new List<KeyValuePair<string, string>>();
-        if (!CudaDriver.TryInitialize(out _))
-        {
-            details.Add(new("CUDA driver", CudaDriver.FailureReason));
-            return details;
-        }
-        details.Add(new("CUDA driver API version", CudaVersionText(CudaDriver.DriverVersion)));
-        for (int ordinal = 0; ordinal < CudaDevice.Count; ordinal++)
-        {
-            try
-            {
-                var device = CudaDevice.Get(ordinal);
-                details.Add(new($"GPU {ordinal}", $"{device.Name} (compute capability {device.ComputeCapability}, {device.MultiprocessorCount} SMs, "
-                    + $"{device.TotalMemory >> 20} MiB, cooperative launch {(device.SupportsCooperativeLaunch ? "yes" : "no")})"));
-            }
-            catch (CudaException e)
-            {
-                details.Add(new($"GPU {ordinal}", e.Message));
-            }
-        }
-        details.Add(new("NVRTC", Nvrtc.TryInitialize(out _) ? CudaVersionText(Nvrtc.Version) : "not loaded"));
-        details.Add(new("engine device", DeviceOrdinal.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        return details;
-    }
-
-    // CUDA reports versions as major * 1000 + minor * 10.
-    private static string CudaVersionText(int version) => $"{version / 1000}.{version % 1000 / 10}";
+    public IReadOnlyList<KeyValuePair<string, string>> Describe() =>
+        [.. CudaInstallation.Describe(), new("engine device", DeviceOrdinal.ToString(System.Globalization.CultureInfo.InvariantCulture))];
 
     /// <inheritdoc />
     public InferenceEngine Create(NetworkWeights network, Vocabulary vocabulary, EngineOptions options)
@@ -127,6 +100,13 @@ public sealed class CudaBackendProvider : IBackendProvider, IBackendDiagnostics
         {
             throw new ArgumentOutOfRangeException(nameof(Precision), Precision, "Use CudaPrecision.Float32, Tf32, Float16 or BFloat16.");
         }
-        return new CudaInferenceEngine(network, vocabulary, DeviceOrdinal, options.LoggerFactory, Precision);
+        try
+        {
+            return new CudaInferenceEngine(network, vocabulary, DeviceOrdinal, options.LoggerFactory, Precision);
+        }
+        catch (Exception e) when (CudaBackendException.IsNative(e))
+        {
+            throw CudaBackendException.Wrap(e);
+        }
     }
 }

@@ -107,9 +107,80 @@ internal sealed class CudaEngineSession : EngineSession
         return MemoryMarshal.Cast<float, long>(floats).ToArray();
     }
 
-    protected override void ResetCore() => ClearState();
+    // The overrides translate the bindings' exceptions into the library's (CudaBackendException); the work is below.
+    protected override void ResetCore()
+    {
+        try
+        {
+            ClearState();
+        }
+        catch (Exception e) when (CudaBackendException.IsNative(e))
+        {
+            throw CudaBackendException.Wrap(e);
+        }
+    }
 
     protected override void FeedCore(ReadOnlySpan<int> tokens, int steps, Span<float> logitsPerStep)
+    {
+        try
+        {
+            FeedOnDevice(tokens, steps, logitsPerStep);
+        }
+        catch (Exception e) when (CudaBackendException.IsNative(e))
+        {
+            throw CudaBackendException.Wrap(e);
+        }
+    }
+
+    protected override void GenerateCore(int steps, SamplingOptions sampling, ulong seed, long counter, Span<int> output)
+    {
+        try
+        {
+            GenerateOnDevice(steps, sampling, seed, counter, output);
+        }
+        catch (Exception e) when (CudaBackendException.IsNative(e))
+        {
+            throw CudaBackendException.Wrap(e);
+        }
+    }
+
+    protected override void ReadLogitsCore(Span<float> destination)
+    {
+        try
+        {
+            ReadLogitsOnDevice(destination);
+        }
+        catch (Exception e) when (CudaBackendException.IsNative(e))
+        {
+            throw CudaBackendException.Wrap(e);
+        }
+    }
+
+    protected override void SaveStateCore(Span<float> destination)
+    {
+        try
+        {
+            SaveStateOnDevice(destination);
+        }
+        catch (Exception e) when (CudaBackendException.IsNative(e))
+        {
+            throw CudaBackendException.Wrap(e);
+        }
+    }
+
+    protected override void RestoreStateCore(ReadOnlySpan<float> source)
+    {
+        try
+        {
+            RestoreStateOnDevice(source);
+        }
+        catch (Exception e) when (CudaBackendException.IsNative(e))
+        {
+            throw CudaBackendException.Wrap(e);
+        }
+    }
+
+    private void FeedOnDevice(ReadOnlySpan<int> tokens, int steps, Span<float> logitsPerStep)
     {
         int streams = Streams, vocab = Dimensions.VocabularySize;
         bool wantLogits = !logitsPerStep.IsEmpty;
@@ -145,7 +216,7 @@ internal sealed class CudaEngineSession : EngineSession
         }
     }
 
-    protected override void GenerateCore(int steps, SamplingOptions sampling, ulong seed, long counter, Span<int> output)
+    private void GenerateOnDevice(int steps, SamplingOptions sampling, ulong seed, long counter, Span<int> output)
     {
         int streams = Streams;
         int chunk = ChunkSteps(steps, logits: false);
@@ -170,9 +241,9 @@ internal sealed class CudaEngineSession : EngineSession
         }
     }
 
-    protected override void ReadLogitsCore(Span<float> destination) => _logits.CopyTo(destination, _stream);
+    private void ReadLogitsOnDevice(Span<float> destination) => _logits.CopyTo(destination, _stream);
 
-    protected override void SaveStateCore(Span<float> destination)
+    private void SaveStateOnDevice(Span<float> destination)
     {
         ConvertH(_engine.TensorCores?.WidenH);
         int n = checked((int)(_stateFloats / Dimensions.LayerCount));
@@ -186,7 +257,7 @@ internal sealed class CudaEngineSession : EngineSession
         _logits.CopyTo(destination[offset..], _stream);
     }
 
-    protected override void RestoreStateCore(ReadOnlySpan<float> source)
+    private void RestoreStateOnDevice(ReadOnlySpan<float> source)
     {
         int n = checked((int)(_stateFloats / Dimensions.LayerCount));
         int offset = 0;
@@ -388,10 +459,8 @@ internal sealed class CudaEngineSession : EngineSession
         int hidden = dims.HiddenSize, layers = dims.LayerCount;
         long layerFloats = (long)Streams * hidden;
         long current = (long)_parity * layers * layerFloats, next = (long)(_parity ^ 1) * layers * layerFloats;
-        // The 128 x 128 tile once it gives half the multiprocessors a block, else 32 x 32 tiles (more blocks). H100,
-        // 2026-11-26 15:55 UTC, seed shape, greedy us per step, large against small tiles: 210.6 against 142.6 at 320
-        // streams (40 blocks), 210.9 against 212.4 at 512 (64), 211.4 against 305.6 at 768 (96), 217.0 against 399.0
-        // at 1024 (128).
+        // The 128 x 128 tile once it gives half the multiprocessors a block, else 32 x 32 tiles (more blocks): the two
+        // cross there (docs/PERFORMANCE.md#float32-tiles).
         int tilesN = batch.PaddedN / BatchWeights.TileColumns;
         int largeTiles = (Streams + 127) / 128 * tilesN;
         bool large = e.TileChoice switch { 0 => largeTiles * 2 >= e.Device.MultiprocessorCount, 1 => false, _ => true };

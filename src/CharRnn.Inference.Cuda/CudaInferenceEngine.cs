@@ -1,6 +1,5 @@
 using CharRnn.Bindings.Cuda;
 using CharRnn.Inference.Conversion;
-using CharRnn.Inference.Cpu;
 using CharRnn.Inference.Engine;
 using CharRnn.Inference.Model;
 using Microsoft.Extensions.Logging;
@@ -66,8 +65,8 @@ public sealed class CudaInferenceEngine : InferenceEngine
             string[] defines = [.. Resident?.CompilerDefines ?? [], .. ExtraCompilerDefines];
             KernelBuild Build(KernelGroup group) => new(group, [], Device.Architecture, defines);
             // Where the resident kernel takes batch 1, lstm_run, the longest compile, finishes in the background; the
-            // first session that launches it waits for it. The default model on the H100 host: the other groups took
-            // 2.6-2.7 s, lstm_run 4.1 (2026-11-26 21:47 UTC).
+            // first session that launches it waits for it. The first text comes after the other groups' compile
+            // (docs/PERFORMANCE.md#first-run-kernel-compile).
             var persistent = Build(KernelGroup.Persistent);
             _deferred = Resident is null ? null : KernelModule.LoadWhenFirstUsed(_context, _logger, persistent);
             var modules = KernelModule.Load(_context, _logger,
@@ -178,18 +177,15 @@ public sealed class CudaInferenceEngine : InferenceEngine
     /// Sessions of at least this many streams take the many-stream path (tiled launches per step); fewer take the
     /// resident or the persistent kernel. Settable for benchmarks and tests that compare the paths; by default:
     /// <list type="bullet">
-    /// <item>with the wgmma tiles, every session that the resident kernel does not take (in Tf32 too, whose tile is
-    /// flat at 21.2-22.3 us per step from 5 to 8 streams at the seed shape while the persistent kernel's grows: 20.0 at
-    /// 5, 21.5 at 6, 22.6 at 7, 23.9 at 8; H100, 2026-11-26 16:47 UTC. One rule rather than a threshold for one
-    /// count);</item>
+    /// <item>with the wgmma tiles, every session that the resident kernel does not take (in Tf32 too, whose tile's step
+    /// time is flat from 5 to 8 streams while the persistent kernel's grows past it: one rule rather than a threshold
+    /// for one count);</item>
     /// <item>with the other tensor-core tiles, from the persistent kernel's second chunk of <see cref="StageStreams"/>
     /// streams on (its step time grows by a chunk's work with each chunk, the tiled step's hardly at all);</item>
     /// <item>in float32, from its third chunk on.</item>
     /// </list>
-    /// Measured on the H100 (seed shape, chunks of 8, 2026-11-26 15:44 UTC, greedy us per step, two runs each, the
-    /// persistent kernel against the tiled path): Tf32 23.9 against 24.8 at 8 streams, 36.1 against 25.1 at 10;
-    /// float32 44.1 against 47.6-48.0 at 16, 57.9 against 47.4-48.0 at 20, 81.3 against 49.0-49.8 at 31. Sampled
-    /// steps cross at the same counts.
+    /// Those are where the persistent kernel's and the tiled path's step times cross, greedy and sampled alike
+    /// (docs/PERFORMANCE.md#where-the-many-stream-path-starts).
     /// </summary>
     internal int BatchMinStreams
     {
@@ -218,7 +214,17 @@ public sealed class CudaInferenceEngine : InferenceEngine
     internal int SharedBytes(int stageStreams) => SharedBytes(stageStreams, WeightsInSharedMemory);
 
     /// <inheritdoc />
-    protected override EngineSession CreateSessionCore(int streams) => new CudaEngineSession(this, streams);
+    protected override EngineSession CreateSessionCore(int streams)
+    {
+        try
+        {
+            return new CudaEngineSession(this, streams);
+        }
+        catch (Exception e) when (CudaBackendException.IsNative(e))
+        {
+            throw CudaBackendException.Wrap(e);
+        }
+    }
 
     /// <summary>Throws when the engine (and so its device weights) has been disposed; call holding <see cref="LaunchGate"/>.</summary>
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
@@ -336,7 +342,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
         }
         MaxWidth = descriptors.Max(d => d.Width);
         LayersPointer = Upload(descriptors, stream);
-        TablePointer = Upload(CpuInferenceEngine.BuildInputTable(network), stream);
+        TablePointer = Upload(Layer0InputTable.Compute(network), stream);
         FcWeightsPointer = Upload(network.FcWeights.ToArray(), stream);
         FcBiasPointer = Upload(network.FcBias.ToArray(), stream);
         Batch = new BatchWeights(network, Precision, data => Upload(data, stream), data => Upload(data, stream));
@@ -375,7 +381,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
         int shared = SharedBytes(StageStreams);
         if (shared > Device.MaxSharedMemoryPerBlockOptin)
         {
-            throw new CudaException($"The CUDA kernel needs {shared} bytes of shared memory per block for this model but {Device.Name} allows {Device.MaxSharedMemoryPerBlockOptin}.");
+            throw new CudaBackendException($"The CUDA kernel needs {shared} bytes of shared memory per block for this model but {Device.Name} allows {Device.MaxSharedMemoryPerBlockOptin}.");
         }
         if (SmallTileSharedBytes <= Device.MaxSharedMemoryPerBlockOptin)
         {
@@ -415,7 +421,7 @@ public sealed class CudaInferenceEngine : InferenceEngine
         int perSm = kernel.MaxActiveBlocksPerMultiprocessor(BlockThreads, shared);
         if (perSm < 1 || (long)perSm * Device.MultiprocessorCount < Grid)
         {
-            throw new CudaException($"The persistent kernel cannot keep {Grid} blocks resident on {Device.Name} ({perSm} per multiprocessor).");
+            throw new CudaBackendException($"The persistent kernel cannot keep {Grid} blocks resident on {Device.Name} ({perSm} per multiprocessor).");
         }
         return kernel;
     }

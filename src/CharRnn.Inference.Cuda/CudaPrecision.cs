@@ -21,8 +21,8 @@ public enum CudaPrecision
     /// are summed in float32, as cuDNN's and PyTorch's default math does. The cells are updated in float32 with sigmoid
     /// and tanh from the hardware's approximate tanh (absolute error at most about 8e-6, measured), as in every
     /// tensor-core precision. Each new h is kept rounded to TF32, the value the products read (a saved state's h holds
-    /// it). About 5.5x faster than <see cref="Float32"/> at 1024 streams and 5.9x at 4096 on an H100 (wgmma);
-    /// logits differ from the CPU engine by about 1e-3 relative, so greedy text can part from it where two
+    /// it). Several times faster than <see cref="Float32"/> at 1024 streams and more
+    /// (docs/PERFORMANCE.md#tensor-core-precisions); logits differ from the CPU engine by about 1e-3 relative, so greedy text can part from it where two
     /// characters' logits are that close. On older devices the engine computes in <see cref="Float32"/> and logs a warning.
     /// </summary>
     Tf32 = 1,
@@ -32,7 +32,8 @@ public enum CudaPrecision
     /// half-precision numbers and each new h is rounded to one (round to nearest even, 10 explicit mantissa bits, as
     /// TF32) before the next product reads it; products are summed, and cells updated, in float32. Twice the tensor-core
     /// rate of <see cref="Tf32"/> and half the bytes moved per product; its drift against float32 is measured in
-    /// docs/PERFORMANCE.md. A saved state's h holds the rounded values the products read. A model with a weight beyond the half-precision range (65504) is refused with a
+    /// docs/PERFORMANCE.md#tensor-core-precisions. A saved state's h holds the rounded values the products read. A model
+    /// with a weight beyond the half-precision range (65504) is refused with a
     /// <see cref="ModelFormatException"/>. On older devices the engine computes in <see cref="Float32"/> and logs a
     /// warning.
     /// </summary>

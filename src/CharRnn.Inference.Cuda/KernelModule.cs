@@ -8,8 +8,8 @@ namespace CharRnn.Inference.Cuda;
 /// <summary>
 /// A group of kernels compiled as one NVRTC program (the kernel source's GROUP_* numbers). NVRTC compiles a program on
 /// one thread, so the engine's kernels are several programs compiled at once: the first run's wait is the slowest
-/// group's compile rather than the sum (the default model's float32 kernels: 4.2-4.9 s against 9.0-11.4 as one program
-/// on the H100 host, 2026-11-26; on the build VM, NVRTC 12.4, lstm_run alone took 3.8-4.0 s of 9.7).
+/// group's compile rather than the sum, about half of it for the default model's float32 kernels
+/// (docs/PERFORMANCE.md#first-run-kernel-compile).
 /// </summary>
 internal enum KernelGroup
 {

@@ -20,13 +20,9 @@ internal sealed class TensorCoreKernels
 
     /// <summary>
     /// Greedy generation on the mma.sync tiles samples in the projection from this many streams on (layers that run
-    /// early, <see cref="RunsEarly"/>, do at every batch). Measured on the H200 (seed shape): the
-    /// one-column-tile projection costs about 3 us more than the 32 x 32 one, while sample_batch, which it replaces,
-    /// costs about 2 us at 64 streams and 7-15 at 1024-4096 (inferred from step times with and without it). From 256
-    /// streams the fused steps are faster, more so since the layers run early in them (<see cref="RunsEarly"/>):
-    /// H100, 2026-11-26 10:53 UTC, us per step fused against sample_batch (two alternated pairs): Float16 24.6 against
-    /// 31.2-31.5 at 256 streams, 18.1 against 26.6-26.7 at 320, 23.3-23.6 against 26.9-27.6 at 512, 27.3-27.4 against
-    /// 33.2-33.6 at 768; Tf32 36.4-36.6 against 42.2-42.3 at 256 and 61.8-62.1 against 68.3-68.5 at 512.
+    /// early, <see cref="RunsEarly"/>, do at every batch). The one-column-tile projection costs a few microseconds more
+    /// than the 32 x 32 one, which sample_batch, the launch it saves, outweighs only at larger batches; from 256 streams
+    /// the fused steps are faster (docs/PERFORMANCE.md#fused-greedy-projection).
     /// </summary>
     internal const int GreedyProjectionMinStreams = 256;
 
@@ -57,12 +53,10 @@ internal sealed class TensorCoreKernels
             ]
             : [];
         // Largest tiles first; each line mirrors an extern "C" kernel's template arguments (rows, columns, threads, bytes
-        // of K per stage, ring stages, ldmatrix). Measured on the H200 in TF32 (seed shape, us for the two layer
-        // launches, standalone harness): 32 x 32 is fastest at 64 streams (21), 32 x 64 at 256 (30), 64 x 128 at 1024
-        // (66), 128 x 128 at 4096 (192). The 64 x 128 tile has another warp layout for 16-bit operands (its kernel's
-        // comment), and in TF32 it is the one tile that runs slower when launched overlapping its predecessor (on the
-        // H200 at 1024 streams, per step: 95.6 us overlapped against 77.5 serial; every other tile and precision gained
-        // 1-9%).
+        // of K per stage, ring stages, ldmatrix). Each is the fastest at some batch, smallest at the fewest streams. The
+        // 64 x 128 tile has another warp layout for 16-bit operands (its kernel's comment), and in TF32 it is the one tile
+        // that runs slower when launched overlapping its predecessor, so it alone does not overlap there
+        // (docs/PERFORMANCE.md#mma-sync-tiles).
         bool sixteenBit = OperandBytes == 2;
         _layerTiles =
         [
@@ -89,7 +83,7 @@ internal sealed class TensorCoreKernels
         {
             if (tile.SharedBytes > device.MaxSharedMemoryPerBlockOptin)
             {
-                throw new CudaException($"The tensor-core kernel {tile.Function.Name} needs {tile.SharedBytes} bytes of shared memory per block but {device.Name} allows {device.MaxSharedMemoryPerBlockOptin}. Use CudaPrecision.Float32.");
+                throw new CudaBackendException($"The tensor-core kernel {tile.Function.Name} needs {tile.SharedBytes} bytes of shared memory per block but {device.Name} allows {device.MaxSharedMemoryPerBlockOptin}. Use CudaPrecision.Float32.");
             }
             tile.Function.SetMaxDynamicSharedMemory(tile.SharedBytes);
         }
@@ -125,32 +119,22 @@ internal sealed class TensorCoreKernels
     /// lstm_tc_wgmma64 (64 x 128 as two warpgroups of 64 x 64, a ring of 4, two blocks to a multiprocessor),
     /// lstm_tc_wgmma64_deep (the same with a ring of 8, one block to a multiprocessor) and lstm_tc_wgmma_deep (128 x 128
     /// with a ring of 6, one block to a multiprocessor). <see cref="LayerTile"/> takes them rather than the mma.sync
-    /// tiles at every batch. Measured on the H200 (standalone harness, FP16, seed shape, the fused kernels back to
-    /// back): the 128 x 128 one took 48.0 us for layer 1 and 35.2 for layer 0 at 4096 streams against lstm_tc_large's
-    /// 68.5 and 46.8, and 25.0 against 36.1 for layer 1 at 2048.
+    /// tiles at every batch: they are faster than lstm_tc_large at every batch measured
+    /// (docs/PERFORMANCE.md#wgmma-tiles).
     /// <para>
-    /// The deep rings, H100, 2026-11-26 16:46-17:10 UTC, greedy us per step, each tile forced, two runs each (ring of 4
-    /// / 64-row ring of 8 / 128-row ring of 6 / 128-row ring of 3). Seed shape (16 column tiles): Float16 13.5-15.9 /
-    /// 13.6-16.9 / 15.7-17.7 / 14.7-17.0 at 5-384 streams; 21.3 / 18.7 / 18.1-18.2 / 18.9-19.2 at 448; 21.8-21.9 /
-    /// 20.1 / 18.4-18.5 / 18.9-19.1 at 512; 22.5-23.2 / 29.0 / 21.5-21.8 / 19.9-20.9 at 576; 26.3-26.8 / 30.0 / 22.2 /
-    /// 24.0-24.2 at 768; 26.9-27.1 / 34.1 / 26.1 / 25.0 at 1024. Tf32 21.8-24.7 / 21.7-25.5 / 22.7-24.9 / 23.1-25.7 at
-    /// 5-384; 34.7-35.3 / 29.5-30.3 / 28.0-28.2 / 29.4-29.9 at 448-512; 35.8-36.7 / 44.8-45.6 / 32.0-32.8 / 30.9-31.2 at
-    /// 576-640; 43.7 / 46.8 / 32.5-32.9 / 39.5-39.6 at 768; 44.8-44.9 / 51.9 / 39.8-39.9 / 42.1-42.4 at 1024. A 2 x 1024
-    /// model (32 column tiles): Tf32 48.5-51.5 / 39.3-42.2 / 41.0-49.4 / 67.1-70.4 at 1-192 streams, 62.2 / 51.1 / 49.2
-    /// / 71.0 at 256, 66.7 / 79.1 / 54.8 / 71.8 at 384; Float16 20.9-23.2 / 21.0-23.4 / 22.8-23.6 / 22.8-24.8 at 1-64,
-    /// 26.2 / 24.4 / 24.9 / 32.4 at 128, 35.1 / 30.0 / 27.4 / 36.3 at 256, 37.1 / 46.1 / 32.8 / 40.2 at 384, 45.9 / 52.6
-    /// / 39.4 / 42.3 at 512. The 128-row ring of 3 is faster than the ring of 6 in Float16 at 576-640 and 896-1024 streams
-    /// of the seed shape (by 0.3-1.9 us) and in Tf32 at 576-640 (0.8-1.9), but much slower at 384 streams of the 2 x 1024
-    /// model: one rule takes the ring of 6 between the 64-row tiles and the filled 128-row one.
+    /// The deep rings: the 64-row ring of 8 pays where the K loop is long (<see cref="DeepRingKTiles"/>), and the
+    /// 128-row ring of 6 wins between the 64-row tiles' batches and the 128-row ring of 3's full grid. The ring of 3 is
+    /// a little faster than the ring of 6 at some of those batches of the seed shape but much slower on a 2 x 1024
+    /// model, so one rule takes the ring of 6 there (docs/PERFORMANCE.md#wgmma-deep-rings).
     /// </para>
     /// </summary>
     public IReadOnlyList<Tile> WarpgroupTiles { get; }
 
     /// <summary>
     /// K tiles (of 128 bytes) per layer from which the 64-row tile with the ring of 8 is taken rather than the ring of 4:
-    /// its 6 tiles in flight rather than 2 pay where the K loop is long. 64: Tf32's 2 x 1024 model (64 tiles in layer 1)
-    /// gained 19% at 1-192 streams; Tf32 at the seed shape (32) and Float16's 2 x 1024 model (32) did not
-    /// (<see cref="WarpgroupTiles"/>).
+    /// its 6 tiles in flight rather than 2 pay where the K loop is long: Tf32's 2 x 1024 model (64 tiles in layer 1)
+    /// gained, Tf32 at the seed shape (32) and Float16's 2 x 1024 model (32) did not
+    /// (docs/PERFORMANCE.md#wgmma-deep-rings).
     /// </summary>
     internal const int DeepRingKTiles = 64;
 
@@ -246,11 +230,8 @@ internal sealed class TensorCoreKernels
             return forced < _layerTiles.Length ? _layerTiles[forced] : WarpgroupTiles[forced - _layerTiles.Length];
         }
         // The 64-row wgmma tile, even with few blocks: its generation steps run early (RunsEarly) behind the fused
-        // projection or sample_batch_tc, which no mma.sync tile does. H100, 2026-11-26 15:16 UTC, Float16, seed shape,
-        // us per step, two runs each, against the mma.sync tiles with sample_batch below 256 streams: 14.1-14.2
-        // against 19.9-20.0 at 32 streams, 14.7 against 20.1-20.5 at 64, 15.3 against 25.0-25.1 at 128, 15.7-15.8
-        // against 24.5-24.6 at 256. (The same tile with sample_batch: 20.7, 21.5, 30.7 and 15.6 there; the mma.sync
-        // tiles with the fused projection: 16.2, 17.6, 29.2 and 24.9.) From 320 streams it had been chosen already.
+        // projection or sample_batch_tc, which no mma.sync tile does, and that makes it faster than the mma.sync tiles
+        // at every batch below 320 streams too (docs/PERFORMANCE.md#wgmma-tiles-at-few-streams).
         if (WarpgroupTiles is [var large, var rows64, var rows64Deep, var largeDeep])
         {
             if (large.Blocks(streams, paddedN) >= _multiprocessors)
@@ -266,9 +247,8 @@ internal sealed class TensorCoreKernels
             }
             return largeDeep;
         }
-        // Waves count: H100, 2026-11-26 15:55 UTC, Tf32, seed shape, greedy us per step, each tile forced: from 288 to
-        // 512 streams the 32 x 64 tile's 288-512 blocks took two waves of its 264 (58.2-61.4) and the one-wave 64 x 128
-        // tile's 80-128 blocks 54.4-55.6; at 256 streams the 32 x 64 tile's one wave took 36.1.
+        // Waves count: a tile whose blocks take two waves is slower than a larger tile that fills one, so the first tile
+        // that fills the device in one wave wins (docs/PERFORMANCE.md#mma-sync-tiles).
         int best = 0, bestWaves = int.MaxValue, bestBlocks = 0;
         for (int i = 0; i < _layerTiles.Length; i++)
         {

@@ -1,8 +1,12 @@
+using CharRnn.Bindings.Cuda;
 using CharRnn.Bindings.TensorRT;
 
 namespace CharRnn.Inference.TensorRT;
 
-/// <summary>A TensorRT call of the engine failed: wraps the bindings' <see cref="TensorRtException"/> in the library's hierarchy.</summary>
+/// <summary>
+/// A TensorRT, CUDA driver or NVRTC call of the engine failed: wraps the bindings' exceptions (<see cref="TensorRtException"/>,
+/// <see cref="CudaException"/>, <see cref="NvrtcException"/>) in the library's hierarchy.
+/// </summary>
 public sealed class TensorRtBackendException : CharRnnException
 {
     /// <summary>Creates the exception.</summary>

@@ -78,8 +78,9 @@ public sealed class TensorRtBackendProvider : IBackendProvider, IBackendDiagnost
             ? new("TensorRT version", version.ToString())
             : new("TensorRT version", "not loaded"));
         details.AddRange(TensorRtRuntime.Warnings.Select(w => new KeyValuePair<string, string>("TensorRT warning", w)));
-        // The driver, GPUs and NVRTC as the CUDA backend reports them (the same bindings load them).
-        details.AddRange(new CudaBackendProvider(_options.Device).Describe());
+        // The driver, GPUs and NVRTC that the engine's device memory, streams and sampler need.
+        details.AddRange(CudaInstallation.Describe());
+        details.Add(new("engine device", _options.Device.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         details.Add(new("precision", _options.Precision.ToString()));
         details.Add(new("plan cache", _options.PlanCacheDirectory ?? "off"));
         return details;
@@ -95,6 +96,13 @@ public sealed class TensorRtBackendProvider : IBackendProvider, IBackendDiagnost
         {
             throw new BackendUnavailableException(Backend.TensorRT, reason, diagnostics);
         }
-        return new TensorRtInferenceEngine(network, vocabulary, options, _options);
+        try
+        {
+            return new TensorRtInferenceEngine(network, vocabulary, options, _options);
+        }
+        catch (Exception e) when (e is CudaException or NvrtcException)
+        {
+            throw new TensorRtBackendException($"Could not start the TensorRT engine on CUDA device {_options.Device}: {e.Message}", e);
+        }
     }
 }

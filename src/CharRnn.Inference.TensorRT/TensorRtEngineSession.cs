@@ -69,21 +69,95 @@ internal sealed class TensorRtEngineSession : EngineSession
             // TensorRT allocates the context's memory in the current context.
             _context.MakeCurrent();
             _execution = engine.CreateExecutionContext();
-            ResetCore();
+            ResetOnDevice();
         }
         catch (TensorRtException e)
         {
             Release();
             throw new TensorRtBackendException($"Could not create a TensorRT execution context: {e.Message}", e);
         }
-        catch (CharRnnException)
+        catch (Exception e) when (e is CudaException or NvrtcException)
         {
             Release();
-            throw;
+            throw new TensorRtBackendException($"Could not allocate the session's device memory: {e.Message}", e);
         }
     }
 
+    // The overrides translate the CUDA bindings' exceptions into the library's (Step translates TensorRT's); the work
+    // is below.
     protected override void ResetCore()
+    {
+        try
+        {
+            ResetOnDevice();
+        }
+        catch (Exception e) when (e is CudaException or NvrtcException)
+        {
+            throw new TensorRtBackendException(e.Message, e);
+        }
+    }
+
+    protected override void FeedCore(ReadOnlySpan<int> tokens, int steps, Span<float> logitsPerStep)
+    {
+        try
+        {
+            FeedOnDevice(tokens, steps, logitsPerStep);
+        }
+        catch (Exception e) when (e is CudaException or NvrtcException)
+        {
+            throw new TensorRtBackendException(e.Message, e);
+        }
+    }
+
+    protected override void GenerateCore(int steps, SamplingOptions sampling, ulong seed, long counter, Span<int> output)
+    {
+        try
+        {
+            GenerateOnDevice(steps, sampling, seed, counter, output);
+        }
+        catch (Exception e) when (e is CudaException or NvrtcException)
+        {
+            throw new TensorRtBackendException(e.Message, e);
+        }
+    }
+
+    protected override void ReadLogitsCore(Span<float> destination)
+    {
+        try
+        {
+            ReadLogitsOnDevice(destination);
+        }
+        catch (Exception e) when (e is CudaException or NvrtcException)
+        {
+            throw new TensorRtBackendException(e.Message, e);
+        }
+    }
+
+    protected override void SaveStateCore(Span<float> destination)
+    {
+        try
+        {
+            SaveStateOnDevice(destination);
+        }
+        catch (Exception e) when (e is CudaException or NvrtcException)
+        {
+            throw new TensorRtBackendException(e.Message, e);
+        }
+    }
+
+    protected override void RestoreStateCore(ReadOnlySpan<float> source)
+    {
+        try
+        {
+            RestoreStateOnDevice(source);
+        }
+        catch (Exception e) when (e is CudaException or NvrtcException)
+        {
+            throw new TensorRtBackendException(e.Message, e);
+        }
+    }
+
+    private void ResetOnDevice()
     {
         foreach (var buffer in _h.SelectMany(b => b).Concat(_c.SelectMany(b => b)))
         {
@@ -94,7 +168,7 @@ internal sealed class TensorRtEngineSession : EngineSession
         _stream.Synchronize();
     }
 
-    protected override void FeedCore(ReadOnlySpan<int> tokens, int steps, Span<float> logitsPerStep)
+    private void FeedOnDevice(ReadOnlySpan<int> tokens, int steps, Span<float> logitsPerStep)
     {
         _context.MakeCurrent();
         bool keepAll = !logitsPerStep.IsEmpty;
@@ -121,7 +195,7 @@ internal sealed class TensorRtEngineSession : EngineSession
         }
     }
 
-    protected override void GenerateCore(int steps, SamplingOptions sampling, ulong seed, long counter, Span<int> output)
+    private void GenerateOnDevice(int steps, SamplingOptions sampling, ulong seed, long counter, Span<int> output)
     {
         _context.MakeCurrent();
         if (sampling.IsGreedy)
@@ -169,9 +243,9 @@ internal sealed class TensorRtEngineSession : EngineSession
         chunk.CopyTo(output);
     }
 
-    protected override void ReadLogitsCore(Span<float> destination) => _logits.CopyTo(destination, _stream);
+    private void ReadLogitsOnDevice(Span<float> destination) => _logits.CopyTo(destination, _stream);
 
-    protected override void SaveStateCore(Span<float> destination)
+    private void SaveStateOnDevice(Span<float> destination)
     {
         int n = Streams * Dimensions.HiddenSize, offset = 0;
         for (int k = 0; k < _layers; k++)
@@ -183,7 +257,7 @@ internal sealed class TensorRtEngineSession : EngineSession
         _logits.CopyTo(destination[offset..], _stream);
     }
 
-    protected override void RestoreStateCore(ReadOnlySpan<float> source)
+    private void RestoreStateOnDevice(ReadOnlySpan<float> source)
     {
         int n = Streams * Dimensions.HiddenSize, offset = 0;
         for (int k = 0; k < _layers; k++)

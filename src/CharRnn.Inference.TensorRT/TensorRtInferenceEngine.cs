@@ -91,10 +91,14 @@ public sealed class TensorRtInferenceEngine : InferenceEngine
         {
             engine = lazy.Value;
         }
-        catch (CharRnnException)
+        catch (Exception e)
         {
             // Lazy keeps its exception: forget it so that a later session may try again.
             _engines.TryRemove(new KeyValuePair<int, Lazy<TensorRtEngine>>(streams, lazy));
+            if (e is CudaException or NvrtcException)
+            {
+                throw new TensorRtBackendException($"Could not build the TensorRT engine for {streams} stream(s): {e.Message}", e);
+            }
             throw;
         }
         return new TensorRtEngineSession(this, engine, streams);

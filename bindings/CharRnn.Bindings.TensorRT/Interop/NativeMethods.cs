@@ -63,10 +63,6 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)]
     public static partial int charrnn_trt_config_set_tf32(nint config, int enabled, byte* err, nuint errLength);
 
-    // charrnn_trt_status charrnn_trt_config_set_workspace(charrnn_trt_config* config, uint64_t bytes, char* err, size_t err_len)
-    [LibraryImport(Library)]
-    public static partial int charrnn_trt_config_set_workspace(nint config, ulong bytes, byte* err, nuint errLength);
-
     // charrnn_trt_status charrnn_trt_network_add_input(charrnn_trt_network* network, const char* name, int32_t data_type, const charrnn_trt_dims* dims, charrnn_trt_tensor** tensor, char* err, size_t err_len)
     [LibraryImport(Library)]
     public static partial int charrnn_trt_network_add_input(nint network, byte* name, int dataType, TrtDimsNative* dims, nint* tensor, byte* err, nuint errLength);
@@ -102,10 +98,6 @@ internal static unsafe partial class NativeMethods
     // charrnn_trt_status charrnn_trt_network_add_activation(charrnn_trt_network* network, charrnn_trt_tensor* input, int32_t type, charrnn_trt_tensor** output, char* err, size_t err_len)
     [LibraryImport(Library)]
     public static partial int charrnn_trt_network_add_activation(nint network, nint input, int type, nint* output, byte* err, nuint errLength);
-
-    // charrnn_trt_status charrnn_trt_network_add_concatenation(charrnn_trt_network* network, charrnn_trt_tensor* const* inputs, int32_t count, int32_t axis, charrnn_trt_tensor** output, char* err, size_t err_len)
-    [LibraryImport(Library)]
-    public static partial int charrnn_trt_network_add_concatenation(nint network, nint* inputs, int count, int axis, nint* output, byte* err, nuint errLength);
 
     // charrnn_trt_status charrnn_trt_network_add_topk(charrnn_trt_network* network, charrnn_trt_tensor* input, int32_t op, int32_t k, uint32_t reduce_axes, int32_t indices_type, charrnn_trt_tensor** values, charrnn_trt_tensor** indices, char* err, size_t err_len)
     [LibraryImport(Library)]
@@ -163,10 +155,6 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)]
     public static partial void charrnn_trt_engine_destroy(nint engine);
 
-    // charrnn_trt_status charrnn_trt_engine_get_tensor_shape(charrnn_trt_engine* engine, const char* name, charrnn_trt_dims* dims, char* err, size_t err_len)
-    [LibraryImport(Library)]
-    public static partial int charrnn_trt_engine_get_tensor_shape(nint engine, byte* name, TrtDimsNative* dims, byte* err, nuint errLength);
-
     // charrnn_trt_status charrnn_trt_context_create(charrnn_trt_engine* engine, charrnn_trt_context** context, char* err, size_t err_len)
     [LibraryImport(Library)]
     public static partial int charrnn_trt_context_create(nint engine, nint* context, byte* err, nuint errLength);
@@ -174,10 +162,6 @@ internal static unsafe partial class NativeMethods
     // void charrnn_trt_context_destroy(charrnn_trt_context* context)
     [LibraryImport(Library)]
     public static partial void charrnn_trt_context_destroy(nint context);
-
-    // charrnn_trt_status charrnn_trt_context_set_input_shape(charrnn_trt_context* context, const char* name, const charrnn_trt_dims* dims, char* err, size_t err_len)
-    [LibraryImport(Library)]
-    public static partial int charrnn_trt_context_set_input_shape(nint context, byte* name, TrtDimsNative* dims, byte* err, nuint errLength);
 
     // charrnn_trt_status charrnn_trt_context_set_tensor_address(charrnn_trt_context* context, const char* name, void* address, char* err, size_t err_len)
     [LibraryImport(Library)]

@@ -27,8 +27,6 @@ internal struct TrtDimsNative
         return result;
     }
 
-    public readonly long[] ToArray() => ((ReadOnlySpan<long>)D)[..NbDims].ToArray();
-
     [InlineArray(MaxDims)]
     public struct Extents
     {

@@ -354,13 +354,6 @@ charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_config_set_tf32(charrnn_trt_conf
     });
 }
 
-charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_config_set_workspace(charrnn_trt_config* config, uint64_t bytes, char* err, size_t err_len)
-{
-    return guard(__func__, err, err_len, [&] {
-        required(config, "config")->config->setMemoryPoolLimit(nvinfer1::MemoryPoolType::kWORKSPACE, static_cast<std::size_t>(bytes));
-    });
-}
-
 charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_network_add_input(charrnn_trt_network* network, const char* name, int32_t data_type, const charrnn_trt_dims* dims, charrnn_trt_tensor** output, char* err, size_t err_len)
 {
     return guard(__func__, err, err_len, [&] {
@@ -463,27 +456,6 @@ charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_network_add_activation(charrnn_t
         *output = nullptr;
         auto activation = enumValue<nvinfer1::ActivationType>(type, 127, "type");
         *output = firstOutput(network->network->addActivation(*tensor(input, "input"), activation), "addActivation", network);
-    });
-}
-
-charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_network_add_concatenation(charrnn_trt_network* network, charrnn_trt_tensor* const* inputs, int32_t count, int32_t axis, charrnn_trt_tensor** output, char* err, size_t err_len)
-{
-    return guard(__func__, err, err_len, [&] {
-        required(network, "network");
-        required(inputs, "inputs");
-        required(output, "output");
-        *output = nullptr;
-        if (count < 1)
-        {
-            throw ShimError{CHARRNN_TRT_INVALID_ARGUMENT, "count must be at least 1"};
-        }
-        for (int32_t i = 0; i < count; i++)
-        {
-            tensor(inputs[i], "inputs[i]");
-        }
-        auto* concat = check(network->network->addConcatenation(reinterpret_cast<nvinfer1::ITensor* const*>(inputs), count), "addConcatenation", network->logger);
-        concat->setAxis(axis);
-        *output = firstOutput(concat, "addConcatenation", network);
     });
 }
 
@@ -657,26 +629,6 @@ void CHARRNN_TRT_CALL charrnn_trt_engine_destroy(charrnn_trt_engine* engine)
     }
 }
 
-charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_engine_get_tensor_shape(charrnn_trt_engine* engine, const char* name, charrnn_trt_dims* dims, char* err, size_t err_len)
-{
-    return guard(__func__, err, err_len, [&] {
-        required(engine, "engine");
-        required(name, "name");
-        required(dims, "dims");
-        auto shape = engine->engine->getTensorShape(name);
-        if (shape.nbDims < 0)
-        {
-            throw ShimError{CHARRNN_TRT_INVALID_ARGUMENT, std::string("the engine has no I/O tensor named '") + name + "'"};
-        }
-        *dims = charrnn_trt_dims{};
-        dims->nb_dims = shape.nbDims;
-        for (int32_t i = 0; i < shape.nbDims; i++)
-        {
-            dims->d[i] = shape.d[i];
-        }
-    });
-}
-
 charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_context_create(charrnn_trt_engine* engine, charrnn_trt_context** context, char* err, size_t err_len)
 {
     return guard(__func__, err, err_len, [&] {
@@ -695,18 +647,6 @@ void CHARRNN_TRT_CALL charrnn_trt_context_destroy(charrnn_trt_context* context)
         delete context->context;
         delete context;
     }
-}
-
-charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_context_set_input_shape(charrnn_trt_context* context, const char* name, const charrnn_trt_dims* dims, char* err, size_t err_len)
-{
-    return guard(__func__, err, err_len, [&] {
-        required(context, "context");
-        required(name, "name");
-        if (!context->context->setInputShape(name, toDims(dims, "dims")))
-        {
-            tensorRtFailed("setInputShape", context->logger);
-        }
-    });
 }
 
 charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_context_set_tensor_address(charrnn_trt_context* context, const char* name, void* address, char* err, size_t err_len)

@@ -98,8 +98,6 @@ CHARRNN_TRT_EXPORT charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_config_create
 CHARRNN_TRT_EXPORT void CHARRNN_TRT_CALL charrnn_trt_config_destroy(charrnn_trt_config* config);
 /* Allows or forbids TF32 matrix multiplies (BuilderFlag::kTF32, on by default in TensorRT). */
 CHARRNN_TRT_EXPORT charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_config_set_tf32(charrnn_trt_config* config, int32_t enabled, char* err, size_t err_len);
-/* MemoryPoolType::kWORKSPACE limit in bytes. */
-CHARRNN_TRT_EXPORT charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_config_set_workspace(charrnn_trt_config* config, uint64_t bytes, char* err, size_t err_len);
 
 /* ---- network layers (outputs belong to the network) ---- */
 CHARRNN_TRT_EXPORT charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_network_add_input(charrnn_trt_network* network, const char* name, int32_t data_type, const charrnn_trt_dims* dims, charrnn_trt_tensor** tensor, char* err, size_t err_len);
@@ -115,7 +113,6 @@ CHARRNN_TRT_EXPORT charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_network_add_s
 CHARRNN_TRT_EXPORT charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_network_add_reshape(charrnn_trt_network* network, charrnn_trt_tensor* input, const charrnn_trt_dims* dims, charrnn_trt_tensor** output, char* err, size_t err_len);
 /* type: ActivationType (kRELU = 0, kSIGMOID = 1, kTANH = 2, ...). */
 CHARRNN_TRT_EXPORT charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_network_add_activation(charrnn_trt_network* network, charrnn_trt_tensor* input, int32_t type, charrnn_trt_tensor** output, char* err, size_t err_len);
-CHARRNN_TRT_EXPORT charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_network_add_concatenation(charrnn_trt_network* network, charrnn_trt_tensor* const* inputs, int32_t count, int32_t axis, charrnn_trt_tensor** output, char* err, size_t err_len);
 /* op: TopKOperation kMAX = 0, kMIN = 1; reduce_axes: bit mask; indices_type: DataType kINT32 = 3 or kINT64 = 8
    (TensorRT < 10.14 only produces kINT32 and rejects kINT64). */
 CHARRNN_TRT_EXPORT charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_network_add_topk(charrnn_trt_network* network, charrnn_trt_tensor* input, int32_t op, int32_t k, uint32_t reduce_axes, int32_t indices_type, charrnn_trt_tensor** values, charrnn_trt_tensor** indices, char* err, size_t err_len);
@@ -145,11 +142,8 @@ CHARRNN_TRT_EXPORT void CHARRNN_TRT_CALL charrnn_trt_runtime_destroy(charrnn_trt
 /* The plan is read during the call only. Fails (TENSORRT_FAILURE) for a plan of another TensorRT version or GPU. */
 CHARRNN_TRT_EXPORT charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_runtime_deserialize_engine(charrnn_trt_runtime* runtime, const void* plan, uint64_t size, charrnn_trt_engine** engine, char* err, size_t err_len);
 CHARRNN_TRT_EXPORT void CHARRNN_TRT_CALL charrnn_trt_engine_destroy(charrnn_trt_engine* engine);
-/* The engine's shape of an I/O tensor (-1 where set at run time). */
-CHARRNN_TRT_EXPORT charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_engine_get_tensor_shape(charrnn_trt_engine* engine, const char* name, charrnn_trt_dims* dims, char* err, size_t err_len);
 CHARRNN_TRT_EXPORT charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_context_create(charrnn_trt_engine* engine, charrnn_trt_context** context, char* err, size_t err_len);
 CHARRNN_TRT_EXPORT void CHARRNN_TRT_CALL charrnn_trt_context_destroy(charrnn_trt_context* context);
-CHARRNN_TRT_EXPORT charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_context_set_input_shape(charrnn_trt_context* context, const char* name, const charrnn_trt_dims* dims, char* err, size_t err_len);
 /* address: device memory for the tensor (the caller owns it; it must stay valid until the enqueued work finishes). */
 CHARRNN_TRT_EXPORT charrnn_trt_status CHARRNN_TRT_CALL charrnn_trt_context_set_tensor_address(charrnn_trt_context* context, const char* name, void* address, char* err, size_t err_len);
 /* stream: a cudaStream_t (a CUstream of the driver API is the same object). Asynchronous. */

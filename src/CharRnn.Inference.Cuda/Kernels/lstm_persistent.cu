@@ -147,10 +147,8 @@ __device__ __forceinline__ float load_logit(const float* lg, int i) { return Sha
 __device__ __forceinline__ bool key_positive(int key) { return key > 0 && key <= 0x7f800000; }
 
 // dst[i] = src[0] + ... + src[i] for i < n, added by lane 0 in index order (the CPU's sequential order), 8 at a time
-// while the next 8 load, so that the loads' latency hides behind the dependent adds; every lane gets the total.
-// Against loading each 8 before adding them (H100, 2026-11-26 21:57 UTC, batch 1, two runs each, the same tokens):
-// 4.75 us per character against 4.88-4.94 with top-k 20 and top-p 0.95, and through the CLI with no cut (65 sums)
-// 4.68-4.77 against 5.04-5.08.
+// while the next 8 load, so that the loads' latency hides behind the dependent adds; every lane gets the total. Faster
+// than loading each 8 before adding them, for the same tokens (docs/PERFORMANCE.md#sampler-running-sums).
 __device__ __forceinline__ float running_sums(const float* __restrict__ src, float* __restrict__ dst, int n, int lane)
 {
     float total = 0.0f;
@@ -267,8 +265,8 @@ __device__ int sample_stream_regs(const RunParams& p, const float* lg, int s, in
         if (k <= 32)
         {
             // Positions 0-31 are lanes' order[0]: lane 0 takes them by shuffles and keeps their running sums in
-            // registers. Through scratch memory, as below, batch 1 took 5.19-5.25 us per character against 4.94 (H100,
-            // 2026-11-26 19:00 UTC).
+            // registers, which is faster than going through scratch memory as below
+            // (docs/PERFORMANCE.md#sampler-top-k-in-registers).
             float w[32];
 #pragma unroll
             for (int r = 0; r < 32; ++r) w[r] = __shfl_sync(FULL_MASK, __int_as_float(order[0]), r);
@@ -702,10 +700,8 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
         {
             // Few streams: every block samples every stream itself (identical results), saving a grid barrier; more:
             // each stream once, in the grid. One call site, so the sampler is compiled into this kernel once: against a
-            // loop and a call for each, NVRTC 12.4 took 2.7-2.9 s for this kernel instead of 3.7-3.9, and the kernel
-            // runs faster (H100, 2026-11-26 22:21 UTC, seed shape, us per step, two runs each, same tokens): 14.75
-            // against 15.50 at batch 1 greedy, 23.89-23.95 against 24.88-24.92 at 8 streams, 44.02-44.06 against
-            // 45.95-45.97 at 16.
+            // loop and a call for each, the kernel compiles faster and runs faster
+            // (docs/PERFORMANCE.md#persistent-kernel-one-sampler-call-site).
             const bool redundant = p.redundant_sampling != 0;
             for (int s = redundant ? warp : blk * WARPS + warp; s < B; s += redundant ? WARPS : G * WARPS)
             {
@@ -1079,8 +1075,8 @@ __device__ __forceinline__ void gemm_step(const GemmParams& g)
 }
 
 #if EMITS(GROUP_TILED)
-// Many streams: 128 x 128 tiles (a 16 x 16 thread grid of 8 x 8 outputs), two blocks per multiprocessor (measured:
-// 14% faster than one at 4096 streams on the H200).
+// Many streams: 128 x 128 tiles (a 16 x 16 thread grid of 8 x 8 outputs), two blocks per multiprocessor (faster than
+// one at 4096 streams: docs/PERFORMANCE.md#float32-tiles).
 extern "C" __global__ void __launch_bounds__(256, 2) lstm_gemm_large(const GemmParams g) { gemm_step<128, 128, 8, 1, true>(g); }
 // Fewer streams: 32 x 32 tiles, K split eight ways so that more warps share the latency-bound K loop.
 extern "C" __global__ void __launch_bounds__(512) lstm_gemm_small(const GemmParams g) { gemm_step<32, 32, 2, 8, true>(g); }

@@ -21,9 +21,8 @@
 //   in L2, instead of waiting for every block to draw the token and publish its units (a store's trip to L2 and the
 //   blocks' skew off the critical path);
 // - one stream, sampled, no per-step logits (lstm_resident1s): the general step with the sampler, no Feed path, and the
-//   speculated layer 0 published ahead as in the greedy build (every block draws the same token from the same logits):
-//   4.64-4.65 us per character against 4.77-4.78 with lstm_resident1 (H100, 2026-11-26 22:38 UTC, T 0.8, top-k 20,
-//   top-p 0.95).
+//   speculated layer 0 published ahead as in the greedy build (every block draws the same token from the same logits),
+//   faster than lstm_resident1 for the same tokens (docs/PERFORMANCE.md#resident-kernel-sampled-one-stream-build).
 // Why one buffer per layer (and one for the logits) suffices: before block A overwrites a word of step t with step
 // t + 1, every block B has read it. A publishes layer k of step t + 1 only after its token, i.e. after reading step t's
 // logits, each published after its block read every block's top layer of step t, which B published after reading
@@ -53,8 +52,8 @@
 #define RES_MAX_POLLS (1u << 26)
 // Words of the h exchange per 128-byte line (ResidentLayout.ExchangeWords leaves room for 1): the rest of each line
 // stays unused, so that the lines every block polls spread over more L2 slices. One stream (512 words a layer for the
-// seed shape): 4, i.e. 128 lines of 32 bytes each (measured on the H200, greedy batch 1: 16 words 3.37 us, 8: 3.20,
-// 4: 3.08, 2: 3.27, 1: 3.73); the 2-4 stream build keeps them packed (4 words a line made batch 2 and 4 slower).
+// seed shape): 4, i.e. 128 lines of 32 bytes each, the fastest of 1 to 16; the 2-4 stream build keeps them packed
+// (4 words a line made batch 2 and 4 slower; docs/PERFORMANCE.md#resident-kernel-exchange-layout).
 #ifndef RES_HS1
 #define RES_HS1 4
 #endif
@@ -66,21 +65,21 @@
 // Greedy build: 1 publishes layer 0's speculated h for every token (a word per unit and token, laid out like the h
 // exchange) while the logits travel; once the token is drawn every block reads that token's words, which are already
 // in L2, instead of waiting for each block to draw the token and publish its units. 0: each block publishes its units'
-// h once it has the token. Measured on the H200, greedy batch 1, same build: 0: 2.94-2.95 us per character, 1: 2.75-2.80.
+// h once it has the token, which is slower (docs/PERFORMANCE.md#resident-kernel-speculated-layer-0).
 #define RES_SPEC_PUB 1
 #endif
 
 #ifndef RES_SAMPLE_WAIT
 // One stream, sampled (the general build): 1 makes the warps other than warp 0 wait at a named barrier until it has
 // drawn the token and published its units of layer 0, instead of polling for layer 0's h meanwhile (their polls cannot
-// succeed before then, and they share the memory pipes with warp 0's sampler). Measured on the H200, T 0.8, top-k 20,
-// top-p 0.95, batch 1: 1: 6.15-6.16 us per character, 0: 6.25 (two runs each, alternated).
+// succeed before then, and they share the memory pipes with warp 0's sampler); slightly faster
+// (docs/PERFORMANCE.md#resident-kernel-sampled-wait).
 #define RES_SAMPLE_WAIT 1
 #endif
 
 #ifndef RES_LOGIT_STRIDE
 // Words between two logits in the exchange (ResidentLayout.ExchangeWords allows 16): one logit per 128-byte line, so
-// that every block polling a few lines does not queue at one L2 slice (measured: 3.80 -> 3.52 us per character).
+// that every block polling a few lines does not queue at one L2 slice (docs/PERFORMANCE.md#resident-kernel-exchange-layout).
 #define RES_LOGIT_STRIDE 16
 #endif
 // 1 / y rounded to nearest is __frcp_rn(y): the same bits as sigmoidf_, without the general division.
@@ -239,7 +238,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
     // The generation builds' speculated layer 0 (RES_SPEC_PUB): token v's words at xspec + v * SPEC_TOKW. Only with two
     // or more layers: with one, layer 0 is the top layer, so a block's speculated words of step t (which the others read
     // as step t + 1's top layer) go out before it has read step t's logits, and another block could publish step
-    // t + 1's logits over a word it has not read yet (seen on the H200: the 1 x 64 test's wait trapped).
+    // t + 1's logits over a word it has not read yet (the GPU suite's 1 x 64 test trapped in that wait before this).
     constexpr bool PUB = GEN && RES_SPEC_PUB != 0 && RES_L > 1;
     constexpr int SPEC_TOKW = (RES_H / HS) * 16;
     // One stream: the warps other than warp 0 wait until it has drawn the token (and, without PUB, published its units
@@ -400,9 +399,10 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
     if (generating) speculate(tid, RES_THREADS, p.epoch);
     __syncthreads();
     // The greedy-only build: warp 0 holds the logits in registers, gathers them there and takes the argmax itself (at
-    // the top of the next step, after the barrier that ends the speculation: 0.02-0.03 us faster than right after the
-    // gather), while the other warps speculate layer 0 and go on without waiting for it (no block barrier on that
-    // path). Each warp keeps its projection row in registers too (the greedy build has registers to spare: -0.01 us).
+    // the top of the next step, after the barrier that ends the speculation, which is a little faster than right after
+    // the gather), while the other warps speculate layer 0 and go on without waiting for it (no block barrier on that
+    // path). Each warp keeps its projection row in registers too, as the greedy build has registers to spare
+    // (docs/PERFORMANCE.md#resident-kernel-greedy-build).
     float lreg[RES_LN];
     float fcr[RES_C0];
     if constexpr (GREEDY)

@@ -185,19 +185,13 @@ extern "C" __global__ void tc_widen_h(const NarrowParams p)
 #if TC_FAST_CELLS
 // The cell update's transcendentals as one hardware approximation each: tanh.approx.f32 (sm_75 and newer, one MUFU
 // operation), and sigmoid x = (tanh(x / 2) + 1) / 2. PTX documents a relative error of at most 2^-10.99, about one TF32
-// or FP16 operand rounding (BF16's is 2^-8). Measured on the H100 over [-20, 20) in steps of 2^-15 (2026-11-26 13:50
-// UTC, tools/gpu-checks/tanh_approx_error.cu): tanh's relative error at most 9.9e-6 (2^-16.6), its absolute error
-// 7.5e-6, sigmoid's 3.8e-6; tanh gives exactly +-1 at |x| = 8 and beyond (so sigmoid's limits are exactly 0 and 1),
-// and NaN stays NaN.
-// History, all Float16, greedy, seed shape, us per step: IEEE expf, tanhf and a division made the epilogue about as
-// long as the products (H200: 38.3 at 1024 streams against 31.8 with ex2.approx and rcp.approx, two MUFU operations
-// per transcendental, absolute error about 2.5e-7). tanh.approx replaced that form on the H100 (13:31-13:33 UTC, three
-// alternated runs): 27.8-27.9 against 28.9-29.0 at 1024 streams, 40.6-40.9 against 42.3-42.7 at 2048, 73.0-75.0 against
-// 75.1-76.6 at 4096; Tf32 66.9 against 69.7 at 1024. The drift did not move (GPU tests of the same call, against the
-// CPU engine): Float16 test-split perplexity relative change 9.9e-8 against 8.2e-7, logits relative error 6.79e-5
-// against 6.76e-5, greedy text equal to the CPU's in 64/64 default-model streams either way and in 52/64 against 46/64
-// checkpoint streams. ex2.approx with the reciprocal by Newton steps on the FMA pipe (float32-exact) was slower:
-// 29.6-30.0 at 1024. The float32 paths keep the exact forms; -DTC_FAST_CELLS=0 gives them here too.
+// or FP16 operand rounding (BF16's is 2^-8); measured, tanh's absolute error is below 1e-5 and sigmoid's below 4e-6
+// (tools/gpu-checks/tanh_approx_error.cu); tanh gives exactly +-1 at |x| = 8 and beyond (so sigmoid's limits are
+// exactly 0 and 1), and NaN stays NaN. Why this form: IEEE expf, tanhf and a division made the epilogue about as long
+// as the products; exp2 and reciprocal approximations (two MUFU operations per transcendental) were faster, and one
+// tanh.approx faster again, with no change in the measured drift against the CPU engine; the reciprocal by Newton
+// steps on the FMA pipe was slower (docs/PERFORMANCE.md#cell-transcendentals). The float32 paths keep the exact
+// forms; -DTC_FAST_CELLS=0 gives them here too.
 __device__ __forceinline__ float tc_tanh(float x)
 {
     float r;
@@ -636,12 +630,9 @@ __device__ __forceinline__ void tc_gemm(const GemmParams& g, int* next_tokens = 
 // refilled is the one read two tiles ago, which every warpgroup has waited for by then. A ring of 3 (96 KB) lets two
 // blocks share a multiprocessor, so one block's copies and cell updates overlap the other's products. Accumulation is
 // float32 in a fixed order per output (K in order), as in tc_gemm, but grouped differently from the mma.sync tiles:
-// the tiles agree to rounding, not bit for bit. Measured on the H200 (standalone harness, FP16, 4096 streams, seed
-// shape, back-to-back launches): layer 1 48.0 us and layer 0 35.2 against lstm_tc_large's 68.5 and 46.8; the products
-// alone 34.7 and 20.1 against 59.1 and 34.1, so the cell update (then IEEE expf/tanhf; now TC_FAST_CELLS) was the
-// larger part. Slower: 128 x 256 with one block per multiprocessor (51.9, 44.3: nothing overlaps its cell update),
-// 64-byte K tiles in a ring of 5 or 6 (53.9-54.8, 38.3-39.2), waiting for each tile's products before refilling (48.8,
-// 36.2).
+// the tiles agree to rounding, not bit for bit. Faster than lstm_tc_large; slower, and so not built: 128 x 256 with one
+// block per multiprocessor (nothing overlaps its cell update), 64-byte K tiles in a ring of 5 or 6, and waiting for
+// each tile's products before refilling (docs/PERFORMANCE.md#wgmma-tiles).
 // One wgmma consumes 32 bytes of K in every operand type: k8 of TF32, k16 of FP16 or BF16. The TF32 form has no
 // transpose immediates.
 #if TC_OPERAND == 0
@@ -703,11 +694,8 @@ __device__ __forceinline__ void tc_wg_fence_registers(float (&d)[R])
 // which start at x_at in x and at h_at in h (the row's h offset by -xw, so that both are indexed from kg; only one is
 // read). Zeros past K, and for a row past the batch (!row_ok); `fallback` is any valid address, which a zero-size copy
 // does not read. tc_gemm copies its chunks the same way, inline. Written as this function, the copy compiles to a
-// faster 128-row wgmma tile, measured against the same lines inline (Float16, greedy, seed shape, us per step, two
-// alternated pairs per call): H100 12:54 UTC 75.7-76.0 against 79.6-79.7 at 4096 streams and 29.1-29.2 against
-// 29.2-29.3 at 1024; H200 12:51 UTC 74.0-74.1 against 78.1-79.0 and 28.8-28.9 against 28.9-29.2. tc_gemm's tiles ran
-// slower through it (H100 12:41 UTC, Tf32's 32 x 64 tile at 320 streams: 66.8-68.1 against 59.8-61.1), so they keep
-// their inline copy.
+// faster 128-row wgmma tile than the same lines inline, while tc_gemm's tiles ran slower through it, so they keep
+// their inline copy (docs/PERFORMANCE.md#wgmma-copy-as-a-function).
 __device__ __forceinline__ void tc_copy_a(bool aligned, int K, int xw, unsigned int dst, const tc_elem* x_at,
                                           const tc_elem* h_at, bool row_ok, int kg, const tc_elem* fallback)
 {
@@ -747,16 +735,10 @@ __device__ __forceinline__ void tc_copy_a(bool aligned, int K, int xw, unsigned 
 // warpgroup reads any more; after one barrier the block stores both as coalesced row runs. Both epilogues compute each
 // cell with tc_cell, so they give the same bits (the GPU tests' tokens and logits, and the benchmark's token hashes, did
 // not change).
-// Measured on the H100 (Float16, greedy, seed shape, us per step, alternated runs against tc_lstm_cells):
-// - the 128-row tile, every layer: 14:00-14:01 UTC 69.8-69.9 against 71.8-73.1 at 4096 streams, 38.9-39.7 against
-//   40.6-40.7 at 2048; 14:10-14:11 UTC 69.5 / 74.0 / 71.8 against 72.0-72.3 and 38.7 / 45.1 / 39.7 against 40.5-41.0
-//   (one slow run also at 1024, 32.2, where both builds ran the same 64-row kernel);
-// - the 64-row tile, every layer: 27.9-28.4 against 27.5-27.6 at 1024 streams, the same at 320 and 768 (14:00), so
-//   layer 0 keeps tc_lstm_cells there. All its blocks update their cells at once, and the table reads are on the
-//   critical path; likely they cost more when a warp load takes 16 rows' entries rather than one row's 32 units;
-// - the 64-row tile in the layers without the table (14:27, four runs each): 16.25-16.36 against 16.69-16.77 at 320
-//   streams, 22.40-22.56 against 22.52-22.85 at 512, 26.84-27.41 against 27.08-27.37 at 768, 27.16-27.68 against
-//   27.41-27.47 at 1024 (one run of each build slow: 18.97 and 29.9 at 320, 30.55 at 1024 for tc_lstm_cells).
+// Against tc_lstm_cells: faster in the 128-row tile in every layer, and in the 64-row tile in the layers without the
+// table; in the 64-row tile's layer 0 it was not faster, so layer 0 keeps tc_lstm_cells there. All its blocks update
+// their cells at once, and the table reads are on the critical path; likely they cost more when a warp load takes 16
+// rows' entries rather than one row's 32 units (docs/PERFORMANCE.md#wgmma-cells-from-the-accumulators).
 // Where unit u (0-31) of row r of the tile lies in the staged c (sc, floats) and in the 16-bit h tile (sh; a TF32 one is
 // placed as sc): 16-byte chunk q of a row at chunk q ^ (r % 8) of sc's row and at q ^ (r / 2 % 4) of sh's
 // (tc_wgmma_cells says why).
@@ -846,8 +828,8 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
     static_assert(AHEAD >= 1, "the ring needs a stage in flight beyond the two being multiplied");
     extern __shared__ __align__(1024) unsigned char tc_smem[];
     float* const sm = reinterpret_cast<float*>(tc_smem);
-    // threadIdx.x < THREADS_; the modulo tells the compiler so: shorter index arithmetic, and faster steps (measured in
-    // docs/PERFORMANCE.md, 08:49 summary).
+    // threadIdx.x < THREADS_; the modulo tells the compiler so: shorter index arithmetic, and faster steps
+    // (docs/PERFORMANCE.md#wgmma-thread-index-modulo).
     const int tid = threadIdx.x % THREADS_, warp = tid >> 5, lane = tid & 31, grp = lane >> 2, tig = lane & 3;
     const int wg_m = (warp >> 2) / WG_N, wg_n = (warp >> 2) % WG_N;   // warpgroup: rows 64 wg_m.., columns NW wg_n..
     const int tilesN = g.np / BN;
@@ -911,11 +893,9 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
     int* stok = reinterpret_cast<int*>(tc_smem + STAGES * STAGE_BYTES);
     // The tile's old c, [BM][BN / 4] floats behind the tokens, copied with the first K tile's copies so that its latency
     // (the state is often no longer in the L2 by the next step) hides behind the products rather than stalling the
-    // epilogue. In 16-byte chunks, so only where a row's units start 16-byte aligned (H a multiple of 4). Measured on
-    // the H100 (Float16, greedy, seed shape, us per step, three alternated pairs in one call): 78.5-80.6 against
-    // 79.5-80.8 with the epilogue's own loads at 4096 streams, 28.3-28.8 against 28.8-29.2 at 1024, 17.7-17.8 against
-    // 18.2-18.3 at 320. Without any loads of c (wrong results) a step took 75.2 at 4096: the rest of c's cost is its
-    // memory traffic, not its latency.
+    // epilogue. In 16-byte chunks, so only where a row's units start 16-byte aligned (H a multiple of 4). A little faster
+    // than the epilogue's own loads; what c costs beyond that is its memory traffic, not its latency
+    // (docs/PERFORMANCE.md#wgmma-old-c-staged).
     constexpr int U = BN / 4;
     float* const sc = reinterpret_cast<float*>(tc_smem + STAGES * STAGE_BYTES + BM * 4);
     const bool c_staged = H % 4 == 0;
@@ -1046,8 +1026,7 @@ __device__ __forceinline__ void tc_wgmma_lstm(const GemmParams& g)
 // 4096 streams.
 extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_large(const GemmParams g) { tc_gemm<128, 128, 32, 64, 64, 4, true, false, true>(g); }
 // 64 x 128: about 1024 streams. TF32: 4 warps of 32 x 64, 64-bit fragment loads (72 KB). 16-bit operands: 8 warps of
-// 32 x 32 (61 KB; measured on the H200 at 1024 streams, FP16, both layers and the projection: 45.8 us per step against
-// 53.6 with TF32's shape; in TF32 the 8-warp shape was slower, 80.1 against 77.5).
+// 32 x 32 (61 KB), faster there than TF32's shape, which is faster in TF32 (docs/PERFORMANCE.md#mma-sync-tiles).
 #if TC_OPERAND == 0
 extern "C" __global__ void __launch_bounds__(128, 3) lstm_tc_medium(const GemmParams g) { tc_gemm<64, 128, 32, 64, 64, 4, true, false, false>(g); }
 #else
@@ -1061,9 +1040,8 @@ extern "C" __global__ void __launch_bounds__(128) lstm_tc_small(const GemmParams
 #if TC_WGMMA && EMITS(GROUP_TENSOR_CORE_WARPGROUP)
 // 128 x 128, two warpgroups of wgmma, K tiles of 128 bytes in a ring of 3 (96 KB; 113 KB with the tokens and c), two
 // blocks per multiprocessor: sm_90a only, chosen instead of lstm_tc_large (TensorCoreKernels.LayerTile: 2048 streams
-// and more at the seed shape). K with h first, and both layers early in greedy steps. Measured on the H100 (Float16,
-// seed shape, us per step at 2048 / 4096 streams, same call, alternated): 44.2-44.6 / 82.2-82.4 against 44.9-45.9 /
-// 84.8-85.9 in plain order without early, and 44.8-46.0 / 85.6-86.4 with h first but not early.
+// and more at the seed shape). K with h first, and both layers early in greedy steps: faster than plain order without
+// early, and than h first without early (docs/PERFORMANCE.md#wgmma-tiles).
 extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_wgmma(const GemmParams g) { tc_wgmma_lstm<2, 1, 3, true>(g); }
 // The same with a ring of 6 (192 KB; 209 KB with the tokens and c), one block per multiprocessor, for batches between
 // the 64-row tiles and this one's full grid (416-1024 streams at the seed shape; TensorCoreKernels.LayerTile).
@@ -1071,12 +1049,10 @@ extern "C" __global__ void __launch_bounds__(256, 1) lstm_tc_wgmma_deep(const Ge
 // 64 x 128 as two warpgroups of 64 x 64 side by side (each copies half of every K tile, multiplies m64n64 and updates
 // half the cells), a ring of 4 (96 KB; 104 KB with the tokens and c), two blocks per multiprocessor: twice the blocks
 // of lstm_tc_wgmma, for batches where that one leaves multiprocessors idle (1024 streams at the seed shape). K in plain
-// order (x, then h): only layer 0 (no x) runs early. Measured on the H100 (Float16, seed shape, 1024 streams, us per
-// step, same call, alternated): 28.67-28.91 against 29.78-29.98 for one warpgroup of 64 x 128 (16 warps per
-// multiprocessor rather than 8: Nsight Compute had shown that kernel's warps issuing an instruction every 4.5-4.9
-// cycles with 2 warps per scheduler); with h first and layer 1 early as well, 29.43-29.66; without early, 29.49. One
-// block of four warpgroups (128 x 128, a ring of 6) per multiprocessor: 32.3-32.5 at 1024, 112-114 at 4096 against
-// 82.6-82.7.
+// order (x, then h): only layer 0 (no x) runs early. Faster than one warpgroup of 64 x 128 (16 warps per
+// multiprocessor rather than 8: that kernel's warps were issue-bound with 2 warps per scheduler), than h first with
+// layer 1 early as well, than no early layers, and than one block of four warpgroups per multiprocessor
+// (docs/PERFORMANCE.md#wgmma-tiles).
 extern "C" __global__ void __launch_bounds__(256, 2) lstm_tc_wgmma64(const GemmParams g) { tc_wgmma_lstm<1, 2, 4, false>(g); }
 // The same with a ring of 8 (192 KB; 200 KB with the tokens and c), one block per multiprocessor: 6 K tiles in flight
 // rather than 2, for long K loops (Tf32 with a 2 x 1024 model), which wait on the round trips of their copies.
@@ -1101,25 +1077,23 @@ extern "C" __global__ void __launch_bounds__(128) fc_tc_greedy(const GreedyFcPar
 }
 // The same with a ring of 9 (one block per multiprocessor, for batches whose blocks all fit at once): 8 K tiles in
 // flight, all of K for the seed shape in 16-bit operands, so the weights are all prefetched while the previous kernel
-// runs and h arrives in one round trip. Measured on the H200 (seed shape, us per step, against the ring of 4): Float16
-// 44.8-45.1 against 45.8-45.9 at 1024 streams; Tf32 75.0-75.2 against 78.4-78.9 at 1024 and 106.2-106.7 against 109.6
-// at 2048; at 4096 streams (two waves of blocks) 130-131 against 123-124 in Float16.
+// runs and h arrives in one round trip. Faster than the ring of 4 where its blocks fit at once, slower where they take
+// two waves (docs/PERFORMANCE.md#fused-greedy-projection).
 extern "C" __global__ void __launch_bounds__(128) fc_tc_greedy_deep(const GreedyFcParams p)
 {
     tc_gemm<16, 128, 16, 32, 128, 9, false, true, false>(p.g, p.next_tokens, p.tokens_out);
 }
 // The deep ring with 32 rows per block (8 warps of 16 x 32; 207-231 KB): one block per multiprocessor for batches whose
-// 16-row blocks would not all fit at once (up to 32 streams per multiprocessor), with half the weight copies. Measured
-// on the H100 (Float16, seed shape, 4096 streams, us per step, same call): 82.8-82.9 against 85.9-86.4 with fc_tc_greedy.
+// 16-row blocks would not all fit at once (up to 32 streams per multiprocessor), with half the weight copies; faster
+// than fc_tc_greedy there (docs/PERFORMANCE.md#fused-greedy-projection).
 extern "C" __global__ void __launch_bounds__(256) fc_tc_greedy_deep32(const GreedyFcParams p)
 {
     tc_gemm<32, 128, 16, 32, 128, 9, false, true, false>(p.g, p.next_tokens, p.tokens_out);
 }
 // 32 rows per block with a ring of 4 (92 KB), for greedy steps whose layers run early (TensorCoreKernels.RunsEarly)
 // where the 16-row deep ring's blocks would not all fit at once: a wgmma layer block fits beside each of its blocks, so
-// the next layer 0 multiplies while this kernel runs, which the deep ring's 207-231 KB leave no room for. Measured on
-// the H100 (Float16, seed shape, us per step, three alternated pairs in one call): 80.97-81.17 against 83.11-83.66
-// with fc_tc_greedy_deep32 at 4096 streams, the same tokens.
+// the next layer 0 multiplies while this kernel runs, which the deep ring's 207-231 KB leave no room for; faster than
+// fc_tc_greedy_deep32 there, for the same tokens (docs/PERFORMANCE.md#fused-greedy-projection).
 extern "C" __global__ void __launch_bounds__(256) fc_tc_greedy32(const GreedyFcParams p)
 {
     tc_gemm<32, 128, 16, 32, 128, 4, false, true, false>(p.g, p.next_tokens, p.tokens_out);

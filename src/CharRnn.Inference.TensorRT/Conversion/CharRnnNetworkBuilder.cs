@@ -23,7 +23,7 @@ namespace CharRnn.Inference.TensorRT.Conversion;
 internal static class CharRnnNetworkBuilder
 {
     /// <summary>Bumped whenever the described network changes, so cached plans of an older description are not reused.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     public static TrtNetworkDescription Describe(NetworkWeights network, int streams, int steps)
     {
@@ -35,7 +35,7 @@ internal static class CharRnnNetworkBuilder
         var d = new TrtNetworkDescription();
 
         var tokens = d.AddInput(TrtTensorNames.Tokens, TensorRtDataType.Int32, steps, streams);
-        var table = d.AddConstant("input_table", InputTable(network), v, g);
+        var table = d.AddConstant("input_table", Layer0InputTable.Compute(network), v, g);
         var stepCount = d.AddConstant("trip_count", [steps]);
         var xRows = d.AddGather("layer0_input", table, tokens);
 
@@ -103,39 +103,6 @@ internal static class CharRnnNetworkBuilder
         var (_, argmax) = d.AddTopK("argmax", last2, TopKOperation.Max, 1, axis: 1);
         d.MarkOutput(TrtTensorNames.NextToken, argmax);
         return d;
-    }
-
-    /// <summary>Layer 0's gate pre-activations per character, <c>[V][4H]</c>: <c>W x + Wb + Rb</c>.</summary>
-    internal static float[] InputTable(NetworkWeights network)
-    {
-        var dims = network.Dimensions;
-        var layer = network.Layers[0];
-        int rows = 4 * dims.HiddenSize, input = layer.InputSize;
-        var table = new float[dims.VocabularySize * rows];
-        var w = layer.InputWeights;
-        var embedding = network.Embedding;
-        for (int ch = 0; ch < dims.VocabularySize; ch++)
-        {
-            for (int r = 0; r < rows; r++)
-            {
-                double sum = layer.InputBias[r] + layer.RecurrentBias[r];
-                if (dims.HasEmbedding)
-                {
-                    var row = w.Slice(r * input, input);
-                    var e = embedding.Slice(ch * input, input);
-                    for (int j = 0; j < input; j++)
-                    {
-                        sum += (double)row[j] * e[j];
-                    }
-                }
-                else
-                {
-                    sum += w[r * input + ch];
-                }
-                table[ch * rows + r] = (float)sum;
-            }
-        }
-        return table;
     }
 
     private static float[] SumBias(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

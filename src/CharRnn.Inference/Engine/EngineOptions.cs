@@ -12,7 +12,10 @@ public sealed record EngineOptions
     /// <summary>Weight conversion settings (the forget bias).</summary>
     public ConversionOptions Conversion { get; init; } = new();
 
-    /// <summary>Backends beyond the CPU, in order of preference for <see cref="Backend.Auto"/>.</summary>
+    /// <summary>
+    /// GPU backends, in order of preference for <see cref="Backend.Auto"/>. The CPU needs no entry: a
+    /// <see cref="Cpu.CpuBackendProvider"/> is always there as the fallback (one listed here replaces it).
+    /// </summary>
     public IReadOnlyList<IBackendProvider> Providers { get; init; } = [];
 
     /// <summary>Where logs go; null logs nothing.</summary>

@@ -64,9 +64,10 @@ public abstract class InferenceEngine : IGeneratorFactory, IDisposable
     protected abstract EngineSession CreateSessionCore(int streams);
 
     /// <summary>
-    /// Builds an engine for <paramref name="model"/>. <see cref="Backend.Auto"/> tries the providers in
-    /// <see cref="EngineOptions.Providers"/> in order and falls back to the CPU, logging why; a named backend that
-    /// cannot run here throws <see cref="BackendUnavailableException"/> naming what is missing.
+    /// Builds an engine for <paramref name="model"/> with the provider of the requested backend.
+    /// <see cref="Backend.Auto"/> tries the GPU providers in <see cref="EngineOptions.Providers"/> in order and falls
+    /// back to the CPU (<see cref="CpuBackendProvider"/>, always available), logging why; a named backend that cannot
+    /// run here throws <see cref="BackendUnavailableException"/> naming what is missing.
     /// </summary>
     public static InferenceEngine Create(CharRnnModel model, EngineOptions? options = null)
     {
@@ -82,15 +83,11 @@ public abstract class InferenceEngine : IGeneratorFactory, IDisposable
     {
         var logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<InferenceEngine>();
         var network = TfToTrtWeightConverter.Convert(model, options.Conversion);
+        var cpu = options.Providers.FirstOrDefault(p => p.Backend == Backend.Cpu) ?? new CpuBackendProvider();
 
-        if (options.Backend == Backend.Cpu)
-        {
-            Log.BackendSelected(logger, Backend.Cpu, "requested");
-            return new CpuInferenceEngine(network, model.Vocabulary);
-        }
         if (options.Backend == Backend.Auto)
         {
-            foreach (var provider in options.Providers)
+            foreach (var provider in options.Providers.Where(p => p.Backend != Backend.Cpu))
             {
                 if (provider.IsAvailable(out string reason, out _))
                 {
@@ -99,10 +96,11 @@ public abstract class InferenceEngine : IGeneratorFactory, IDisposable
                 }
                 Log.BackendFallback(logger, provider.Backend, reason);
             }
-            Log.BackendSelected(logger, Backend.Cpu, options.Providers.Count == 0 ? "no GPU backend configured" : "no GPU backend available");
-            return new CpuInferenceEngine(network, model.Vocabulary);
+            Log.BackendSelected(logger, Backend.Cpu, options.Providers.Any(p => p.Backend != Backend.Cpu) ? "no GPU backend available" : "no GPU backend configured");
+            return cpu.Create(network, model.Vocabulary, options);
         }
-        var named = options.Providers.FirstOrDefault(p => p.Backend == options.Backend)
+        var named = options.Backend == Backend.Cpu ? cpu
+            : options.Providers.FirstOrDefault(p => p.Backend == options.Backend)
             ?? throw new BackendUnavailableException(options.Backend,
                 $"Backend {options.Backend} was requested but its package is not referenced: add CharRnn.Inference.{options.Backend} and pass its provider in EngineOptions.Providers.", []);
         Log.BackendSelected(logger, named.Backend, "requested");

@@ -26,8 +26,9 @@ public sealed record GeneratorOptions
     /// <summary>
     /// Characters generated per engine call while streaming (<see cref="Generator.GenerateAsync"/>), and between the
     /// checks for stop strings; larger chunks cost fewer calls, smaller ones arrive sooner. Each call costs tens of
-    /// microseconds on a GPU (the 32 of the default add about 1.2 us per character at batch 1 on an H100), so streams
-    /// read by programs rather than people gain from chunks of a thousand or more.
+    /// microseconds on a GPU, a noticeable share of a character's time at batch 1 with the default 32
+    /// (docs/PERFORMANCE.md#streaming-chunk-size), so streams read by programs rather than people gain from chunks of a
+    /// thousand or more.
     /// </summary>
     public int ChunkSize
     {

@@ -1,5 +1,4 @@
 using CharRnn.Inference.Conversion;
-using CharRnn.Inference.Cpu;
 using CharRnn.Inference.Cuda;
 
 namespace CharRnn.Inference.Tests.Cuda;
@@ -33,7 +32,7 @@ public sealed class BatchWeightsTests
         });
         var layer = network.Layers[1];
         float[] w = uploads[2], bias = uploads[3], table = uploads[4], fc = uploads[5];
-        float[] cpuTable = CpuInferenceEngine.BuildInputTable(network);
+        float[] cpuTable = Layer0InputTable.Compute(network);
         for (int row = 0; row < batch.PaddedN; row++)
         {
             int unit = row / 4, gate = row % 4;

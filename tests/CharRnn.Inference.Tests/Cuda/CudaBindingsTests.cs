@@ -32,7 +32,25 @@ public sealed class CudaBindingsTests
             Assert.That(e.Call, Is.EqualTo("status"));
             Assert.That(e.StatusName, Is.EqualTo("CUDA_ERROR_OUT_OF_MEMORY"));
             Assert.That(e.Message, Does.StartWith("CUDA_ERROR_OUT_OF_MEMORY (2) in status"));
-            Assert.That(e, Is.InstanceOf<CharRnnException>());
+            Assert.That(e, Is.Not.InstanceOf<CharRnnException>(), "the bindings know nothing of the core");
+        });
+    }
+
+    [Test]
+    public void The_backend_wraps_native_failures_in_the_library_hierarchy()
+    {
+        var driver = Assert.Throws<CudaException>(() => CudaDriver.Check(CuResult.CUDA_ERROR_OUT_OF_MEMORY))!;
+        var nvrtc = new NvrtcException(6, "NVRTC_ERROR_COMPILATION", "nvrtcCompileProgram(k.cu)", "");
+        Assert.Multiple(() =>
+        {
+            Assert.That(CudaBackendException.IsNative(driver) && CudaBackendException.IsNative(nvrtc));
+            Assert.That(CudaBackendException.IsNative(new InvalidOperationException()), Is.False);
+            var wrapped = CudaBackendException.Wrap(driver);
+            Assert.That(wrapped, Is.InstanceOf<CharRnnException>());
+            Assert.That(wrapped.InnerException, Is.SameAs(driver));
+            Assert.That(wrapped.Message, Is.EqualTo(driver.Message));
+            Assert.That(wrapped.StatusName, Is.EqualTo("CUDA_ERROR_OUT_OF_MEMORY"));
+            Assert.That(CudaBackendException.Wrap(nvrtc).StatusName, Is.EqualTo("NVRTC_ERROR_COMPILATION"));
         });
     }
 

@@ -106,30 +106,6 @@ public class CharRnnNetworkDescriptionTests
         Assert.That(d.Layers[concat.Inputs[1].Layer].Name, Is.EqualTo("trip_count"));
     }
 
-    [Test]
-    public void Layer0_input_table_is_the_embedding_times_the_TF_kernel_plus_bias()
-    {
-        var model = RandomModels.Model(Layers, Hidden, Vocab, Embedding, seed: 3, scale: 0.6f);
-        var table = CharRnnNetworkBuilder.InputTable(TfToTrtWeightConverter.Convert(model, new ConversionOptions { ForgetBias = 1f }));
-        var kernel = model.Layers[0].Kernel.Values;
-        var bias = model.Layers[0].Bias.Values;
-        var emb = model.Embedding!.Values;
-        int columns = 4 * Hidden;
-        for (int ch = 0; ch < Vocab; ch++)
-        {
-            for (int col = 0; col < columns; col++)
-            {
-                // TF columns are blocks i, j, f, o: the same order as TensorRT's i, c, f, o; f gets the forget bias.
-                double expected = bias[col] + (col / Hidden == 2 ? 1.0 : 0.0);
-                for (int j = 0; j < Embedding; j++)
-                {
-                    expected += (double)emb[ch * Embedding + j] * kernel[j * columns + col];
-                }
-                Assert.That(table[ch * columns + col], Is.EqualTo(expected).Within(1e-5), $"char {ch}, column {col}");
-            }
-        }
-    }
-
     [TestCase(Embedding, 0f)]
     [TestCase(null, 0f)]
     [TestCase(Embedding, 1f)]
