@@ -21,7 +21,7 @@ public sealed class Generator : IDisposable
     private const int ScoreChunk = 1024;
 
     // Generate without stop strings has no chunk boundaries to honour, so it asks the engine for up to this many
-    // characters per call: each call costs a launch, a wait and a copy (docs/PERFORMANCE.md#calls-per-character).
+    // characters per call: each call costs a launch, a wait and a copy (docs/PERFORMANCE.md#streaming-chunk-size).
     private const int LongCall = 4096;
 
     private readonly InferenceEngine _engine;
