@@ -34,7 +34,7 @@ app.MapGet("/generate", async (HttpContext http, IGeneratorFactory generators, s
     });
     try
     {
-        generator.Prime(prime);
+        await generator.PrimeAsync(prime, http.RequestAborted);
     }
     catch (VocabularyException e)
     {
@@ -59,6 +59,21 @@ app.MapGet("/generate", async (HttpContext http, IGeneratorFactory generators, s
         await http.Response.WriteAsync(chunk, http.RequestAborted);
         await http.Response.Body.FlushAsync(http.RequestAborted);
     }
+});
+
+// GET /status: the shared batch's occupancy and the managed heap after a full collection (what a load test watches for
+// leaks: both must come back to their idle values once the clients are gone).
+app.MapGet("/status", (GenerationScheduler scheduler) =>
+{
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
+    return Results.Json(new
+    {
+        backend = scheduler.Engine.Backend.ToString(),
+        activeStreams = scheduler.ActiveStreams,
+        queuedRequests = scheduler.QueuedRequests,
+        managedBytes = GC.GetTotalMemory(forceFullCollection: true),
+    });
 });
 
 app.Run();

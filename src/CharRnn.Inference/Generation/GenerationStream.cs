@@ -15,6 +15,12 @@ internal abstract class GenerationStream : IDisposable
     /// <summary>Feeds every id; on cancellation the state is left as it was before the call.</summary>
     public abstract void Feed(int[] ids, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// <see cref="Feed"/> without blocking the caller's thread where the work runs elsewhere (a scheduler's loop); where
+    /// it runs on the caller's thread anyway (a session of its own) it completes synchronously.
+    /// </summary>
+    public abstract ValueTask FeedAsync(int[] ids, CancellationToken cancellationToken);
+
     /// <summary>Starts generating up to <paramref name="count"/> characters, read through the returned run.</summary>
     public abstract GenerationRun Start(int count, GenerationRequest request);
 

@@ -76,6 +76,20 @@ public sealed class Generator : IDisposable
     }
 
     /// <summary>
+    /// <see cref="Prime"/> for servers: a generator of a <see cref="GenerationScheduler"/> waits for the shared batch
+    /// without holding a thread; a generator with a session of its own computes on the caller's thread and completes
+    /// synchronously.
+    /// </summary>
+    /// <exception cref="VocabularyException">The text holds characters the vocabulary lacks (under the default policy).</exception>
+    public async ValueTask PrimeAsync(string text, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        using var _ = Enter();
+        int[] ids = _engine.Vocabulary.Encode(text, Options.UnknownCharacters, Options.ReplacementCharacter);
+        await _stream.FeedAsync(ids, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Generates up to <paramref name="count"/> characters (fewer when a stop string appears) and returns them. Without
     /// stop strings the engine computes them in calls of 4,096 characters (or <see cref="GeneratorOptions.ChunkSize"/>
     /// if larger); with them, in chunks of <see cref="GeneratorOptions.ChunkSize"/>, after each of which they are looked

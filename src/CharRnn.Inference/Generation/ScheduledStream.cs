@@ -15,7 +15,10 @@ internal sealed class ScheduledStream(GenerationScheduler scheduler, int stateLe
 
     public override bool HasLogits => _hasLogits;
 
-    public override void Feed(int[] ids, CancellationToken cancellationToken)
+    public override void Feed(int[] ids, CancellationToken cancellationToken) =>
+        FeedAsync(ids, cancellationToken).AsTask().GetAwaiter().GetResult();
+
+    public override async ValueTask FeedAsync(int[] ids, CancellationToken cancellationToken)
     {
         if (ids.Length == 0)
         {
@@ -24,14 +27,14 @@ internal sealed class ScheduledStream(GenerationScheduler scheduler, int stateLe
         var job = new StreamJob((float[])_state.Clone(), ids, 0,
             new GenerationRequest(1, false, Sampling.SamplingOptions.Greedy, 0, 0, []), outputCapacity: 1);
         scheduler.Submit(job);
-        using (cancellationToken.Register(static state =>
+        await using (cancellationToken.Register(static state =>
                {
                    var (j, s) = ((StreamJob, GenerationScheduler))state!;
                    j.RequestAbandon();
                    s.Nudge();
                }, (job, scheduler)))
         {
-            Wait(job.Completion.Task);
+            await job.Completion.Task.ConfigureAwait(false);
         }
         if (job.PrimeNext < ids.Length)
         {

@@ -49,6 +49,12 @@ internal sealed class SessionStream : GenerationStream
         }
     }
 
+    public override ValueTask FeedAsync(int[] ids, CancellationToken cancellationToken)
+    {
+        Feed(ids, cancellationToken);
+        return ValueTask.CompletedTask;
+    }
+
     public override GenerationRun Start(int count, GenerationRequest request) => new Run(this, count, request);
 
     public override void Save(Span<float> state) => _session.SaveState(state);

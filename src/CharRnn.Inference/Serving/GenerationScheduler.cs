@@ -228,16 +228,17 @@ public sealed class GenerationScheduler : IGeneratorFactory, IDisposable
                 Complete(job);
             }
         }
-        if (_pending.Any(j => j.AbandonRequested))
+        // One reading of each job's flag: a caller may abandon while this runs, and a job must be either kept or retired.
+        int count = _pending.Count;
+        for (int i = 0; i < count; i++)
         {
-            var keep = _pending.Where(j => !j.AbandonRequested).ToArray();
-            foreach (var job in _pending.Where(j => j.AbandonRequested))
+            var job = _pending.Dequeue();
+            if (job.AbandonRequested)
             {
                 Interlocked.Decrement(ref _queued);
                 Complete(job);
             }
-            _pending.Clear();
-            foreach (var job in keep)
+            else
             {
                 _pending.Enqueue(job);
             }
