@@ -64,7 +64,8 @@ internal static class ModelSource
             var fromFile = CharRnnModel.FromWeights(weights, new ModelLoadOptions { VocabularyPath = vocabPath }, loggerFactory);
             return (fromFile, $"{fromFile.Vocabulary.Count} characters from {vocabPath}");
         }
-        int classes = weights.TryGet(TfVariableNames.SoftmaxWeights, out var softmax) && softmax.Shape.Count == 2 ? softmax.Shape[1] : 0;
+        // The softmax bias holds one value per class in every format (V1 files store no shapes).
+        int classes = weights.TryGet(TfVariableNames.SoftmaxBias, out var softmaxBias) && softmaxBias.Shape.Count == 1 ? softmaxBias.Shape[0] : 0;
         if (classes == Vocabulary.SampleCharRnn.Count || classes is <= 0 or > char.MaxValue + 1)
         {
             // 65 classes get sampleCharRNN's map; an impossible count is left to FromWeights to report.
