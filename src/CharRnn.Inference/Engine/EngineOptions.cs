@@ -12,7 +12,10 @@ public sealed record EngineOptions
     /// <summary>Weight conversion settings (the forget bias).</summary>
     public ConversionOptions Conversion { get; init; } = new();
 
-    /// <summary>Backends beyond the CPU, in order of preference for <see cref="Backend.Auto"/>.</summary>
+    /// <summary>
+    /// Backends beyond the CPU, in order of preference for <see cref="Backend.Auto"/> (which skips those that are not
+    /// <see cref="IBackendProvider.IsAutoCandidate"/>s); a named <see cref="Backend"/> uses the first provider of that backend.
+    /// </summary>
     public IReadOnlyList<IBackendProvider> Providers { get; init; } = [];
 
     /// <summary>Where logs go; null logs nothing.</summary>

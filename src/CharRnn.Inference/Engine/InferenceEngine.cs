@@ -90,7 +90,7 @@ public abstract class InferenceEngine : IGeneratorFactory, IDisposable
         }
         if (options.Backend == Backend.Auto)
         {
-            foreach (var provider in options.Providers)
+            foreach (var provider in options.Providers.Where(p => p.IsAutoCandidate))
             {
                 if (provider.IsAvailable(out string reason, out _))
                 {
