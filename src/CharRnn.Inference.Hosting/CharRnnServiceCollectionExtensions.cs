@@ -1,6 +1,10 @@
+using CharRnn.Inference.AI;
 using CharRnn.Inference.Engine;
+using CharRnn.Inference.Generation;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -15,7 +19,9 @@ public static class CharRnnServiceCollectionExtensions
     /// Registers a singleton <see cref="InferenceEngine"/> built from <see cref="CharRnnOptions"/> (validated at start),
     /// on the backends registered with <see cref="AddCharRnnBackend"/> (any <see cref="IBackendProvider"/> service, in
     /// registration order), and a hosted service that builds it while the host starts. Resolve the engine and create one
-    /// <see cref="Generation.Generator"/> per request or conversation: the engine is shared and thread-safe, generators are not.
+    /// <see cref="Generator"/> per request or conversation: the engine is shared and thread-safe, generators are not.
+    /// The engine is also the container's <see cref="IGeneratorFactory"/>, registered only if none is yet, so that a
+    /// batching scheduler registered before (or replacing it after) serves the generators instead.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Sets the options; may be called with other configuration (for example a bound section).</param>
@@ -33,6 +39,7 @@ public static class CharRnnServiceCollectionExtensions
             sp.GetRequiredService<IOptions<CharRnnOptions>>().Value,
             sp.GetServices<IBackendProvider>(),
             sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+        services.TryAddSingleton<IGeneratorFactory>(sp => sp.GetRequiredService<InferenceEngine>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CharRnnWarmUpService>());
         return services;
     }
@@ -48,5 +55,40 @@ public static class CharRnnServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(provider);
         services.AddSingleton(provider);
         return services;
+    }
+
+    /// <summary>
+    /// Registers a singleton <see cref="IChatClient"/>, a <see cref="CharRnnChatClient"/> over the container's
+    /// <see cref="IGeneratorFactory"/> (the engine <see cref="AddCharRnn"/> registers, or a scheduler), unless an
+    /// <see cref="IChatClient"/> is registered already. To add Microsoft.Extensions.AI middleware (logging,
+    /// OpenTelemetry), register the client with that package's <c>AddChatClient(sp => new CharRnnChatClient(...))</c> instead.
+    /// </summary>
+    /// <param name="services">The service collection; call <see cref="AddCharRnn"/> too.</param>
+    /// <param name="options">The client's defaults; null uses <see cref="CharRnnChatClientOptions"/>' defaults.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    public static IServiceCollection AddCharRnnChatClient(this IServiceCollection services, CharRnnChatClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton<IChatClient>(sp => new CharRnnChatClient(sp.GetRequiredService<IGeneratorFactory>(), options));
+        return services;
+    }
+
+    /// <summary>
+    /// Adds a health check of the engine <see cref="AddCharRnn"/> registers: healthy when it is built and its device
+    /// computes one character with finite results; <paramref name="failureStatus"/> (default Unhealthy) otherwise, with
+    /// the reason. Its data name the backend, the device and the model. Use it as
+    /// <c>services.AddHealthChecks().AddCharRnnHealthCheck()</c> and map the endpoint with <c>app.MapHealthChecks("/health")</c>.
+    /// </summary>
+    /// <param name="builder">The health checks builder.</param>
+    /// <param name="name">The check's name in reports.</param>
+    /// <param name="failureStatus">The status reported when the check fails; null means Unhealthy.</param>
+    /// <param name="tags">Tags to filter checks by (for example "ready").</param>
+    /// <returns><paramref name="builder"/>, for chaining.</returns>
+    public static IHealthChecksBuilder AddCharRnnHealthCheck(this IHealthChecksBuilder builder, string name = "charrnn",
+        HealthStatus? failureStatus = null, IEnumerable<string>? tags = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return builder.Add(new HealthCheckRegistration(name, sp => new CharRnnHealthCheck(sp), failureStatus, tags));
     }
 }
