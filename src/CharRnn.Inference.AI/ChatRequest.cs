@@ -100,8 +100,8 @@ internal sealed record ChatRequest(string Prompt, GeneratorOptions Generator, in
         {
             return defaults.Generator;
         }
-        return raw as GeneratorOptions ?? throw new UnsupportedChatRequestException("ChatOptions.RawRepresentationFactory",
-            $"ChatOptions.RawRepresentationFactory returned a {raw.GetType().Name}; CharRnnChatClient accepts a CharRnn.Inference.Generation.GeneratorOptions there (the base the other options override), or null.");
+        return raw as GeneratorOptions ?? throw Unsupported("ChatOptions.RawRepresentationFactory",
+            $"it returned a {raw.GetType().Name}, but CharRnnChatClient accepts only a CharRnn.Inference.Generation.GeneratorOptions there (the base the other options override), or null");
     }
 
     private static void RefuseWhatCannotMap(ChatOptions options, CharRnnChatClientOptions defaults)
