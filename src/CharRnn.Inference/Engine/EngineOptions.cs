@@ -6,7 +6,7 @@ namespace CharRnn.Inference.Engine;
 /// <summary>How to build an engine.</summary>
 public sealed record EngineOptions
 {
-    /// <summary>The backend to use; <see cref="Backend.Auto"/> picks the fastest available and logs why.</summary>
+    /// <summary>The backend to use; <see cref="Backend.Auto"/> picks CUDA when a provider for it is given and usable, else the CPU, and logs why.</summary>
     public Backend Backend { get; init; } = Backend.Auto;
 
     /// <summary>Weight conversion settings (the forget bias).</summary>
