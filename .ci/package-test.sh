@@ -20,7 +20,7 @@ echo "package-test: packing $version"
 dotnet pack "$repo/CharRnn.Inference.sln" -c Release -o "$work/feed" -p:Version="$version" -v q -nologo
 
 expected=(CharRnn.Inference CharRnn.Models.TinyShakespeare CharRnn.Bindings.TensorRT CharRnn.Inference.TensorRT
-          CharRnn.Bindings.Cuda CharRnn.Inference.Cuda CharRnn.Inference.Hosting charrnn)
+          CharRnn.Bindings.Cuda CharRnn.Inference.Cuda CharRnn.Inference.Hosting CharRnn.Inference.AI charrnn)
 for id in "${expected[@]}"; do
   for ext in nupkg snupkg; do
     [[ -f "$work/feed/$id.$version.$ext" ]] || { echo "package-test: missing $id.$version.$ext" >&2; exit 1; }

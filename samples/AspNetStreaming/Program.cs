@@ -1,21 +1,35 @@
 // GET /generate?prime=ROMEO:&length=500&temperature=0.8&seed=1 streams text/plain as it is generated.
+// GET /health reports whether the engine is built and its device computes.
 // The engine is built once at start-up (AddCharRnn's warm-up) and shared; each request gets its own Generator from
 // IGeneratorFactory, which AddCharRnn binds to a GenerationScheduler: concurrent requests run in one shared batch.
+// Spans (the engine build, ASP.NET Core requests) and metrics go to the console through OpenTelemetry.
 using CharRnn.Inference;
+using CharRnn.Inference.Cuda;
+using CharRnn.Inference.Diagnostics;
 using CharRnn.Inference.Generation;
 using CharRnn.Inference.Hosting;
 using CharRnn.Inference.Sampling;
 using CharRnn.Inference.Serving;
 using CharRnn.Inference.TensorRT;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 const int MaxLength = 10_000;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services
-    // Auto uses TensorRT where TensorRT 10 and a GPU are present, else the CPU.
+    // Auto uses CUDA where a driver, a GPU and NVRTC are present, else the CPU. TensorRT is never Auto's pick: it runs
+    // only when the configuration names it ("CharRnn:Backend": "TensorRT").
+    .AddCharRnnBackend(new CudaBackendProvider())
     .AddCharRnnBackend(new TensorRtBackendProvider())
     .AddCharRnn(options => builder.Configuration.GetSection("CharRnn").Bind(options));
+builder.Services.AddHealthChecks().AddCharRnnHealthCheck();
+builder.Services.AddOpenTelemetry()
+    .WithTracing(tracing => tracing.AddSource(CharRnnTelemetry.ActivitySourceName).AddSource("Microsoft.AspNetCore").AddConsoleExporter())
+    .WithMetrics(metrics => metrics.AddMeter(CharRnnTelemetry.MeterName).AddConsoleExporter());
 var app = builder.Build();
+
+app.MapHealthChecks("/health");
 
 app.MapGet("/generate", async (HttpContext http, IGeneratorFactory generators, string? prime, int? length, float? temperature, ulong? seed) =>
 {

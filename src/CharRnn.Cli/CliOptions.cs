@@ -26,7 +26,7 @@ internal static class CliOptions
     {
         var option = new Option<string>("--backend")
         {
-            Description = "Where to compute: auto (the fastest available, else the CPU), cpu, cuda or tensorrt.",
+            Description = "Where to compute: auto (CUDA if available, else the CPU), cpu, cuda or tensorrt (only when named).",
             DefaultValueFactory = _ => "auto",
             HelpName = "auto|cpu|cuda|tensorrt",
         };

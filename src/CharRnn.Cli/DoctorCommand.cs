@@ -41,7 +41,8 @@ internal static class DoctorCommand
         foreach (var provider in providers)
         {
             bool available = Probe(provider, out string reason, out var trace);
-            output.WriteLine(available ? $"  {provider.Backend}: available" : $"  {provider.Backend}: unavailable: {reason}");
+            string namedOnly = provider.IsAutoCandidate ? "" : $" (only when named: --backend {provider.Backend.ToString().ToLowerInvariant()})";
+            output.WriteLine(available ? $"  {provider.Backend}: available{namedOnly}" : $"  {provider.Backend}: unavailable: {reason}{namedOnly}");
             foreach (string line in trace)
             {
                 output.WriteLine($"    trace: {line}");
@@ -52,6 +53,10 @@ internal static class DoctorCommand
                 {
                     output.WriteLine($"    {name}: {value}");
                 }
+            }
+            if (!provider.IsAutoCandidate)
+            {
+                continue;
             }
             if (available && pick is null)
             {
@@ -65,7 +70,7 @@ internal static class DoctorCommand
         }
         output.WriteLine(pick is { } backend
             ? $"auto: {backend} ({pickReason})"
-            : $"auto: Cpu ({(providers.Count == 0 ? "no GPU backend configured" : $"no GPU backend available: {string.Join(", ", skipped)} unavailable")})");
+            : $"auto: Cpu ({(skipped.Count == 0 ? "no GPU backend configured" : $"no GPU backend available: {string.Join(", ", skipped)} unavailable")})");
     }
 
     private static string SimdFeatures()

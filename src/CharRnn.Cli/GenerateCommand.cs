@@ -107,7 +107,8 @@ internal static class GenerateCommand
         long start = Stopwatch.GetTimestamp();
         var model = ModelSource.Load(request.ModelPath, request.VocabPath, loggerFactory);
         var progress = new CliProgress(console.Err, CliProgress.ShouldShow(request.ShowProgress, console.Err));
-        using var engine = ModelSource.CreateEngine(model, request.Backend, request.ForgetBias, loggerFactory, progress);
+        using var engine = await ModelSource.CreateEngineAsync(model, request.Backend, request.ForgetBias, loggerFactory, progress, cancellationToken)
+            .ConfigureAwait(false);
         var ready = Stopwatch.GetElapsedTime(start);
 
         using var generator = engine.CreateGenerator(request.Options with { ChunkSize = StreamChunk(engine.Backend) });

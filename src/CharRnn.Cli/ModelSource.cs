@@ -8,19 +8,20 @@ using Microsoft.Extensions.Logging;
 
 namespace CharRnn.Cli;
 
-/// <summary>Loads the model a command names (or the embedded default) and builds its engine, logging how long each took.</summary>
+/// <summary>
+/// Loads the model a command names (or the embedded default, by <see cref="ModelOrDefault"/>'s rule, which the hosting
+/// package shares) and builds its engine, logging how long each took.
+/// </summary>
 internal static class ModelSource
 {
-    public const string EmbeddedName = "the embedded default model";
+    public const string EmbeddedName = ModelOrDefault.EmbeddedName;
 
     public static CharRnnModel Load(string? modelPath, string? vocabPath, ILoggerFactory loggerFactory)
     {
         var logger = loggerFactory.CreateLogger(typeof(ModelSource));
-        CliLog.LoadingModel(logger, modelPath ?? EmbeddedName);
+        CliLog.LoadingModel(logger, ModelOrDefault.Describe(modelPath));
         long start = Stopwatch.GetTimestamp();
-        var model = modelPath is null
-            ? TinyShakespeareModel.Load(loggerFactory)
-            : CharRnnModel.Load(modelPath, new ModelLoadOptions { VocabularyPath = vocabPath }, loggerFactory);
+        var model = ModelOrDefault.Load(modelPath, vocabPath, loggerFactory);
         CliLog.ModelReady(logger, Stopwatch.GetElapsedTime(start).TotalMilliseconds, model.Dimensions.ToString());
         return model;
     }
@@ -30,16 +31,48 @@ internal static class ModelSource
         long start = Stopwatch.GetTimestamp();
         // A GPU engine compiles its kernels here (seconds when the kernel cache is cold).
         progress.Begin("building the engine");
-        var engine = InferenceEngine.Create(model, new EngineOptions
-        {
-            Backend = backend,
-            Conversion = new ConversionOptions { ForgetBias = forgetBias },
-            Providers = BackendProviders.All(),
-            LoggerFactory = loggerFactory,
-        });
+        var engine = InferenceEngine.Create(model, Options(backend, forgetBias, loggerFactory));
+        return Ready(engine, start, loggerFactory, progress);
+    }
+
+    /// <summary>
+    /// Builds the engine as <see cref="CreateEngine"/> does, showing each step, and stops between steps when
+    /// <paramref name="cancellationToken"/> is cancelled (Ctrl+C during a long kernel or plan build).
+    /// </summary>
+    public static async Task<InferenceEngine> CreateEngineAsync(CharRnnModel model, Backend backend, float forgetBias, ILoggerFactory loggerFactory,
+        CliProgress progress, CancellationToken cancellationToken)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var steps = new StepReporter(progress);
+        var engine = await InferenceEngine.CreateAsync(model, Options(backend, forgetBias, loggerFactory), steps, cancellationToken).ConfigureAwait(false);
+        return Ready(engine, start, loggerFactory, progress);
+    }
+
+    private static EngineOptions Options(Backend backend, float forgetBias, ILoggerFactory loggerFactory) => new()
+    {
+        Backend = backend,
+        Conversion = new ConversionOptions { ForgetBias = forgetBias },
+        Providers = BackendProviders.All(),
+        LoggerFactory = loggerFactory,
+    };
+
+    private static InferenceEngine Ready(InferenceEngine engine, long start, ILoggerFactory loggerFactory, CliProgress progress)
+    {
         progress.Done($"{engine.Backend} engine ready", Stopwatch.GetElapsedTime(start));
         CliLog.EngineReady(loggerFactory.CreateLogger(typeof(ModelSource)), engine.Backend, engine.DeviceName, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         return engine;
+    }
+
+    // Synchronous on purpose, as CliProgress's counter: Progress<T> would draw on the thread pool, after the step ended.
+    private sealed class StepReporter(CliProgress progress) : IProgress<EngineBuildProgress>
+    {
+        public void Report(EngineBuildProgress value)
+        {
+            if (value.Stage != EngineBuildStage.Ready)
+            {
+                progress.Begin(value.Description);
+            }
+        }
     }
 
     /// <summary>Loads the tensors inference needs (optimizer slots and scalars are counted, not read).</summary>
@@ -64,7 +97,8 @@ internal static class ModelSource
             var fromFile = CharRnnModel.FromWeights(weights, new ModelLoadOptions { VocabularyPath = vocabPath }, loggerFactory);
             return (fromFile, $"{fromFile.Vocabulary.Count} characters from {vocabPath}");
         }
-        int classes = weights.TryGet(TfVariableNames.SoftmaxWeights, out var softmax) && softmax.Shape.Count == 2 ? softmax.Shape[1] : 0;
+        // The softmax bias holds one value per class in every format (V1 files store no shapes).
+        int classes = weights.TryGet(TfVariableNames.SoftmaxBias, out var softmaxBias) && softmaxBias.Shape.Count == 1 ? softmaxBias.Shape[0] : 0;
         if (classes == Vocabulary.SampleCharRnn.Count || classes is <= 0 or > char.MaxValue + 1)
         {
             // 65 classes get sampleCharRNN's map; an impossible count is left to FromWeights to report.

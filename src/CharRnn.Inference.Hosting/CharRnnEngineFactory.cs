@@ -2,7 +2,6 @@ using System.Diagnostics;
 using CharRnn.Inference.Conversion;
 using CharRnn.Inference.DefaultModel;
 using CharRnn.Inference.Engine;
-using CharRnn.Inference.Model;
 using Microsoft.Extensions.Logging;
 
 namespace CharRnn.Inference.Hosting;
@@ -14,18 +13,16 @@ internal static class CharRnnEngineFactory
     {
         var logger = loggerFactory.CreateLogger(typeof(CharRnnEngineFactory));
         long start = Stopwatch.GetTimestamp();
-        // Load, not TinyShakespeareModel.Instance: the model is only needed until conversion, so nothing keeps it alive.
-        var model = options.ModelPath is null
-            ? TinyShakespeareModel.Load(loggerFactory)
-            : CharRnnModel.Load(options.ModelPath, new ModelLoadOptions { VocabularyPath = options.VocabularyPath }, loggerFactory);
-        var engine = InferenceEngine.Create(model, new EngineOptions
+        // The CLI's rule (ModelOrDefault): the named file, else a fresh copy of the embedded model, which nothing keeps
+        // alive once converted.
+        var engine = ModelOrDefault.CreateEngine(options.ModelPath, options.VocabularyPath, new EngineOptions
         {
             Backend = options.Backend,
             Conversion = new ConversionOptions { ForgetBias = options.ForgetBias },
             Providers = [.. providers],
             LoggerFactory = loggerFactory,
         });
-        Log.EngineReady(logger, options.ModelPath ?? "the embedded default model", engine.Backend, engine.DeviceName,
+        Log.EngineReady(logger, ModelOrDefault.Describe(options.ModelPath), engine.Backend, engine.DeviceName,
             Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         return engine;
     }

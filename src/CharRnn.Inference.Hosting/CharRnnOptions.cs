@@ -19,6 +19,7 @@ public sealed class CharRnnOptions
 
     /// <summary>
     /// The backend; <see cref="Backend.Auto"/> tries the registered <see cref="IBackendProvider"/>s in registration order
+    /// (skipping those that run only when named, such as TensorRT)
     /// and falls back to the CPU.
     /// </summary>
     public Backend Backend { get; set; } = Backend.Auto;

@@ -1,8 +1,11 @@
+using CharRnn.Inference.AI;
 using CharRnn.Inference.Engine;
 using CharRnn.Inference.Generation;
 using CharRnn.Inference.Serving;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -66,5 +69,40 @@ public static class CharRnnServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(provider);
         services.AddSingleton(provider);
         return services;
+    }
+
+    /// <summary>
+    /// Registers a singleton <see cref="IChatClient"/>, a <see cref="CharRnnChatClient"/> over the container's
+    /// <see cref="IGeneratorFactory"/> (the engine <see cref="AddCharRnn"/> registers, or a scheduler), unless an
+    /// <see cref="IChatClient"/> is registered already. To add Microsoft.Extensions.AI middleware (logging,
+    /// OpenTelemetry), register the client with that package's <c>AddChatClient(sp => new CharRnnChatClient(...))</c> instead.
+    /// </summary>
+    /// <param name="services">The service collection; call <see cref="AddCharRnn"/> too.</param>
+    /// <param name="options">The client's defaults; null uses <see cref="CharRnnChatClientOptions"/>' defaults.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    public static IServiceCollection AddCharRnnChatClient(this IServiceCollection services, CharRnnChatClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton<IChatClient>(sp => new CharRnnChatClient(sp.GetRequiredService<IGeneratorFactory>(), options));
+        return services;
+    }
+
+    /// <summary>
+    /// Adds a health check of the engine <see cref="AddCharRnn"/> registers: healthy when it is built and its device
+    /// computes one character with finite results; <paramref name="failureStatus"/> (default Unhealthy) otherwise, with
+    /// the reason. Its data name the backend, the device and the model. Use it as
+    /// <c>services.AddHealthChecks().AddCharRnnHealthCheck()</c> and map the endpoint with <c>app.MapHealthChecks("/health")</c>.
+    /// </summary>
+    /// <param name="builder">The health checks builder.</param>
+    /// <param name="name">The check's name in reports.</param>
+    /// <param name="failureStatus">The status reported when the check fails; null means Unhealthy.</param>
+    /// <param name="tags">Tags to filter checks by (for example "ready").</param>
+    /// <returns><paramref name="builder"/>, for chaining.</returns>
+    public static IHealthChecksBuilder AddCharRnnHealthCheck(this IHealthChecksBuilder builder, string name = "charrnn",
+        HealthStatus? failureStatus = null, IEnumerable<string>? tags = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return builder.Add(new HealthCheckRegistration(name, sp => new CharRnnHealthCheck(sp), failureStatus, tags));
     }
 }

@@ -11,7 +11,7 @@ namespace CharRnn.Inference.TensorRT;
 /// Creates <see cref="TensorRtInferenceEngine"/>s. Available when TensorRT 10 (libnvinfer.so.10 / nvinfer_10.dll), the
 /// charrnn_trt shim of the same major version, the CUDA driver (libcuda.so.1) with the configured device, and NVRTC
 /// (which compiles the device sampler, <see cref="CudaTokenSampler"/>) load here. Pass it in
-/// <see cref="EngineOptions.Providers"/>.
+/// <see cref="EngineOptions.Providers"/> and name <see cref="Backend.TensorRT"/>: <see cref="Backend.Auto"/> never picks it.
 /// </summary>
 public sealed class TensorRtBackendProvider : IBackendProvider, IBackendDiagnostics
 {
@@ -22,6 +22,12 @@ public sealed class TensorRtBackendProvider : IBackendProvider, IBackendDiagnost
 
     /// <inheritdoc />
     public Backend Backend => Backend.TensorRT;
+
+    /// <summary>
+    /// False: the TensorRT engine has not been validated against a real TensorRT installation, so a machine that has
+    /// TensorRT does not get it from <see cref="Backend.Auto"/>; it runs only when <see cref="Backend.TensorRT"/> is named.
+    /// </summary>
+    public bool IsAutoCandidate => false;
 
     /// <inheritdoc />
     public bool IsAvailable(out string reason, out IReadOnlyList<string> diagnostics)

@@ -11,7 +11,7 @@ namespace CharRnn.Inference.Diagnostics;
 internal static class CharRnnMetrics
 {
     /// <summary>The meter's name (public contract: documented in the README).</summary>
-    public const string MeterName = "CharRnn.Inference";
+    public const string MeterName = CharRnnTelemetry.MeterName;
 
     /// <summary>The tag naming the backend that computed (<c>Cpu</c>, <c>Cuda</c>, <c>TensorRT</c>).</summary>
     public const string BackendTag = "charrnn.backend";

@@ -13,6 +13,13 @@ public interface IBackendProvider
     Backend Backend { get; }
 
     /// <summary>
+    /// Whether <see cref="Backend.Auto"/> may pick this provider (default true). A backend that should run only when
+    /// asked for by name (one not yet proven on real hardware, for example) returns false: Auto then skips it without
+    /// probing, and <see cref="EngineOptions.Backend"/> naming it still uses it.
+    /// </summary>
+    bool IsAutoCandidate => true;
+
+    /// <summary>
     /// Checks, without throwing, whether the backend can run here (libraries load, a device exists). On failure
     /// <paramref name="diagnostics"/> lists every attempt and <paramref name="reason"/> says what is missing.
     /// </summary>

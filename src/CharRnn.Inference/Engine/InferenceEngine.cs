@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using CharRnn.Inference.Conversion;
-using CharRnn.Inference.Cpu;
 using CharRnn.Inference.Diagnostics;
 using CharRnn.Inference.Generation;
 using CharRnn.Inference.Model;
@@ -64,47 +63,95 @@ public abstract class InferenceEngine : IGeneratorFactory, IDisposable
     protected abstract EngineSession CreateSessionCore(int streams);
 
     /// <summary>
-    /// Builds an engine for <paramref name="model"/> with the provider of the requested backend.
-    /// <see cref="Backend.Auto"/> tries the GPU providers in <see cref="EngineOptions.Providers"/> in order and falls
-    /// back to the CPU (<see cref="CpuBackendProvider"/>, always available), logging why; a named backend that cannot
-    /// run here throws <see cref="BackendUnavailableException"/> naming what is missing.
+    /// Builds an engine for <paramref name="model"/>. <see cref="Backend.Auto"/> tries the providers in
+    /// <see cref="EngineOptions.Providers"/> in order (those that are <see cref="IBackendProvider.IsAutoCandidate"/>s)
+    /// and falls back to the CPU (<see cref="Cpu.CpuBackendProvider"/>, always available), logging why; a named backend that cannot run here throws
+    /// <see cref="BackendUnavailableException"/> naming what is missing.
     /// </summary>
+    /// <returns>A new engine, owned by the caller, who disposes it.</returns>
     public static InferenceEngine Create(CharRnnModel model, EngineOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        long start = Stopwatch.GetTimestamp();
-        var engine = CreateCore(model, options ?? new EngineOptions());
-        CharRnnMetrics.EngineBuildDuration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds,
-            new KeyValuePair<string, object?>(CharRnnMetrics.BackendTag, engine.Backend.ToString()));
-        return engine;
+        options ??= new EngineOptions();
+        using var build = new BuildScope(model, options);
+        try
+        {
+            var network = EngineBuilder.Convert(model, options);
+            return build.Done(EngineBuilder.Build(network, model.Vocabulary, options, build.Logger));
+        }
+        catch (Exception e)
+        {
+            build.Failed(e);
+            throw;
+        }
     }
 
-    private static InferenceEngine CreateCore(CharRnnModel model, EngineOptions options)
+    /// <summary>
+    /// Builds an engine as <see cref="Create"/> does, off the calling thread, reporting each step to
+    /// <paramref name="progress"/> (<see cref="EngineBuildStage.Converting"/>, <see cref="EngineBuildStage.Building"/>,
+    /// <see cref="EngineBuildStage.Ready"/>). <paramref name="cancellationToken"/> is honoured before the conversion,
+    /// between it and the backend build, and after the build (the engine is then disposed); a backend build already
+    /// running (a kernel compilation, a TensorRT plan) runs to its end first.
+    /// </summary>
+    /// <returns>A new engine, owned by the caller, who disposes it.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; nothing is left to dispose.</exception>
+    public static async Task<InferenceEngine> CreateAsync(CharRnnModel model, EngineOptions? options = null,
+        IProgress<EngineBuildProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<InferenceEngine>();
-        var network = TfToTrtWeightConverter.Convert(model, options.Conversion);
-        var cpu = options.Providers.FirstOrDefault(p => p.Backend == Backend.Cpu) ?? new CpuBackendProvider();
-
-        if (options.Backend == Backend.Auto)
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new EngineOptions();
+        cancellationToken.ThrowIfCancellationRequested();
+        using var build = new BuildScope(model, options);
+        try
         {
-            foreach (var provider in options.Providers.Where(p => p.Backend != Backend.Cpu))
+            progress?.Report(new EngineBuildProgress(EngineBuildStage.Converting, "converting the weights"));
+            var network = await Task.Run(() => EngineBuilder.Convert(model, options), cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+
+            progress?.Report(new EngineBuildProgress(EngineBuildStage.Building, EngineBuilder.DescribeBuild(options)));
+            var engine = await Task.Run(() => EngineBuilder.Build(network, model.Vocabulary, options, build.Logger), cancellationToken).ConfigureAwait(false);
+            if (cancellationToken.IsCancellationRequested)
             {
-                if (provider.IsAvailable(out string reason, out _))
-                {
-                    Log.BackendSelected(logger, provider.Backend, "available");
-                    return provider.Create(network, model.Vocabulary, options);
-                }
-                Log.BackendFallback(logger, provider.Backend, reason);
+                engine.Dispose();
+                cancellationToken.ThrowIfCancellationRequested();
             }
-            Log.BackendSelected(logger, Backend.Cpu, options.Providers.Any(p => p.Backend != Backend.Cpu) ? "no GPU backend available" : "no GPU backend configured");
-            return cpu.Create(network, model.Vocabulary, options);
+            build.Done(engine);
+            progress?.Report(new EngineBuildProgress(EngineBuildStage.Ready, $"{engine.Backend} engine ready ({engine.DeviceName})"));
+            return engine;
         }
-        var named = options.Backend == Backend.Cpu ? cpu
-            : options.Providers.FirstOrDefault(p => p.Backend == options.Backend)
-            ?? throw new BackendUnavailableException(options.Backend,
-                $"Backend {options.Backend} was requested but its package is not referenced: add CharRnn.Inference.{options.Backend} and pass its provider in EngineOptions.Providers.", []);
-        Log.BackendSelected(logger, named.Backend, "requested");
-        return named.Create(network, model.Vocabulary, options);
+        catch (Exception e)
+        {
+            build.Failed(e);
+            throw;
+        }
+    }
+
+    // The telemetry of one build: its span (charrnn.engine.build) and, once it succeeds, the build-time metric.
+    private readonly struct BuildScope : IDisposable
+    {
+        private readonly long _start;
+        private readonly Activity? _activity;
+
+        public BuildScope(CharRnnModel model, EngineOptions options)
+        {
+            _start = Stopwatch.GetTimestamp();
+            _activity = CharRnnActivities.StartEngineBuild(options.Backend, model.Dimensions);
+            Logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<InferenceEngine>();
+        }
+
+        public ILogger Logger { get; }
+
+        public InferenceEngine Done(InferenceEngine engine)
+        {
+            CharRnnActivities.EngineBuilt(_activity, engine);
+            CharRnnMetrics.EngineBuildDuration.Record(Stopwatch.GetElapsedTime(_start).TotalMilliseconds,
+                new KeyValuePair<string, object?>(CharRnnMetrics.BackendTag, engine.Backend.ToString()));
+            return engine;
+        }
+
+        public void Failed(Exception exception) => CharRnnActivities.Failed(_activity, exception);
+
+        public void Dispose() => _activity?.Dispose();
     }
 
     /// <summary>Releases native resources.</summary>

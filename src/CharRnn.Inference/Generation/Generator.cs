@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Text;
-using CharRnn.Inference.Serving;
+using CharRnn.Inference.Diagnostics;
 using CharRnn.Inference.Engine;
+using CharRnn.Inference.Serving;
 
 namespace CharRnn.Inference.Generation;
 
@@ -27,6 +29,8 @@ public sealed class Generator : IDisposable
     private readonly InferenceEngine _engine;
     private readonly GenerationStream _stream;
     private readonly int _vocab;
+    // The span tag, made once per generator.
+    private readonly string _backendName;
     // Characters per engine call in Generate: ChunkSize when stop strings may need to rewind a chunk, else LongCall (or
     // ChunkSize if that is larger).
     private readonly int _callLength;
@@ -38,6 +42,7 @@ public sealed class Generator : IDisposable
         _engine = engine;
         Options = options;
         _vocab = engine.Dimensions.VocabularySize;
+        _backendName = engine.Backend.ToString();
         _stream = stream ?? new SessionStream(engine);
         _callLength = options.StopStrings.Count > 0 ? options.ChunkSize : Math.Max(options.ChunkSize, LongCall);
     }
@@ -71,8 +76,17 @@ public sealed class Generator : IDisposable
     {
         ArgumentNullException.ThrowIfNull(text);
         using var _ = Enter();
-        int[] ids = _engine.Vocabulary.Encode(text, Options.UnknownCharacters, Options.ReplacementCharacter);
-        _stream.Feed(ids, cancellationToken);
+        using var activity = CharRnnActivities.StartPrime(_backendName, text.Length);
+        try
+        {
+            int[] ids = _engine.Vocabulary.Encode(text, Options.UnknownCharacters, Options.ReplacementCharacter);
+            _stream.Feed(ids, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            CharRnnActivities.Failed(activity, e);
+            throw;
+        }
     }
 
     /// <summary>
@@ -85,8 +99,17 @@ public sealed class Generator : IDisposable
     {
         ArgumentNullException.ThrowIfNull(text);
         using var _ = Enter();
-        int[] ids = _engine.Vocabulary.Encode(text, Options.UnknownCharacters, Options.ReplacementCharacter);
-        await _stream.FeedAsync(ids, cancellationToken).ConfigureAwait(false);
+        using var activity = CharRnnActivities.StartPrime(_backendName, text.Length);
+        try
+        {
+            int[] ids = _engine.Vocabulary.Encode(text, Options.UnknownCharacters, Options.ReplacementCharacter);
+            await _stream.FeedAsync(ids, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            CharRnnActivities.Failed(activity, e);
+            throw;
+        }
     }
 
     /// <summary>
@@ -96,12 +119,22 @@ public sealed class Generator : IDisposable
     /// for. The text is the same either way.
     /// </summary>
     /// <exception cref="InvalidOperationException">The generator has not been primed.</exception>
-    public string Generate(int count)
+    public string Generate(int count) => GenerateText(count, traced: true);
+
+    /// <summary>Generates one character (without a span of its own: a loop of steps is not a loop of calls to trace).</summary>
+    public char Step()
+    {
+        string s = GenerateText(1, traced: false);
+        return s.Length == 1 ? s[0] : throw new InvalidOperationException("No character was generated.");
+    }
+
+    private string GenerateText(int count, bool traced)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         using var _ = Enter();
         RequirePrimed();
         LastStopString = null;
+        using var activity = traced ? CharRnnActivities.StartGenerate(_backendName, count, streaming: false) : null;
         var text = new StringBuilder(count);
         long start = Position;
         using var run = _stream.Start(count, Request(_callLength, streaming: false));
@@ -112,19 +145,18 @@ public sealed class Generator : IDisposable
                 text.Append(chunk);
             }
         }
+        catch (Exception e)
+        {
+            CharRnnActivities.Failed(activity, e);
+            throw;
+        }
         finally
         {
             Position = start + run.Taken;
         }
         LastStopString = run.StopString;
+        CharRnnActivities.Generated(activity, text.Length, LastStopString);
         return text.ToString();
-    }
-
-    /// <summary>Generates one character.</summary>
-    public char Step()
-    {
-        string s = Generate(1);
-        return s.Length == 1 ? s[0] : throw new InvalidOperationException("No character was generated.");
     }
 
     /// <summary>
@@ -139,6 +171,8 @@ public sealed class Generator : IDisposable
         using var _ = Enter();
         RequirePrimed();
         LastStopString = null;
+        // One span for the whole enumeration, never one per chunk.
+        using var activity = CharRnnActivities.StartGenerate(_backendName, count, streaming: true);
         long start = Position;
         var run = _stream.Start(count, Request(Options.ChunkSize, streaming: true));
         try
@@ -160,6 +194,11 @@ public sealed class Generator : IDisposable
         {
             run.Dispose();
             Position = start + run.Taken;
+            CharRnnActivities.Generated(activity, (int)Math.Min(int.MaxValue, run.Taken), LastStopString);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
+            }
         }
     }
 
@@ -173,6 +212,20 @@ public sealed class Generator : IDisposable
     {
         ArgumentNullException.ThrowIfNull(text);
         using var _ = Enter();
+        using var activity = CharRnnActivities.StartScore(_backendName, text.Length);
+        try
+        {
+            return ScoreCore(text, progress, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            CharRnnActivities.Failed(activity, e);
+            throw;
+        }
+    }
+
+    private ScoreResult ScoreCore(string text, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
         int[] ids = _engine.Vocabulary.Encode(text, Options.UnknownCharacters, Options.ReplacementCharacter);
         if (ids.Length < 2)
         {

@@ -64,7 +64,10 @@ public sealed class CharRnnModel
         return FromWeights(weights, options, loggerFactory);
     }
 
-    /// <summary>Builds a model from loaded tensors (extra tensors are ignored).</summary>
+    /// <summary>
+    /// Builds a model from loaded tensors (extra tensors are ignored). Tensors read from a <c>.wts</c> V1 file, which
+    /// stores no shapes, get the shapes their value counts determine.
+    /// </summary>
     public static CharRnnModel FromWeights(WeightSet weights, ModelLoadOptions? options = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
@@ -72,10 +75,15 @@ public sealed class CharRnnModel
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CharRnnModel>();
         string source = weights.Source ?? "the weight set";
 
-        var layerTensors = FindLayers(weights, source);
+        IReadOnlyList<(WeightTensor Kernel, WeightTensor Bias)> layerTensors = FindLayers(weights, source);
         var softmaxW = Require(weights, TfVariableNames.SoftmaxWeights, source);
         var softmaxB = Require(weights, TfVariableNames.SoftmaxBias, source);
         weights.TryGet(TfVariableNames.Embedding, out var embedding);
+        if (weights.Format == WeightFileFormat.WtsV1)
+        {
+            // V1 records carry counts, not shapes: the counts determine them.
+            (layerTensors, softmaxW, softmaxB, embedding) = WtsV1ShapeInference.Infer(layerTensors, softmaxW, softmaxB, embedding, source);
+        }
 
         RequireRank(softmaxW, 2);
         RequireRank(softmaxB, 1);

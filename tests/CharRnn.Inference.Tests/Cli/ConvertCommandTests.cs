@@ -67,4 +67,23 @@ public class ConvertCommandTests
         Assert.That(converted.ExitCode, Is.EqualTo(0), converted.ToString());
         Assert.That(converted.Stdout, Is.EqualTo(original.Stdout));
     }
+
+    [Test]
+    public async Task A_v1_file_without_shapes_generates_the_v2_models_greedy_text()
+    {
+        string output = Path.Combine(_temp, "m.wts");
+        var convert = await CliRunner.RunAsync("convert", "--model", CliRunner.FixtureWts, "--out", output, "--format", "v1");
+        Assert.That(convert.ExitCode, Is.EqualTo(0), convert.ToString());
+        Assert.That(WeightLoader.Load(output).All(t => t.Shape.Count == 1), "V1 stores counts only");
+
+        string[] generate = ["generate", "--vocab", CliRunner.FixtureVocab, "--prime", "ROMEO:", "--length", "300", "--greedy", "--backend", "cpu"];
+        var fromV2 = await CliRunner.RunAsync([.. generate, "--model", CliRunner.FixtureWts]);
+        var fromV1 = await CliRunner.RunAsync([.. generate, "--model", output]);
+        Assert.That(fromV1.ExitCode, Is.EqualTo(0), fromV1.ToString());
+        Assert.That(fromV2.Stdout, Has.Length.EqualTo(306));
+        Assert.That(fromV1.Stdout, Is.EqualTo(fromV2.Stdout));
+
+        var inspect = await CliRunner.RunAsync("inspect", "--model", output, "--vocab", CliRunner.FixtureVocab);
+        Assert.That(inspect.ExitCode, Is.EqualTo(0), inspect.ToString());
+    }
 }

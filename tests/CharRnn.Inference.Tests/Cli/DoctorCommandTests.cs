@@ -47,7 +47,8 @@ public class DoctorCommandTests
         // (CharRnn.Bindings.Cuda's answer, the same line the CUDA provider prints).
         Assert.That(lines, Has.Some.StartsWith("CUDA driver: ").And.Contains("libcuda.so.1"));
         string auto = lines[^1] == "" ? lines[^2] : lines[^1];
-        Assert.That(auto, Does.StartWith("auto: Cpu (no GPU backend available: ").And.Contain("TensorRT"));
+        Assert.That(auto, Is.EqualTo("auto: Cpu (no GPU backend available: Cuda unavailable)"), "TensorRT is not Auto's to pick");
+        Assert.That(status, Does.EndWith("(only when named: --backend tensorrt)"));
     }
 
     [Test]
@@ -66,6 +67,28 @@ public class DoctorCommandTests
         Assert.That(lines, Does.Contain("GPU 0: Fake GPU (compute capability 9.0)"));
         Assert.That(lines, Does.Contain("CUDA driver API version: 12.8"));
         Assert.That(lines, Does.Contain("auto: Cuda (available (TensorRT not))"));
+    }
+
+    [Test]
+    public void Auto_skips_a_provider_that_runs_only_when_named_even_when_it_is_available()
+    {
+        var output = new StringWriter();
+        DoctorCommand.Write(output,
+        [
+            new FakeProvider(Backend.Cuda, available: false, reason: "no libcuda", []),
+            new FakeProvider(Backend.TensorRT, available: true, reason: "", []) { AutoCandidate = false },
+        ]);
+        var lines = output.ToString().Split('\n', StringSplitOptions.TrimEntries);
+        Assert.That(lines, Does.Contain("TensorRT: available (only when named: --backend tensorrt)"));
+        Assert.That(lines, Does.Contain("auto: Cpu (no GPU backend available: Cuda unavailable)"));
+    }
+
+    [Test]
+    public void The_tools_providers_put_cuda_first_and_keep_tensorrt_for_when_it_is_named()
+    {
+        var providers = BackendProviders.All();
+        Assert.That(providers.Select(p => p.Backend), Is.EqualTo(new[] { Backend.Cuda, Backend.TensorRT }));
+        Assert.That(providers.Select(p => p.IsAutoCandidate), Is.EqualTo(new[] { true, false }));
     }
 
     [Test]
@@ -90,6 +113,10 @@ public class DoctorCommandTests
     private class FakeProvider(Backend backend, bool available, string reason, IReadOnlyList<string> trace) : IBackendProvider
     {
         public Backend Backend => backend;
+
+        public bool AutoCandidate { get; init; } = true;
+
+        public bool IsAutoCandidate => AutoCandidate;
 
         public bool IsAvailable(out string reasonText, out IReadOnlyList<string> diagnostics)
         {

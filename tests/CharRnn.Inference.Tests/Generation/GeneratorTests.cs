@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using CharRnn.Inference.Engine;
 using CharRnn.Inference.Generation;
@@ -114,6 +115,36 @@ public class GeneratorTests(bool scheduled)
         Assert.That(calls, Has.Count.EqualTo(157));
         Assert.That(calls.Take(156), Is.All.EqualTo(32));
         Assert.That(calls.Last(), Is.EqualTo(5000 - 156 * 32));
+    }
+
+    [Test]
+    public async Task Every_call_is_one_span_and_steps_are_none()
+    {
+        var spans = new List<string>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "CharRnn.Inference",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity => { lock (spans) spans.Add(activity.OperationName); },
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var gen = _generators.CreateGenerator(Sampled with { ChunkSize = 4 });
+        gen.Prime("ROMEO");
+        await gen.PrimeAsync(":");
+        gen.Generate(50);
+        for (int i = 0; i < 5; i++)
+        {
+            gen.Step();
+        }
+        await foreach (string _ in gen.GenerateAsync(30))
+        {
+        }
+        gen.Score("To be");
+        Assert.That(spans, Is.EqualTo(new[]
+        {
+            "charrnn.generator.prime", "charrnn.generator.prime", "charrnn.generator.generate", "charrnn.generator.generate",
+            "charrnn.generator.score",
+        }));
     }
 
     [Test]

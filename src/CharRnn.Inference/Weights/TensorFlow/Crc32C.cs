@@ -1,12 +1,10 @@
-using System.Buffers.Binary;
-using System.Numerics;
+using System.IO.Hashing;
 
 namespace CharRnn.Inference.Weights.TensorFlow;
 
 /// <summary>
-/// CRC-32C (Castagnoli), as LevelDB tables and TensorFlow tensor bundles store it. System.IO.Hashing only gains
-/// CRC-32C in version 11 (<c>Crc32ParameterSet.Crc32C</c>); <see cref="BitOperations.Crc32C(uint, ulong)"/> is the
-/// same polynomial with hardware acceleration where the CPU has it (SSE4.2, ARMv8 CRC) and a table fallback elsewhere.
+/// CRC-32C (Castagnoli), as LevelDB tables and TensorFlow tensor bundles store it: System.IO.Hashing's
+/// <see cref="Crc32ParameterSet.Crc32C"/> (vectorized where the CPU allows), plus LevelDB's masking, which is ours.
 /// </summary>
 internal static class Crc32C
 {
@@ -15,10 +13,16 @@ internal static class Crc32C
     private const uint MaskDelta = 0xa282ead8u;
 
     /// <summary>The standard CRC-32C of <paramref name="data"/> (initial value and final xor 0xFFFFFFFF).</summary>
-    public static uint Compute(ReadOnlySpan<byte> data) => ~Append(0xFFFFFFFFu, data);
+    public static uint Compute(ReadOnlySpan<byte> data) => Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, data);
 
     /// <summary>The standard CRC-32C of the concatenation of <paramref name="first"/> and <paramref name="second"/>.</summary>
-    public static uint Compute(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second) => ~Append(Append(0xFFFFFFFFu, first), second);
+    public static uint Compute(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        var crc = new Crc32(Crc32ParameterSet.Crc32C);
+        crc.Append(first);
+        crc.Append(second);
+        return crc.GetCurrentHashAsUInt32();
+    }
 
     /// <summary>Undoes <see cref="Mask"/>: the value a masked stored CRC stands for.</summary>
     public static uint Unmask(uint masked)
@@ -29,18 +33,4 @@ internal static class Crc32C
 
     /// <summary>The masked form LevelDB block trailers and BundleEntryProto.crc32c hold.</summary>
     public static uint Mask(uint crc) => ((crc >> 15) | (crc << 17)) + MaskDelta;
-
-    private static uint Append(uint state, ReadOnlySpan<byte> data)
-    {
-        while (data.Length >= 8)
-        {
-            state = BitOperations.Crc32C(state, BinaryPrimitives.ReadUInt64LittleEndian(data));
-            data = data[8..];
-        }
-        foreach (byte b in data)
-        {
-            state = BitOperations.Crc32C(state, b);
-        }
-        return state;
-    }
 }
