@@ -9,6 +9,11 @@ namespace CharRnn.Inference.Generation;
 /// </summary>
 internal abstract class GenerationStream : IDisposable
 {
+    /// <summary>Throws <see cref="ObjectDisposedException"/> when what computes for this stream has stopped.</summary>
+    public virtual void ThrowIfStopped()
+    {
+    }
+
     /// <summary>Whether text has been fed, so that there are logits to sample from.</summary>
     public abstract bool HasLogits { get; }
 

@@ -321,6 +321,7 @@ public sealed class Generator : IDisposable
     private Entry Enter()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        _stream.ThrowIfStopped();
         if (Interlocked.Exchange(ref _busy, 1) != 0)
         {
             throw new InvalidOperationException(

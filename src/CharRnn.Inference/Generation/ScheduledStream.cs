@@ -15,6 +15,8 @@ internal sealed class ScheduledStream(GenerationScheduler scheduler, int stateLe
 
     public override bool HasLogits => _hasLogits;
 
+    public override void ThrowIfStopped() => scheduler.ThrowIfStopped();
+
     public override void Feed(int[] ids, CancellationToken cancellationToken) =>
         FeedAsync(ids, cancellationToken).AsTask().GetAwaiter().GetResult();
 

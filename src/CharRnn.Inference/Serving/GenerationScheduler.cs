@@ -142,6 +142,15 @@ public sealed class GenerationScheduler : IGeneratorFactory, IDisposable
         }
     }
 
+    /// <summary>Throws the typed error of a stopped scheduler (disposed, or its engine disposed).</summary>
+    internal void ThrowIfStopped()
+    {
+        if (_stopping || _engine.IsDisposedInternal)
+        {
+            throw Closed();
+        }
+    }
+
     /// <summary>Wakes the loop (a job was abandoned, or a reader made room for a parked stream).</summary>
     internal void Nudge()
     {

@@ -1,6 +1,7 @@
 using CharRnn.Inference.AI;
 using CharRnn.Inference.Engine;
 using CharRnn.Inference.Generation;
+using CharRnn.Inference.Serving;
 using CharRnn.Inference.Hosting;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,11 +24,12 @@ public class CharRnnServicesTests
     });
 
     [Test]
-    public async Task The_engine_is_the_generator_factory_unless_one_is_registered()
+    public async Task The_scheduler_is_the_generator_factory_unless_one_is_registered()
     {
         await using (var provider = Fixture().BuildServiceProvider())
         {
-            Assert.That(provider.GetRequiredService<IGeneratorFactory>(), Is.SameAs(provider.GetRequiredService<InferenceEngine>()));
+            Assert.That(provider.GetRequiredService<IGeneratorFactory>(), Is.SameAs(provider.GetRequiredService<GenerationScheduler>()));
+            Assert.That(provider.GetRequiredService<GenerationScheduler>().Engine, Is.SameAs(provider.GetRequiredService<InferenceEngine>()));
         }
 
         var scheduler = new FakeScheduler();
