@@ -58,9 +58,21 @@ internal static class CliApplication
                 ProcessTerminationTimeout = null,
             }, cancellationToken).ConfigureAwait(false);
         }
+        catch (StdoutClosedException)
+        {
+            // The reader took what it wanted (charrnn generate | head): not a failure, and nothing more to say.
+            return ExitOk;
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (StdoutClosedException)
+            {
+                // Cancelled after the reader went: the exit code still says cancelled.
+            }
             console.Note("cancelled");
             return ExitCancelled;
         }

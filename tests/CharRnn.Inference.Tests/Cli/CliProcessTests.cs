@@ -26,7 +26,7 @@ public class CliProcessTests
         ? host
         : Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet"));
 
-    private static async Task<(int Exit, byte[] Stdout, string Stderr)> RunAsync(params string[] args)
+    private static ProcessStartInfo StartInfo(string[] args)
     {
         var start = new ProcessStartInfo(DotNet)
         {
@@ -40,7 +40,12 @@ public class CliProcessTests
         {
             start.ArgumentList.Add(arg);
         }
-        using var process = Process.Start(start)!;
+        return start;
+    }
+
+    private static async Task<(int Exit, byte[] Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        using var process = Process.Start(StartInfo(args))!;
         using var stdout = new MemoryStream();
         var copy = process.StandardOutput.BaseStream.CopyToAsync(stdout);
         var stderr = process.StandardError.ReadToEndAsync();
@@ -71,5 +76,42 @@ public class CliProcessTests
         Assert.That(stdout, Is.Empty);
         Assert.That(stderr.TrimEnd().Split('\n')[^1], Does.StartWith("charrnn: error: ").And.Contain(missing));
         Assert.That(stderr, Does.Not.Contain("   at "));
+    }
+
+    // `charrnn generate --length 10000000 | head -c 100`: the reader takes 100 bytes and closes its end of the pipe. The
+    // run must end soon after (it would take hours to generate that much on the CPU), quietly and successfully.
+    [Test]
+    public async Task Closing_stdout_ends_generation()
+    {
+        using var process = Process.Start(StartInfo([.. CliRunner.FixtureGenerate, "--backend", "cpu", "--length", "10000000"]))!;
+        try
+        {
+            var stderr = process.StandardError.ReadToEndAsync();
+            var head = new byte[100];
+            await process.StandardOutput.BaseStream.ReadExactlyAsync(head);
+            process.StandardOutput.Close();
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail("charrnn kept generating for 60 s after its stdout was closed.");
+            }
+            string errors = await stderr;
+            Assert.That(Encoding.UTF8.GetString(head), Does.StartWith("ROMEO:"));
+            Assert.That(process.ExitCode, Is.EqualTo(0), errors);
+            Assert.That(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.AtMost(1), errors);
+            Assert.That(errors, Does.Not.Contain("   at "), "no stack trace");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
     }
 }
