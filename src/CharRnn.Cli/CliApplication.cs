@@ -40,7 +40,9 @@ internal static class CliApplication
             DoctorCommand.Create(console),
         };
 
-        var parsed = root.Parse(args);
+        // Response files off: with them, --prime "@ROMEO" failed as a missing file and --prime @/etc/hostname primed
+        // with that file's contents. An argument is taken as typed; --prime-file reads a prime from a file.
+        var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parsed.Errors.Count > 0)
         {
             string command = parsed.CommandResult.Command == root ? "charrnn" : $"charrnn {parsed.CommandResult.Command.Name}";

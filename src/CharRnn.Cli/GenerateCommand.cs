@@ -24,11 +24,16 @@ internal static class GenerateCommand
         var vocab = CliOptions.Vocab();
         var prime = new Option<string>("--prime", "-p")
         {
-            Description = "Text fed to the model first; it is written to stdout before the generated text.",
+            Description = "Text fed to the model first; it is written to stdout before the generated text. Taken as typed (a leading @ is text, not a file).",
             DefaultValueFactory = _ => DefaultPrime,
             HelpName = "TEXT",
         };
         CliOptions.Check(prime, p => p.Length == 0 ? "--prime must hold at least one character: generation starts from the prediction after the prime." : null);
+        var primeFile = new Option<string?>("--prime-file")
+        {
+            Description = "Read the prime from a UTF-8 file instead of --prime (for primes longer than a command line allows).",
+            HelpName = "PATH",
+        };
         var length = new Option<int>("--length", "-n")
         {
             Description = "Number of characters to generate after the prime.",
@@ -64,11 +69,15 @@ internal static class GenerateCommand
 
         var command = new Command("generate", "Generate text after a prime; stdout holds exactly the prime followed by the generated characters.")
         {
-            model, vocab, prime, length, greedy, temperature, topK, topP, seed, backend, forgetBias, unknownChars, verbose, showProgress,
+            model, vocab, prime, primeFile, length, greedy, temperature, topK, topP, seed, backend, forgetBias, unknownChars, verbose, showProgress,
         };
         CliOptions.RequireModelForVocab(command, model, vocab);
         command.Validators.Add(r =>
         {
+            if (CliOptions.IsGiven(r, prime) && CliOptions.IsGiven(r, primeFile))
+            {
+                r.AddError("--prime and --prime-file cannot be combined: give the prime one way.");
+            }
             if (r.GetValue(greedy) && CliOptions.IsGiven(r, temperature))
             {
                 r.AddError("--greedy and --temperature cannot be combined: --greedy always takes the most likely character.");
@@ -85,7 +94,8 @@ internal static class GenerateCommand
                 ? SamplingOptions.Greedy
                 : new SamplingOptions { Temperature = parsed.GetValue(temperature), TopK = parsed.GetValue(topK), TopP = parsed.GetValue(topP) };
             var request = new Request(
-                parsed.GetValue(model), parsed.GetValue(vocab), parsed.GetRequiredValue(prime), parsed.GetValue(length),
+                parsed.GetValue(model), parsed.GetValue(vocab),
+                parsed.GetValue(primeFile) is { } path ? ReadPrimeFile(path) : parsed.GetRequiredValue(prime), parsed.GetValue(length),
                 CliOptions.ParseBackend(parsed.GetRequiredValue(backend)), parsed.GetValue(forgetBias),
                 new GeneratorOptions
                 {
@@ -111,7 +121,15 @@ internal static class GenerateCommand
         var ready = Stopwatch.GetElapsedTime(start);
 
         using var generator = engine.CreateGenerator(request.Options with { ChunkSize = StreamChunk(engine.Backend) });
-        generator.Prime(request.Prime);
+        try
+        {
+            ChunkedPrime.Run(generator, request.Prime, progress, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            CliLog.PrimeCancelled(logger, request.Prime.Length);
+            throw;
+        }
         if (!generator.IsPrimed)
         {
             throw new CliInputException("No character of --prime is in the model's vocabulary, so there is nothing to generate from.");
@@ -150,6 +168,15 @@ internal static class GenerateCommand
                 $"{generated} chars in {generateSeconds * 1e3:F1} ms ({(generated == 0 ? 0 : generateSeconds * 1e6 / generated):F1} us/char, {(generateSeconds > 0 ? generated / generateSeconds : 0):F0} chars/s) on {engine.Backend} ({engine.DeviceName}); load+build {ready.TotalMilliseconds:F1} ms, prime {request.Prime.Length} chars {(primed - ready).TotalMilliseconds:F1} ms, total {total.TotalMilliseconds:F1} ms"));
         }
         return CliApplication.ExitOk;
+    }
+
+    // The prime as --prime-file holds it (UTF-8, a byte order mark dropped). It must hold a character, as --prime must.
+    private static string ReadPrimeFile(string path)
+    {
+        string text = CliFiles.ReadAllText(path, "--prime-file");
+        return text.Length > 0
+            ? text
+            : throw new CliInputException($"--prime-file '{path}' is empty: generation starts from the prediction after the prime, so it needs at least one character.");
     }
 
     // Characters per streamed chunk. Each engine call costs tens of microseconds on a GPU, which with 32-character chunks

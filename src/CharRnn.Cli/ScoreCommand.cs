@@ -31,7 +31,7 @@ internal static class ScoreCommand
         {
             using var loggerFactory = CliLogging.Create(parsed.GetValue(verbose));
             // Read the text first: a missing file is reported before the model is loaded.
-            string content = File.ReadAllText(parsed.GetRequiredValue(text));
+            string content = CliFiles.ReadAllText(parsed.GetRequiredValue(text), "--text");
             var loaded = ModelSource.Load(parsed.GetValue(model), parsed.GetValue(vocab), loggerFactory);
             var progress = new CliProgress(console.Err, CliProgress.ShouldShow(parsed.GetValue(showProgress), console.Err));
             using var engine = ModelSource.CreateEngine(loaded, CliOptions.ParseBackend(parsed.GetRequiredValue(backend)),
