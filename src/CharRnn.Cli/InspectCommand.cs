@@ -23,10 +23,11 @@ internal static class InspectCommand
             var output = console.Out;
             output.WriteLine($"source: {weights.Source ?? ModelSource.EmbeddedName} ({weights.Format})");
             output.WriteLine($"tensors: {weights.Count} loaded, {weights.SkippedRecords.Count} records skipped (optimizer slots, scalars and other training state)");
-            int nameWidth = weights.Count == 0 ? 0 : weights.Max(t => t.Name.Length);
+            // Names as read from the file may hold control bytes: shown escaped, never sent raw to the terminal.
+            int nameWidth = weights.Count == 0 ? 0 : weights.Max(t => TerminalText.Printable(t.Name).Length);
             foreach (var tensor in weights)
             {
-                output.WriteLine($"  {tensor.Name.PadRight(nameWidth)}  {DataTypeName(tensor.StoredType),-7}  {tensor.ShapeText}");
+                output.WriteLine($"  {TerminalText.Printable(tensor.Name).PadRight(nameWidth)}  {DataTypeName(tensor.StoredType),-7}  {tensor.ShapeText}");
             }
             // Listed first, checked second: a file that is not a complete char-rnn still shows what it holds.
             output.Flush();

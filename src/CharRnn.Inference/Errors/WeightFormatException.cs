@@ -42,7 +42,7 @@ public sealed class WeightFormatException : CharRnnException
         var where = new List<string>(4);
         if (source is not null) where.Add(source);
         if (recordIndex is not null) where.Add($"record {recordIndex}");
-        if (tensorName is not null) where.Add($"tensor '{tensorName}'");
+        if (tensorName is not null) where.Add($"tensor '{MessageText.Printable(tensorName)}'");
         if (byteOffset is not null) where.Add($"byte offset {byteOffset}");
         return where.Count == 0 ? message : $"{message} ({string.Join(", ", where)})";
     }
