@@ -83,6 +83,11 @@ internal static class CliApplication
             console.Error($"{e.Message} (--unknown-chars skip or replace does that)");
             return ExitBadInput;
         }
+        catch (WeightFormatException e) when (e.NonFiniteValues > 0)
+        {
+            console.Error($"{e.Message} (--allow-non-finite-weights does that)");
+            return ExitBadInput;
+        }
         catch (Exception e) when (IsBadInput(e))
         {
             console.Error(e.Message);

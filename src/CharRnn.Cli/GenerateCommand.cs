@@ -66,10 +66,11 @@ internal static class GenerateCommand
         var unknownChars = CliOptions.UnknownChars();
         var verbose = CliOptions.Verbose();
         var showProgress = CliOptions.Progress();
+        var allowNonFinite = CliOptions.AllowNonFiniteWeights();
 
         var command = new Command("generate", "Generate text after a prime; stdout holds exactly the prime followed by the generated characters.")
         {
-            model, vocab, prime, primeFile, length, greedy, temperature, topK, topP, seed, backend, forgetBias, unknownChars, verbose, showProgress,
+            model, vocab, prime, primeFile, length, greedy, temperature, topK, topP, seed, backend, forgetBias, unknownChars, verbose, showProgress, allowNonFinite,
         };
         CliOptions.RequireModelForVocab(command, model, vocab);
         command.Validators.Add(r =>
@@ -104,7 +105,8 @@ internal static class GenerateCommand
                     UnknownCharacters = CliOptions.ParseUnknownChars(parsed.GetRequiredValue(unknownChars)),
                 },
                 parsed.GetValue(verbose),
-                parsed.GetValue(showProgress));
+                parsed.GetValue(showProgress),
+                parsed.GetValue(allowNonFinite));
             return RunAsync(console, request, cancellationToken);
         });
         return command;
@@ -115,7 +117,7 @@ internal static class GenerateCommand
         using var loggerFactory = CliLogging.Create(request.Verbose);
         var logger = loggerFactory.CreateLogger(typeof(GenerateCommand));
         long start = Stopwatch.GetTimestamp();
-        var model = ModelSource.Load(request.ModelPath, request.VocabPath, loggerFactory);
+        var model = ModelSource.Load(request.ModelPath, request.VocabPath, request.AllowNonFinite, loggerFactory);
         var progress = new CliProgress(console.Err, CliProgress.ShouldShow(request.ShowProgress, console.Err));
         using var engine = ModelSource.CreateEngine(model, request.Backend, request.ForgetBias, loggerFactory, progress);
         var ready = Stopwatch.GetElapsedTime(start);
@@ -185,5 +187,5 @@ internal static class GenerateCommand
     // engine takes hundreds of microseconds per character, so its text flows in short chunks.
     private static int StreamChunk(Inference.Engine.Backend backend) => backend == Inference.Engine.Backend.Cpu ? 32 : 1024;
 
-    private sealed record Request(string? ModelPath, string? VocabPath, string Prime, int Length, Inference.Engine.Backend Backend, float ForgetBias, GeneratorOptions Options, bool Verbose, bool ShowProgress);
+    private sealed record Request(string? ModelPath, string? VocabPath, string Prime, int Length, Inference.Engine.Backend Backend, float ForgetBias, GeneratorOptions Options, bool Verbose, bool ShowProgress, bool AllowNonFinite);
 }

@@ -22,9 +22,10 @@ internal static class ScoreCommand
         var unknownChars = CliOptions.UnknownChars();
         var verbose = CliOptions.Verbose();
         var showProgress = CliOptions.Progress();
+        var allowNonFinite = CliOptions.AllowNonFiniteWeights();
         var command = new Command("score", "Print the log-likelihood, bits per character and (last) the perplexity of a text file.")
         {
-            model, vocab, text, backend, forgetBias, unknownChars, verbose, showProgress,
+            model, vocab, text, backend, forgetBias, unknownChars, verbose, showProgress, allowNonFinite,
         };
         CliOptions.RequireModelForVocab(command, model, vocab);
         command.SetAction(parsed =>
@@ -32,7 +33,7 @@ internal static class ScoreCommand
             using var loggerFactory = CliLogging.Create(parsed.GetValue(verbose));
             // Read the text first: a missing file is reported before the model is loaded.
             string content = CliFiles.ReadAllText(parsed.GetRequiredValue(text), "--text");
-            var loaded = ModelSource.Load(parsed.GetValue(model), parsed.GetValue(vocab), loggerFactory);
+            var loaded = ModelSource.Load(parsed.GetValue(model), parsed.GetValue(vocab), parsed.GetValue(allowNonFinite), loggerFactory);
             var progress = new CliProgress(console.Err, CliProgress.ShouldShow(parsed.GetValue(showProgress), console.Err));
             using var engine = ModelSource.CreateEngine(loaded, CliOptions.ParseBackend(parsed.GetRequiredValue(backend)),
                 parsed.GetValue(forgetBias), loggerFactory, progress);

@@ -37,6 +37,12 @@ public sealed class WeightFormatException : CharRnnException
     /// <summary>Byte offset in the file where the problem was found, when known.</summary>
     public long? ByteOffset { get; }
 
+    /// <summary>
+    /// How many NaN or infinite values the tensor holds when that is the problem (0 otherwise): such a file loads with
+    /// <see cref="Weights.NonFiniteWeightPolicy.Warn"/>, so a caller can tell its user how to load it anyway.
+    /// </summary>
+    public long NonFiniteValues { get; init; }
+
     private static string Describe(string message, string? source, int? recordIndex, string? tensorName, long? byteOffset)
     {
         var where = new List<string>(4);

@@ -168,4 +168,29 @@ public class CliErrorTests
     }
 
     private static string[] ScoreArgs() => ["score", "--model", CliRunner.FixtureWts, "--vocab", CliRunner.FixtureVocab];
+
+    // A directory where a file is expected: the runtime's own message is "Access to the path is denied".
+    [TestCase("generate", "--model")]
+    [TestCase("inspect", "--model")]
+    [TestCase("score", "--text")]
+    public async Task A_directory_given_for_a_file_is_named_as_a_directory(string command, string option)
+    {
+        string[] args = command == "score" ? [.. ScoreArgs(), option, _temp] : [command, option, _temp];
+        AssertOneLineError(await CliRunner.RunAsync(args), 1, _temp, "is a directory");
+    }
+
+    [Test]
+    public async Task Non_finite_weights_name_the_cli_flag_that_loads_them()
+    {
+        string path = Path.Combine(_temp, "nan.wts");
+        var weights = Inference.Weights.WeightLoader.Load(CliRunner.FixtureWts,
+            new Inference.Weights.WeightLoadOptions { Include = Inference.Model.TfVariableNames.IsInferenceTensor });
+        Inference.Weights.WeightFileWriter.Write(path, weights.Select(t => t.Name == "softmax_softmax_b"
+            ? new Inference.Weights.WeightTensor(t.Name, t.Shape, [float.NaN, .. t.Values[1..].ToArray()])
+            : t), Inference.Weights.WeightFileFormat.WtsV2);
+
+        AssertOneLineError(await CliRunner.RunAsync("inspect", "--model", path), 1, "non-finite", "--allow-non-finite-weights");
+        var allowed = await CliRunner.RunAsync("inspect", "--model", path, "--allow-non-finite-weights");
+        Assert.That(allowed.ExitCode, Is.EqualTo(0), allowed.ToString());
+    }
 }

@@ -114,4 +114,39 @@ public class CliProcessTests
             }
         }
     }
+
+    // Ctrl+C (SIGINT) during generation: exit 130 and exactly one line on stderr, whatever the loggers do.
+    [Test]
+    public async Task Sigint_during_generation_prints_one_line_and_exits_130()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("Sends SIGINT with kill(1), which Windows does not have.");
+        }
+        using var process = Process.Start(StartInfo([.. CliRunner.FixtureGenerate, "--backend", "cpu", "--length", "10000000"]))!;
+        try
+        {
+            var stderr = process.StandardError.ReadToEndAsync();
+            var head = new byte[64];
+            await process.StandardOutput.BaseStream.ReadExactlyAsync(head);
+            var drain = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+            using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+            {
+                await kill.WaitForExitAsync();
+            }
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(timeout.Token);
+            await drain;
+            string errors = await stderr;
+            Assert.That(process.ExitCode, Is.EqualTo(130), errors);
+            Assert.That(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[] { "charrnn: cancelled" }));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
 }

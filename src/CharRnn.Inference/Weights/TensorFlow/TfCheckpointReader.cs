@@ -227,8 +227,9 @@ internal static class TfCheckpointReader
         if (policy == NonFiniteWeightPolicy.Throw)
         {
             throw new WeightFormatException(
-                $"Tensor holds {bad} non-finite value(s), the first ({values[first]}) at element {first}; such a model generates garbage. Set NonFiniteWeights = Warn to load it anyway.",
-                dataPath, record, tensor.Name, offset);
+                $"Tensor holds {bad} non-finite value(s), the first ({values[first]}) at element {first}; such a model generates garbage. Retrain or re-export it, or load it anyway with the Warn policy for non-finite weights.",
+                dataPath, record, tensor.Name, offset)
+            { NonFiniteValues = bad };
         }
         Log.NonFiniteWeights(logger, tensor.Name, bad, first);
     }

@@ -183,8 +183,9 @@ internal static class WtsSyntax
         {
             throw new WeightFormatException(
                 $"Tensor '{MessageText.Printable(name)}' holds {count} non-finite values (NaN or infinity); the first is element {first} ({values[first]}). " +
-                "Such a model generates garbage; retrain or re-export it, or load anyway with NonFiniteWeights = Warn.",
-                source, recordIndex, name, elementOffset(first));
+                "Such a model generates garbage; retrain or re-export it, or load it anyway with the Warn policy for non-finite weights.",
+                source, recordIndex, name, elementOffset(first))
+            { NonFiniteValues = count };
         }
         Log.NonFiniteWeights(logger, name, count, first);
     }
