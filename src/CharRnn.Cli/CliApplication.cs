@@ -102,7 +102,8 @@ internal static class CliApplication
         }
     }
 
-    // The failures a user can fix: input files, their contents, option values the library refused.
-    private static bool IsBadInput(Exception e) => e is CharRnnException or CliInputException or IOException
-        or UnauthorizedAccessException or ArgumentException;
+    // The failures a user can fix: our typed input errors and unreadable files. An ArgumentException is not among them:
+    // the commands validate every option, so one escaping from the library is a bug and exits 70 saying so.
+    internal static bool IsBadInput(Exception e) => e is CharRnnException or CliInputException or IOException
+        or UnauthorizedAccessException;
 }

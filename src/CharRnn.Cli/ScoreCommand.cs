@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using CharRnn.Inference;
 using CharRnn.Inference.Generation;
 using Microsoft.Extensions.Logging;
 
@@ -49,6 +50,11 @@ internal static class ScoreCommand
             {
                 throw new CliInputException(
                     $"'{parsed.GetRequiredValue(text)}' holds fewer than two scorable characters: the first is context, so nothing is predicted.");
+            }
+            // A backend that hands out logits without checking them (the GPU engines) leaves NaN in the sum.
+            if (!double.IsFinite(score.LogLikelihood))
+            {
+                throw new NonFiniteLogitsException(step: null, stream: null);
             }
             // Shortest round-trip formatting, invariant culture: scripts parse these numbers.
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"predictions: {score.Predictions}"));

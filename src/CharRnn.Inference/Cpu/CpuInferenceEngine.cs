@@ -30,7 +30,7 @@ public sealed class CpuInferenceEngine : InferenceEngine
     internal float[] InputTable { get; }
 
     /// <inheritdoc />
-    protected override EngineSession CreateSessionCore(int streams) => new CpuEngineSession(this, streams);
+    protected override EngineSession CreateSessionCore(int streams) => new StepCheckedSession(new CpuEngineSession(this, streams));
 
     internal static float[] BuildInputTable(NetworkWeights network)
     {
