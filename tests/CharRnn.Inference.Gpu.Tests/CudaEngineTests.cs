@@ -13,7 +13,7 @@ namespace CharRnn.Inference.Gpu.Tests;
 /// The CUDA engine against the CPU engine (the numerical reference). Runs on the GPU machine; elsewhere (CI) every
 /// test is ignored with the provider's exact reason.
 /// </summary>
-[TestFixture]
+[TestFixtureSource(typeof(CudaRequirement), nameof(CudaRequirement.Fixtures))]
 [Category("Gpu")]
 [NonParallelizable]
 public sealed class CudaEngineTests

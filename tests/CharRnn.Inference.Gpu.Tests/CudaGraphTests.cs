@@ -9,7 +9,7 @@ namespace CharRnn.Inference.Gpu.Tests;
 /// memset), and a capture that fails leaves the stream usable. Runs on the GPU machine; elsewhere every test is ignored
 /// with the provider's exact reason.
 /// </summary>
-[TestFixture]
+[TestFixtureSource(typeof(CudaRequirement), nameof(CudaRequirement.Fixtures))]
 [Category("Gpu")]
 [NonParallelizable]
 public sealed class CudaGraphTests
