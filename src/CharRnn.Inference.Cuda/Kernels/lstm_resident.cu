@@ -175,8 +175,9 @@ __device__ __forceinline__ void res_unroll(F& f)
 
 #define RES_LN ((RES_V + 31) / 32)          // logits per lane when one warp holds them all
 // The greedy token (the first index of the largest logit; TOKEN_NONFINITE when a logit is NaN or +infinity or none is
-// finite: sample_stream's greedy rule) from logits in registers, lane l holding indices l, l + 32, ...: two warp reductions on order-preserving
-// integer keys instead of five rounds of two shuffles. -0 is keyed as +0 because the two compare equal.
+// finite: sample_stream's greedy rule) from logits in registers, lane l holding indices l, l + 32, ...: two warp
+// reductions on order-preserving integer keys instead of five rounds of two shuffles. -0 is keyed as +0 because the two
+// compare equal.
 __device__ __forceinline__ int argmax_regs(const float (&x)[RES_LN], int lane)
 {
     int best = (int)0x80000000, bi = 0x7fffffff;
