@@ -19,16 +19,26 @@ internal static class StandardOutput
             // Windows' console stream reports a broken pipe as an IOException already.
             return new BrokenPipeStream(Console.OpenStandardOutput());
         }
+        FileStream file;
         try
         {
             // bufferSize 0: the StreamWriter above buffers, and every flush must reach the pipe.
-            return new BrokenPipeStream(new FileStream(new SafeFileHandle(StdoutDescriptor, ownsHandle: false), FileAccess.Write, bufferSize: 0));
+            file = new FileStream(new SafeFileHandle(StdoutDescriptor, ownsHandle: false), FileAccess.Write, bufferSize: 0);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             // No usable descriptor 1 (started with stdout closed): the console stream discards what is written.
             return Console.OpenStandardOutput();
         }
+        if (file.CanSeek)
+        {
+            // A file: FileStream writes at its own position (pwrite), which leaves the offset it shares with the shell
+            // behind, so `{ charrnn generate; echo done; } > out` would overwrite the text. Only pipes and sockets report
+            // EPIPE, and the console stream writes at the shared offset.
+            file.Dispose();
+            return Console.OpenStandardOutput();
+        }
+        return new BrokenPipeStream(file);
     }
 
     /// <summary>Whether <paramref name="e"/> is a write to a pipe whose reader has gone (EPIPE, or Windows' broken pipe).</summary>

@@ -149,4 +149,36 @@ public class CliProcessTests
             }
         }
     }
+
+    // `{ charrnn generate; echo END; } > out`: the tool writes at the offset it shares with the shell, so what the shell
+    // writes next follows the text instead of overwriting it.
+    [Test]
+    public async Task Output_to_a_file_keeps_the_offset_shared_with_the_shell()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("Uses /bin/sh.");
+        }
+        string output = Path.Combine(Path.GetTempPath(), $"charrnn-offset-{Guid.NewGuid():N}.txt");
+        try
+        {
+            var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardError = true };
+            foreach (string arg in (string[])["-c", "{ echo START; \"$0\" exec \"$1\" generate --model \"$2\" --vocab \"$3\" --prime ROMEO --length 30 --greedy; echo END; } > \"$4\"",
+                DotNet, CharRnnDll, CliRunner.FixtureWts, CliRunner.FixtureVocab, output])
+            {
+                start.ArgumentList.Add(arg);
+            }
+            using var process = Process.Start(start)!;
+            string errors = await process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.That(process.ExitCode, Is.EqualTo(0), errors);
+            string text = await File.ReadAllTextAsync(output);
+            Assert.That(text, Does.StartWith("START\nROMEO").And.EndWith("END\n"));
+            Assert.That(text, Has.Length.EqualTo("START\n".Length + 5 + 30 + "END\n".Length));
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
 }
