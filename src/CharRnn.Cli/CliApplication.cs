@@ -40,7 +40,9 @@ internal static class CliApplication
             DoctorCommand.Create(console),
         };
 
-        var parsed = root.Parse(args);
+        // Response files off: with them, --prime "@ROMEO" failed as a missing file and --prime @/etc/hostname primed
+        // with that file's contents. An argument is taken as typed; --prime-file reads a prime from a file.
+        var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parsed.Errors.Count > 0)
         {
             string command = parsed.CommandResult.Command == root ? "charrnn" : $"charrnn {parsed.CommandResult.Command.Name}";
@@ -58,15 +60,32 @@ internal static class CliApplication
                 ProcessTerminationTimeout = null,
             }, cancellationToken).ConfigureAwait(false);
         }
+        catch (StdoutClosedException)
+        {
+            // The reader took what it wanted (charrnn generate | head): not a failure, and nothing more to say.
+            return ExitOk;
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (StdoutClosedException)
+            {
+                // Cancelled after the reader went: the exit code still says cancelled.
+            }
             console.Note("cancelled");
             return ExitCancelled;
         }
         catch (VocabularyException e) when (e.UnknownCharacters.Count > 0)
         {
             console.Error($"{e.Message} (--unknown-chars skip or replace does that)");
+            return ExitBadInput;
+        }
+        catch (WeightFormatException e) when (e.NonFiniteValues > 0)
+        {
+            console.Error($"{e.Message} (--allow-non-finite-weights does that)");
             return ExitBadInput;
         }
         catch (Exception e) when (IsBadInput(e))
@@ -83,7 +102,8 @@ internal static class CliApplication
         }
     }
 
-    // The failures a user can fix: input files, their contents, option values the library refused.
-    private static bool IsBadInput(Exception e) => e is CharRnnException or CliInputException or IOException
-        or UnauthorizedAccessException or ArgumentException;
+    // The failures a user can fix: our typed input errors and unreadable files. An ArgumentException is not among them:
+    // the commands validate every option, so one escaping from the library is a bug and exits 70 saying so.
+    internal static bool IsBadInput(Exception e) => e is CharRnnException or CliInputException or IOException
+        or UnauthorizedAccessException;
 }

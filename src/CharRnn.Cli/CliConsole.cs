@@ -11,6 +11,7 @@ internal sealed record CliConsole(TextWriter Out, TextWriter Err)
     /// <summary>Writes one informational line to stderr.</summary>
     public void Note(string message) => Err.WriteLine("charrnn: " + OneLine(message));
 
-    private static string OneLine(string text) =>
-        string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    // Line breaks folded into spaces, then any other control character escaped (a message may quote a file's bytes).
+    private static string OneLine(string text) => TerminalText.Printable(
+        string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
 }

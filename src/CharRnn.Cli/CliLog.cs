@@ -15,7 +15,8 @@ internal static partial class CliLog
     [LoggerMessage(5002, LogLevel.Information, "Engine {Backend} on {Device} built in {Milliseconds:F1} ms")]
     public static partial void EngineReady(ILogger logger, Backend backend, string device, double milliseconds);
 
-    [LoggerMessage(5003, LogLevel.Warning, "Generation cancelled after {Count} characters")]
+    // Information, not Warning: without --verbose the tool's own "charrnn: cancelled" is the one line a cancel prints.
+    [LoggerMessage(5003, LogLevel.Information, "Generation cancelled after {Count} characters")]
     public static partial void GenerationCancelled(ILogger logger, int count);
 
     [LoggerMessage(5004, LogLevel.Information, "Scored {Predictions} predictions in {Milliseconds:F1} ms")]
@@ -23,4 +24,7 @@ internal static partial class CliLog
 
     [LoggerMessage(5005, LogLevel.Information, "Wrote {Count} tensors to {Path} ({Format}, {Bytes} bytes)")]
     public static partial void Converted(ILogger logger, int count, string path, string format, long bytes);
+
+    [LoggerMessage(5006, LogLevel.Information, "Priming cancelled: the prime has {Length} characters")]
+    public static partial void PrimeCancelled(ILogger logger, int length);
 }

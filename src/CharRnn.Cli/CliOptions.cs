@@ -3,6 +3,7 @@ using System.Globalization;
 using System.CommandLine.Parsing;
 using CharRnn.Inference.Engine;
 using CharRnn.Inference.Model;
+using CharRnn.Inference.Weights;
 
 namespace CharRnn.Cli;
 
@@ -18,6 +19,11 @@ internal static class CliOptions
 
     public static Option<bool> Verbose() =>
         new("--verbose", "-v") { Description = "Log progress (Information and above) and a timing summary to stderr." };
+
+    public static Option<bool> AllowNonFiniteWeights() =>
+        new("--allow-non-finite-weights") { Description = "Load a model whose weights hold NaN or infinity (with a warning) instead of refusing it; it generates garbage." };
+
+    public static NonFiniteWeightPolicy NonFinitePolicy(bool allow) => allow ? NonFiniteWeightPolicy.Warn : NonFiniteWeightPolicy.Throw;
 
     public static Option<bool> Progress() =>
         new("--progress") { Description = "Show progress of long work (engine build, scoring) on stderr even when it is not a terminal." };

@@ -30,9 +30,10 @@ internal static class ConvertCommand
             HelpName = "float32|float16|keep",
         }.AcceptOnlyFromAmong("keep", "float32", "float16");
         var verbose = CliOptions.Verbose();
+        var allowNonFinite = CliOptions.AllowNonFiniteWeights();
         var command = new Command("convert", "Write a clean .wts with only the inference tensors of a .wts file or TensorFlow checkpoint.")
         {
-            model, vocab, output, format, dtype, verbose,
+            model, vocab, output, format, dtype, verbose, allowNonFinite,
         };
         command.Validators.Add(r =>
         {
@@ -44,7 +45,7 @@ internal static class ConvertCommand
         command.SetAction(parsed =>
         {
             using var loggerFactory = CliLogging.Create(parsed.GetValue(verbose));
-            var weights = ModelSource.LoadWeights(parsed.GetRequiredValue(model), loggerFactory);
+            var weights = ModelSource.LoadWeights(parsed.GetRequiredValue(model), parsed.GetValue(allowNonFinite), loggerFactory);
             // Refuse to write something that is not a complete char-rnn: the checks name the missing or inconsistent tensor.
             ModelSource.BuildForInspection(weights, parsed.GetValue(vocab), loggerFactory);
             string path = parsed.GetRequiredValue(output);

@@ -24,11 +24,16 @@ internal static class GenerateCommand
         var vocab = CliOptions.Vocab();
         var prime = new Option<string>("--prime", "-p")
         {
-            Description = "Text fed to the model first; it is written to stdout before the generated text.",
+            Description = "Text fed to the model first; it is written to stdout before the generated text. Taken as typed (a leading @ is text, not a file).",
             DefaultValueFactory = _ => DefaultPrime,
             HelpName = "TEXT",
         };
         CliOptions.Check(prime, p => p.Length == 0 ? "--prime must hold at least one character: generation starts from the prediction after the prime." : null);
+        var primeFile = new Option<string?>("--prime-file")
+        {
+            Description = "Read the prime from a UTF-8 file instead of --prime (for primes longer than a command line allows).",
+            HelpName = "PATH",
+        };
         var length = new Option<int>("--length", "-n")
         {
             Description = "Number of characters to generate after the prime.",
@@ -61,14 +66,19 @@ internal static class GenerateCommand
         var unknownChars = CliOptions.UnknownChars();
         var verbose = CliOptions.Verbose();
         var showProgress = CliOptions.Progress();
+        var allowNonFinite = CliOptions.AllowNonFiniteWeights();
 
         var command = new Command("generate", "Generate text after a prime; stdout holds exactly the prime followed by the generated characters.")
         {
-            model, vocab, prime, length, greedy, temperature, topK, topP, seed, backend, forgetBias, unknownChars, verbose, showProgress,
+            model, vocab, prime, primeFile, length, greedy, temperature, topK, topP, seed, backend, forgetBias, unknownChars, verbose, showProgress, allowNonFinite,
         };
         CliOptions.RequireModelForVocab(command, model, vocab);
         command.Validators.Add(r =>
         {
+            if (CliOptions.IsGiven(r, prime) && CliOptions.IsGiven(r, primeFile))
+            {
+                r.AddError("--prime and --prime-file cannot be combined: give the prime one way.");
+            }
             if (r.GetValue(greedy) && CliOptions.IsGiven(r, temperature))
             {
                 r.AddError("--greedy and --temperature cannot be combined: --greedy always takes the most likely character.");
@@ -85,7 +95,8 @@ internal static class GenerateCommand
                 ? SamplingOptions.Greedy
                 : new SamplingOptions { Temperature = parsed.GetValue(temperature), TopK = parsed.GetValue(topK), TopP = parsed.GetValue(topP) };
             var request = new Request(
-                parsed.GetValue(model), parsed.GetValue(vocab), parsed.GetRequiredValue(prime), parsed.GetValue(length),
+                parsed.GetValue(model), parsed.GetValue(vocab),
+                parsed.GetValue(primeFile) is { } path ? ReadPrimeFile(path) : parsed.GetRequiredValue(prime), parsed.GetValue(length),
                 CliOptions.ParseBackend(parsed.GetRequiredValue(backend)), parsed.GetValue(forgetBias),
                 new GeneratorOptions
                 {
@@ -94,7 +105,8 @@ internal static class GenerateCommand
                     UnknownCharacters = CliOptions.ParseUnknownChars(parsed.GetRequiredValue(unknownChars)),
                 },
                 parsed.GetValue(verbose),
-                parsed.GetValue(showProgress));
+                parsed.GetValue(showProgress),
+                parsed.GetValue(allowNonFinite));
             return RunAsync(console, request, cancellationToken);
         });
         return command;
@@ -105,14 +117,22 @@ internal static class GenerateCommand
         using var loggerFactory = CliLogging.Create(request.Verbose);
         var logger = loggerFactory.CreateLogger(typeof(GenerateCommand));
         long start = Stopwatch.GetTimestamp();
-        var model = ModelSource.Load(request.ModelPath, request.VocabPath, loggerFactory);
+        var model = ModelSource.Load(request.ModelPath, request.VocabPath, request.AllowNonFinite, loggerFactory);
         var progress = new CliProgress(console.Err, CliProgress.ShouldShow(request.ShowProgress, console.Err));
         using var engine = await ModelSource.CreateEngineAsync(model, request.Backend, request.ForgetBias, loggerFactory, progress, cancellationToken)
             .ConfigureAwait(false);
         var ready = Stopwatch.GetElapsedTime(start);
 
         using var generator = engine.CreateGenerator(request.Options with { ChunkSize = StreamChunk(engine.Backend) });
-        generator.Prime(request.Prime);
+        try
+        {
+            ChunkedPrime.Run(generator, request.Prime, progress, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            CliLog.PrimeCancelled(logger, request.Prime.Length);
+            throw;
+        }
         if (!generator.IsPrimed)
         {
             throw new CliInputException("No character of --prime is in the model's vocabulary, so there is nothing to generate from.");
@@ -153,11 +173,20 @@ internal static class GenerateCommand
         return CliApplication.ExitOk;
     }
 
+    // The prime as --prime-file holds it (UTF-8, a byte order mark dropped). It must hold a character, as --prime must.
+    private static string ReadPrimeFile(string path)
+    {
+        string text = CliFiles.ReadAllText(path, "--prime-file");
+        return text.Length > 0
+            ? text
+            : throw new CliInputException($"--prime-file '{path}' is empty: generation starts from the prediction after the prime, so it needs at least one character.");
+    }
+
     // Characters per streamed chunk. Each engine call costs tens of microseconds on a GPU, a fifth to a third of the time
     // at batch 1 with 32-character chunks, while 1,024 characters take a few milliseconds, too little to notice
     // (docs/PERFORMANCE.md#streaming-chunk-size). The CPU engine takes hundreds of microseconds per character, so its
     // text flows in short chunks.
     private static int StreamChunk(Inference.Engine.Backend backend) => backend == Inference.Engine.Backend.Cpu ? 32 : 1024;
 
-    private sealed record Request(string? ModelPath, string? VocabPath, string Prime, int Length, Inference.Engine.Backend Backend, float ForgetBias, GeneratorOptions Options, bool Verbose, bool ShowProgress);
+    private sealed record Request(string? ModelPath, string? VocabPath, string Prime, int Length, Inference.Engine.Backend Backend, float ForgetBias, GeneratorOptions Options, bool Verbose, bool ShowProgress, bool AllowNonFinite);
 }

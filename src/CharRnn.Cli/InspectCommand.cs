@@ -11,22 +11,24 @@ internal static class InspectCommand
         var model = CliOptions.Model();
         var vocab = CliOptions.Vocab();
         var verbose = CliOptions.Verbose();
+        var allowNonFinite = CliOptions.AllowNonFiniteWeights();
         var command = new Command("inspect", "List the inference tensors of a model (name, dtype, shape), the records skipped, and the model's sizes.")
         {
-            model, vocab, verbose,
+            model, vocab, verbose, allowNonFinite,
         };
         CliOptions.RequireModelForVocab(command, model, vocab);
         command.SetAction(parsed =>
         {
             using var loggerFactory = CliLogging.Create(parsed.GetValue(verbose));
-            var weights = ModelSource.LoadWeights(parsed.GetValue(model), loggerFactory);
+            var weights = ModelSource.LoadWeights(parsed.GetValue(model), parsed.GetValue(allowNonFinite), loggerFactory);
             var output = console.Out;
             output.WriteLine($"source: {weights.Source ?? ModelSource.EmbeddedName} ({weights.Format})");
             output.WriteLine($"tensors: {weights.Count} loaded, {weights.SkippedRecords.Count} records skipped (optimizer slots, scalars and other training state)");
-            int nameWidth = weights.Count == 0 ? 0 : weights.Max(t => t.Name.Length);
+            // Names as read from the file may hold control bytes: shown escaped, never sent raw to the terminal.
+            int nameWidth = weights.Count == 0 ? 0 : weights.Max(t => TerminalText.Printable(t.Name).Length);
             foreach (var tensor in weights)
             {
-                output.WriteLine($"  {tensor.Name.PadRight(nameWidth)}  {DataTypeName(tensor.StoredType),-7}  {tensor.ShapeText}");
+                output.WriteLine($"  {TerminalText.Printable(tensor.Name).PadRight(nameWidth)}  {DataTypeName(tensor.StoredType),-7}  {tensor.ShapeText}");
             }
             // Listed first, checked second: a file that is not a complete char-rnn still shows what it holds.
             output.Flush();

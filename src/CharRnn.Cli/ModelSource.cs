@@ -16,12 +16,12 @@ internal static class ModelSource
 {
     public const string EmbeddedName = ModelOrDefault.EmbeddedName;
 
-    public static CharRnnModel Load(string? modelPath, string? vocabPath, ILoggerFactory loggerFactory)
+    public static CharRnnModel Load(string? modelPath, string? vocabPath, bool allowNonFinite, ILoggerFactory loggerFactory)
     {
         var logger = loggerFactory.CreateLogger(typeof(ModelSource));
         CliLog.LoadingModel(logger, ModelOrDefault.Describe(modelPath));
         long start = Stopwatch.GetTimestamp();
-        var model = ModelOrDefault.Load(modelPath, vocabPath, loggerFactory);
+        var model = ModelOrDefault.Load(modelPath, vocabPath, loggerFactory, CliOptions.NonFinitePolicy(allowNonFinite));
         CliLog.ModelReady(logger, Stopwatch.GetElapsedTime(start).TotalMilliseconds, model.Dimensions.ToString());
         return model;
     }
@@ -76,12 +76,12 @@ internal static class ModelSource
     }
 
     /// <summary>Loads the tensors inference needs (optimizer slots and scalars are counted, not read).</summary>
-    public static WeightSet LoadWeights(string? modelPath, ILoggerFactory loggerFactory)
+    public static WeightSet LoadWeights(string? modelPath, bool allowNonFinite, ILoggerFactory loggerFactory)
     {
         CliLog.LoadingModel(loggerFactory.CreateLogger(typeof(ModelSource)), modelPath ?? EmbeddedName);
         return modelPath is null
             ? TinyShakespeareModel.Load(loggerFactory).Weights
-            : WeightLoader.Load(modelPath, new WeightLoadOptions { Include = TfVariableNames.IsInferenceTensor },
+            : WeightLoader.Load(modelPath, new WeightLoadOptions { Include = TfVariableNames.IsInferenceTensor, NonFiniteWeights = CliOptions.NonFinitePolicy(allowNonFinite) },
                 loggerFactory.CreateLogger(typeof(ModelSource)));
     }
 

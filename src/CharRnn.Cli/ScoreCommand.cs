@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using CharRnn.Inference;
 using CharRnn.Inference.Generation;
 using Microsoft.Extensions.Logging;
 
@@ -22,17 +23,18 @@ internal static class ScoreCommand
         var unknownChars = CliOptions.UnknownChars();
         var verbose = CliOptions.Verbose();
         var showProgress = CliOptions.Progress();
+        var allowNonFinite = CliOptions.AllowNonFiniteWeights();
         var command = new Command("score", "Print the log-likelihood, bits per character and (last) the perplexity of a text file.")
         {
-            model, vocab, text, backend, forgetBias, unknownChars, verbose, showProgress,
+            model, vocab, text, backend, forgetBias, unknownChars, verbose, showProgress, allowNonFinite,
         };
         CliOptions.RequireModelForVocab(command, model, vocab);
         command.SetAction(parsed =>
         {
             using var loggerFactory = CliLogging.Create(parsed.GetValue(verbose));
             // Read the text first: a missing file is reported before the model is loaded.
-            string content = File.ReadAllText(parsed.GetRequiredValue(text));
-            var loaded = ModelSource.Load(parsed.GetValue(model), parsed.GetValue(vocab), loggerFactory);
+            string content = CliFiles.ReadAllText(parsed.GetRequiredValue(text), "--text");
+            var loaded = ModelSource.Load(parsed.GetValue(model), parsed.GetValue(vocab), parsed.GetValue(allowNonFinite), loggerFactory);
             var progress = new CliProgress(console.Err, CliProgress.ShouldShow(parsed.GetValue(showProgress), console.Err));
             using var engine = ModelSource.CreateEngine(loaded, CliOptions.ParseBackend(parsed.GetRequiredValue(backend)),
                 parsed.GetValue(forgetBias), loggerFactory, progress);
@@ -48,6 +50,11 @@ internal static class ScoreCommand
             {
                 throw new CliInputException(
                     $"'{parsed.GetRequiredValue(text)}' holds fewer than two scorable characters: the first is context, so nothing is predicted.");
+            }
+            // A backend that hands out logits without checking them (the GPU engines) leaves NaN in the sum.
+            if (!double.IsFinite(score.LogLikelihood))
+            {
+                throw new NonFiniteLogitsException(step: null, stream: null);
             }
             // Shortest round-trip formatting, invariant culture: scripts parse these numbers.
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"predictions: {score.Predictions}"));

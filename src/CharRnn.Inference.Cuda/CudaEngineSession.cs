@@ -236,7 +236,9 @@ internal sealed class CudaEngineSession : EngineSession
                 {
                     Launch(p);
                 }
-                _tokensOut.CopyTo(output.Slice(done * streams, n * streams), _stream);
+                var rows = output.Slice(done * streams, n * streams);
+                _tokensOut.CopyTo(rows, _stream);
+                NonFiniteTokens.ThrowIfAny(rows, streams, counter + done);
             }
         }
     }
@@ -331,7 +333,8 @@ internal sealed class CudaEngineSession : EngineSession
             Barrier = _barrier.Pointer,
             Seed = seed,
             Counter = counter,
-            Temperature = sampling.Temperature,
+            // Greedy also when 1 / T overflows (SamplingOptions.IsGreedy): the kernels take temperature 0 as argmax.
+            Temperature = sampling.IsGreedy ? 0f : sampling.Temperature,
             TopP = sampling.TopP,
             TopK = sampling.TopK,
             LayerCount = Dimensions.LayerCount,

@@ -10,7 +10,8 @@ namespace CharRnn.Inference.Cuda;
 /// <see cref="TokenSampler"/>'s rule (greedy, temperature, top-k, top-p). It launches the CUDA engine's own compiled
 /// <c>sample_batch</c> kernel (one warp per stream), so a backend that computes its logits elsewhere (the TensorRT
 /// engine does) draws exactly the tokens the CUDA engine and the CPU engine draw. Stream <c>s</c> of a launch uses
-/// <c>CounterRng.Uniform(seed, s, counter)</c>.
+/// <c>CounterRng.Uniform(seed, s, counter)</c>. Logits without a finite maximum, where <see cref="TokenSampler"/>
+/// throws, give token 0 here: the token buffer is also the next step's input, so the caller checks the logits.
 /// </summary>
 /// <remarks>
 /// Launches are queued on the caller's stream and return at once; nothing is copied to the host and nothing is
@@ -147,7 +148,7 @@ public sealed class CudaTokenSampler : IDisposable
             Scratch = scratch,
             Seed = seed,
             Counter = counter,
-            Temperature = sampling.Temperature,
+            Temperature = sampling.IsGreedy ? 0f : sampling.Temperature,
             TopP = sampling.TopP,
             TopK = sampling.TopK,
             Vocab = vocabularySize,

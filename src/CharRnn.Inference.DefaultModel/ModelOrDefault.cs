@@ -1,5 +1,6 @@
 using CharRnn.Inference.Engine;
 using CharRnn.Inference.Model;
+using CharRnn.Inference.Weights;
 using Microsoft.Extensions.Logging;
 
 namespace CharRnn.Inference.DefaultModel;
@@ -25,7 +26,12 @@ public static class ModelOrDefault
     /// <returns>The model; nothing to dispose. A fresh copy, so that nothing keeps it alive once its engine is built.</returns>
     /// <exception cref="ArgumentException">A vocabulary path without a model path.</exception>
     /// <exception cref="CharRnnException">The file is unreadable or does not hold a char-rnn model (a subclass says which).</exception>
-    public static CharRnnModel Load(string? modelPath, string? vocabularyPath = null, ILoggerFactory? loggerFactory = null)
+    /// <param name="modelPath">The model file or checkpoint prefix; null for the embedded model.</param>
+    /// <param name="vocabularyPath">The model's <c>vocab.json</c>; null for sampleCharRNN's map.</param>
+    /// <param name="loggerFactory">Where logs go; null logs nothing.</param>
+    /// <param name="nonFiniteWeights">What to do with NaN or infinite weights in the named file (the embedded model has none).</param>
+    public static CharRnnModel Load(string? modelPath, string? vocabularyPath = null, ILoggerFactory? loggerFactory = null,
+        NonFiniteWeightPolicy nonFiniteWeights = NonFiniteWeightPolicy.Throw)
     {
         if (modelPath is null)
         {
@@ -35,7 +41,7 @@ public static class ModelOrDefault
                     $"A vocabulary ('{vocabularyPath}') was given without a model path: {EmbeddedName} has its own character map. Name the model file too, or drop the vocabulary.",
                     nameof(vocabularyPath));
         }
-        return CharRnnModel.Load(modelPath, new ModelLoadOptions { VocabularyPath = vocabularyPath }, loggerFactory);
+        return CharRnnModel.Load(modelPath, new ModelLoadOptions { VocabularyPath = vocabularyPath, NonFiniteWeights = nonFiniteWeights }, loggerFactory);
     }
 
     /// <summary>

@@ -28,7 +28,7 @@ internal sealed class TensorRtEngineSession : EngineSession
     private readonly DeviceBuffer<int> _tokens;
     private readonly DeviceBuffer<int> _nextToken;
     private readonly int[] _hostTokens;
-    private readonly float[] _scratch;
+    private readonly float[] _hostLogits;
     private readonly int _layers;
     private readonly string[][] _stateNames;
     private readonly int _perStep;
@@ -48,7 +48,7 @@ internal sealed class TensorRtEngineSession : EngineSession
         _perStep = streams * Dimensions.VocabularySize;
         long state = (long)streams * Dimensions.HiddenSize;
         _hostTokens = new int[ChunkSteps * streams];
-        _scratch = new float[2 * Dimensions.VocabularySize];
+        _hostLogits = new float[streams * Dimensions.VocabularySize];
         _h = [new DeviceBuffer<float>[_layers], new DeviceBuffer<float>[_layers]];
         _c = [new DeviceBuffer<float>[_layers], new DeviceBuffer<float>[_layers]];
         try
@@ -200,7 +200,7 @@ internal sealed class TensorRtEngineSession : EngineSession
         _context.MakeCurrent();
         if (sampling.IsGreedy)
         {
-            GenerateGreedy(steps, output);
+            GenerateGreedy(steps, counter, output);
             return;
         }
         // Created on the first sampled call: greedy and scoring sessions never load the kernel.
@@ -208,6 +208,7 @@ internal sealed class TensorRtEngineSession : EngineSession
         for (int done = 0; done < steps; done += ChunkSteps)
         {
             int n = Math.Min(ChunkSteps, steps - done);
+            ThrowIfLogitsNotFinite(counter + done);
             for (int t = 0; t < n; t++)
             {
                 // The token sampled from the current logits is this step's output and the next enqueue's input.
@@ -220,11 +221,12 @@ internal sealed class TensorRtEngineSession : EngineSession
 
     // Argmax on the device, fed straight back: slot t of the token buffer is both step t's output and step t + 1's
     // input, so nothing crosses to the host until a chunk is done.
-    private void GenerateGreedy(int steps, Span<int> output)
+    private void GenerateGreedy(int steps, long counter, Span<int> output)
     {
         for (int done = 0; done < steps; done += ChunkSteps)
         {
             int n = Math.Min(ChunkSteps, steps - done);
+            ThrowIfLogitsNotFinite(counter + done);
             _tokens.CopyFromAsync(_nextToken, 0, Streams, _stream, offset: 0);
             for (int t = 0; t < n; t++)
             {
@@ -232,6 +234,22 @@ internal sealed class TensorRtEngineSession : EngineSession
             }
             _nextToken.CopyFromAsync(_tokens, (long)n * Streams, Streams, _stream, offset: 0);
             CopyTokensOut(n, output.Slice(done * Streams, n * Streams));
+        }
+    }
+
+    // TokenSampler's rule refuses logits without a finite maximum; the network's own argmax and the device sampler give
+    // some token for them, so the logits a chunk starts from are checked on the host (NaN stays in the state once
+    // there, so a later chunk reports logits that turn non-finite inside one).
+    private void ThrowIfLogitsNotFinite(long step)
+    {
+        _logits.CopyTo(_hostLogits, _stream);
+        int vocab = Dimensions.VocabularySize;
+        for (int s = 0; s < Streams; s++)
+        {
+            if (!float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Max(_hostLogits.AsSpan(s * vocab, vocab))))
+            {
+                throw new NonFiniteLogitsException(step, Streams == 1 ? null : s);
+            }
         }
     }
 
@@ -273,7 +291,8 @@ internal sealed class TensorRtEngineSession : EngineSession
         var next = _hostTokens.AsSpan(0, Streams);
         for (int s = 0; s < Streams; s++)
         {
-            next[s] = TokenSampler.Sample(logits.Slice(s * Dimensions.VocabularySize, Dimensions.VocabularySize), SamplingOptions.Greedy, 0f, _scratch);
+            // IndexOfMax, not TokenSampler: non-finite logits are reported when generation starts from them.
+            next[s] = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits.Slice(s * Dimensions.VocabularySize, Dimensions.VocabularySize));
         }
         _nextToken.CopyFromAsync(next, _stream);
         _stream.Synchronize();

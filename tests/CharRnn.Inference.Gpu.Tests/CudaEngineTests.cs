@@ -13,7 +13,7 @@ namespace CharRnn.Inference.Gpu.Tests;
 /// The CUDA engine against the CPU engine (the numerical reference). Runs on the GPU machine; elsewhere (CI) every
 /// test is ignored with the provider's exact reason.
 /// </summary>
-[TestFixture]
+[TestFixtureSource(typeof(CudaRequirement), nameof(CudaRequirement.Fixtures))]
 [Category("Gpu")]
 [NonParallelizable]
 public sealed class CudaEngineTests
@@ -522,6 +522,27 @@ public sealed class CudaEngineTests
         session.Feed([1, 2, 3], 3);
         engine.Dispose();
         Assert.Throws<ObjectDisposedException>(() => session.Feed([1], 1));
+    }
+
+    // Softmax weights of +-3e38 make every logit infinite or NaN: the kernels report TOKEN_NONFINITE in the output row
+    // and the host throws at the step the CPU engine names, greedy (resident and tensor-core builds) and sampled.
+    [TestCase(1, 0f)]
+    [TestCase(1, 0.8f)]
+    [TestCase(64, 0f)]
+    [TestCase(64, 0.8f)]
+    public void Non_finite_logits_are_a_typed_error_at_the_cpu_engines_step(int streams, float temperature)
+    {
+        var seeded = SeededModels.Create(1, 64, 0, seed: 9, scale: 3f);
+        var model = CharRnnModel.FromWeights(new Weights.WeightSet(seeded.Weights.Select(t => t.Name == TfVariableNames.SoftmaxWeights
+            ? new Weights.WeightTensor(t.Name, t.Shape, [.. t.Values.ToArray().Select(v => v < 0 ? -3e38f : 3e38f)])
+            : t)));
+        using var gpu = InferenceEngine.Create(model, new EngineOptions { Backend = Backend.Cuda, Providers = [_provider] });
+        Assert.That(gpu.Backend, Is.EqualTo(Backend.Cuda), "the GPU path must really run");
+        using var session = gpu.CreateSession(streams);
+        session.Feed(new int[streams], 1);
+        var e = Assert.Throws<NonFiniteLogitsException>(() =>
+            session.Generate(8, new SamplingOptions { Temperature = temperature }, 1, 0, new int[8 * streams]));
+        Assert.That(e!.Step, Is.EqualTo(0));
     }
 
     private (CharRnnModel Model, InferenceEngine Cpu, InferenceEngine Gpu) Engines(int layers, int hidden, int embedding)

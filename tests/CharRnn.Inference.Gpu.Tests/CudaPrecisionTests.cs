@@ -5,7 +5,7 @@ using CharRnn.Inference.Tests.Cuda;
 namespace CharRnn.Inference.Gpu.Tests;
 
 /// <summary>How the CUDA engine takes its <see cref="CudaPrecision"/>: the default, undefined values, models a precision cannot hold.</summary>
-[TestFixture]
+[TestFixtureSource(typeof(CudaRequirement), nameof(CudaRequirement.Fixtures))]
 [Category("Gpu")]
 [NonParallelizable]
 public sealed class CudaPrecisionTests

@@ -9,7 +9,7 @@ namespace CharRnn.Inference.Gpu.Tests;
 /// stream's token compared for several settings, stream counts and vocabularies (shared-memory and global scratch).
 /// Runs on the GPU machine; elsewhere every test is ignored with the provider's exact reason.
 /// </summary>
-[TestFixture]
+[TestFixtureSource(typeof(CudaRequirement), nameof(CudaRequirement.Fixtures))]
 [Category("Gpu")]
 [NonParallelizable]
 public sealed class CudaTokenSamplerTests

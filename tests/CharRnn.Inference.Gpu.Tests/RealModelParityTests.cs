@@ -11,7 +11,7 @@ namespace CharRnn.Inference.Gpu.Tests;
 /// The CUDA engine against the CPU engine on trained weights: the real tensorflow-char-rnn checkpoint export
 /// (../shared/data, 2 x 128 one-hot) and the embedded default model (2 x 512, embedding 512).
 /// </summary>
-[TestFixture]
+[TestFixtureSource(typeof(CudaRequirement), nameof(CudaRequirement.Fixtures))]
 [Category("Gpu")]
 [NonParallelizable]
 public sealed class RealModelParityTests

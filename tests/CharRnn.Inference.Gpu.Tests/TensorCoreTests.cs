@@ -15,9 +15,7 @@ namespace CharRnn.Inference.Gpu.Tests;
 /// every one of thousands of GPU streams (every tile position) is checked at a small CPU cost, and replicas must agree
 /// bit for bit (each output is one fixed-order accumulation, whatever its tile).
 /// </summary>
-[TestFixture(CudaPrecision.Tf32)]
-[TestFixture(CudaPrecision.Float16)]
-[TestFixture(CudaPrecision.BFloat16)]
+[TestFixtureSource(typeof(CudaRequirement), nameof(CudaRequirement.TensorCoreFixtures))]
 [Category("Gpu")]
 [NonParallelizable]
 public sealed class TensorCoreTests(CudaPrecision precision)

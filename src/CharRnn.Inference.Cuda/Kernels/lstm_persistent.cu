@@ -143,6 +143,12 @@ __device__ __forceinline__ float load_logit(const float* lg, int i) { return Sha
 // sample_stream_smem. A build for one model (RES_V defined) instantiates only the size it needs.
 #define SAMPLE_REGS_MAX 8
 
+// The token a sampler reports for logits without a finite maximum (a NaN, a +infinity, or only -infinity), where
+// TokenSampler throws: it goes to the output row only (the host turns it into NonFiniteLogitsException), while the
+// token fed to the next step is fed_token's 0, so that no kernel indexes a table with it.
+#define TOKEN_NONFINITE (-1)
+__device__ __forceinline__ int fed_token(int token) { return token < 0 ? 0 : token; }
+
 // Index i's weight as a sortable key: non-negative floats order as their bits; -1 past the vocabulary.
 __device__ __forceinline__ bool key_positive(int key) { return key > 0 && key <= 0x7f800000; }
 
@@ -236,9 +242,8 @@ __device__ int sample_stream_regs(const RunParams& p, const float* lg, int s, in
         key[j] = __float_as_int(x);
     }
     for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(FULL_MASK, mx, o));
-    // TensorPrimitives.Max propagates NaN, so with a NaN logit (or an infinite maximum) every CPU weight is NaN or 0,
-    // no weight is positive and TokenSampler returns -1, which the kernels map to token 0.
-    if (__any_sync(FULL_MASK, nan) || !(fabsf(mx) <= 3.402823466e38f)) return 0;
+    // TensorPrimitives.Max propagates NaN: with a NaN logit or a maximum that is not finite TokenSampler throws.
+    if (__any_sync(FULL_MASK, nan) || !(fabsf(mx) <= 3.402823466e38f)) return TOKEN_NONFINITE;
     const float invT = 1.0f / p.temperature;
 #pragma unroll
     for (int j = 0; j < N; ++j)
@@ -377,8 +382,17 @@ __device__ int sample_stream_smem(const RunParams& p, const float* lg, int s, in
     float* sorted = ws + V;
     int* rank = reinterpret_cast<int*>(ws + 2 * V);
     float mx = __int_as_float(0xff800000);
-    for (int i = lane; i < V; i += 32) mx = fmaxf(mx, load_logit<SharedLogits>(lg, i));
+    bool bad = false;    // a NaN or +infinity: TokenSampler throws
+    bool fin = false;    // a finite logit: without one the maximum is -infinity and TokenSampler throws
+    for (int i = lane; i < V; i += 32)
+    {
+        const float x = load_logit<SharedLogits>(lg, i);
+        bad |= !(x <= 3.402823466e38f);
+        fin |= x >= -3.402823466e38f;
+        mx = fmaxf(mx, x);
+    }
     for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(FULL_MASK, mx, o));
+    if (__any_sync(FULL_MASK, bad) || !__any_sync(FULL_MASK, fin)) return TOKEN_NONFINITE;
     const float invT = 1.0f / p.temperature;
     for (int i = lane; i < V; i += 32) ws[i] = expf((load_logit<SharedLogits>(lg, i) - mx) * invT);
     __syncwarp();
@@ -465,9 +479,12 @@ __device__ int sample_stream(const RunParams& p, const float* lg, int s, int t, 
     {
         float best = __int_as_float(0xff800000);
         int bi = 0x7fffffff;
+        bool bad = false, fin = false;   // as in sample_stream_smem: NaN or +infinity; some finite logit
         for (int i = lane; i < V; i += 32)
         {
             float v = load_logit<SharedLogits>(lg, i);
+            bad |= !(v <= 3.402823466e38f);
+            fin |= v >= -3.402823466e38f;
             if (v > best || (v == best && i < bi)) { best = v; bi = i; }
         }
         for (int o = 16; o > 0; o >>= 1)
@@ -476,6 +493,7 @@ __device__ int sample_stream(const RunParams& p, const float* lg, int s, int t, 
             int oi = __shfl_xor_sync(FULL_MASK, bi, o);
             if (ob > best || (ob == best && oi < bi)) { best = ob; bi = oi; }
         }
+        if (__any_sync(FULL_MASK, bad) || !__any_sync(FULL_MASK, fin)) return TOKEN_NONFINITE;
         return bi == 0x7fffffff ? 0 : bi;
     }
 #ifdef RES_V
@@ -708,8 +726,8 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_run(const RunParam
                 int tok = sample_stream<false>(p, p.logits + (i64)s * V, s, t, ws, lane);
                 if (lane == 0)
                 {
-                    if (redundant) stok[s] = tok;
-                    else p.cur_tokens[s] = tok;
+                    if (redundant) stok[s] = fed_token(tok);
+                    else p.cur_tokens[s] = fed_token(tok);
                     if (!redundant || blk == 0) p.tokens_out[(i64)t * B + s] = tok;
                 }
             }
@@ -1095,8 +1113,9 @@ __device__ __forceinline__ void sample_rows(const RunParams& p)
     const int tok = sample_stream<false>(p, p.logits + (i64)s * p.vocab, s, 0, ws, lane);
     if (lane == 0)
     {
-        p.cur_tokens[s] = tok;
+        // The fed token last: CudaTokenSampler passes one element as both, and TensorRT feeds it to its next step.
         p.tokens_out[s] = tok;
+        p.cur_tokens[s] = fed_token(tok);
     }
 }
 

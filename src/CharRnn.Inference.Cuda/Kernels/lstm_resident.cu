@@ -173,12 +173,14 @@ __device__ __forceinline__ void res_unroll(F& f)
 }
 
 #define RES_LN ((RES_V + 31) / 32)          // logits per lane when one warp holds them all
-// The greedy token (the first index of the largest logit, NaN skipped, 0 when all are NaN: sample_stream's greedy
-// rule) from logits in registers, lane l holding indices l, l + 32, ...: two warp reductions on order-preserving
-// integer keys instead of five rounds of two shuffles. -0 is keyed as +0 because the two compare equal.
+// The greedy token (the first index of the largest logit; TOKEN_NONFINITE when a logit is NaN or +infinity or none is
+// finite: sample_stream's greedy rule) from logits in registers, lane l holding indices l, l + 32, ...: two warp
+// reductions on order-preserving integer keys instead of five rounds of two shuffles. -0 is keyed as +0 because the two
+// compare equal.
 __device__ __forceinline__ int argmax_regs(const float (&x)[RES_LN], int lane)
 {
     int best = (int)0x80000000, bi = 0x7fffffff;
+    bool bad = false, fin = false;
 #pragma unroll
     for (int j = 0; j < RES_LN; ++j)
     {
@@ -188,7 +190,9 @@ __device__ __forceinline__ int argmax_regs(const float (&x)[RES_LN], int lane)
         if (b == (int)0x80000000) b = 0;
         const int key = b >= 0 ? b : b ^ 0x7fffffff;
         if (i < RES_V && v == v && key > best) { best = key; bi = i; }
+        if (i < RES_V) { bad |= !(v <= 3.402823466e38f); fin |= v >= -3.402823466e38f; }
     }
+    if (__any_sync(FULL_MASK, bad) || !__any_sync(FULL_MASK, fin)) return TOKEN_NONFINITE;
     int m;
     asm volatile("redux.sync.max.s32 %0, %1, 0xffffffff;" : "=r"(m) : "r"(best));
     unsigned int r;
@@ -441,10 +445,11 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
                 // Warp 0 holds the owners: it samples and commits; the other warps go on to the next dot.
                 if (warp == 0)
                 {
-                    int picked;
-                    if constexpr (GREEDY) picked = argmax_regs(lreg, lane);
-                    else picked = sample_stream<true>(p, lg, 0, t, ws, lane);
-                    if (tid == 0 && blockIdx.x == 0) p.tokens_out[t] = picked;
+                    int out;
+                    if constexpr (GREEDY) out = argmax_regs(lreg, lane);
+                    else out = sample_stream<true>(p, lg, 0, t, ws, lane);
+                    if (tid == 0 && blockIdx.x == 0) p.tokens_out[t] = out;
+                    const int picked = fed_token(out);
                     if constexpr (PUB)
                     {
                         // The other warps wait for the token at layer 0's gather (after their first dot).
@@ -463,7 +468,7 @@ __device__ __forceinline__ void resident_run(const RunParams& p)
                     const int picked = sample_stream<true>(p, lg + s * V, s, t, ws + warp * 3 * V, lane);
                     if (lane == 0)
                     {
-                        tok[s] = picked;
+                        tok[s] = fed_token(picked);
                         if (blockIdx.x == 0) p.tokens_out[(i64)t * B + s] = picked;
                     }
                 }

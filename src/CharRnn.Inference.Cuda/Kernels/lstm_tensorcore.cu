@@ -274,8 +274,9 @@ __device__ __forceinline__ void tc_lstm_cells(const GemmParams& g, const float* 
 
 // Greedy sampling over a staged tile of projection products sm[BM][SLD] (rows m0.., columns 0.. of the vocabulary, no
 // bias yet): adds the bias, writes the logits as row runs, and takes each row's argmax in one warp with sample_stream's
-// greedy rule (the largest logit, the lowest index among equals, NaNs never chosen, 0 if all are NaN), so the tokens
-// equal what sample_batch would pick from these logits. The token goes to next_tokens and, unless null, tokens_out.
+// greedy rule (the largest logit, the lowest index among equals; TOKEN_NONFINITE when a logit is NaN or +infinity or
+// none is finite), so the tokens equal what sample_batch would pick from these logits. The token goes to tokens_out
+// unless null, and fed_token's of it to next_tokens.
 template <int BM, int NWARPS, int SLD>
 __device__ __forceinline__ void tc_greedy_rows(const GemmParams& g, const float* sm, int m0, int* next_tokens, int* tokens_out)
 {
@@ -290,6 +291,7 @@ __device__ __forceinline__ void tc_greedy_rows(const GemmParams& g, const float*
         const i64 s = m0 + row;
         float best = __int_as_float(0xff800000);
         int bi = 0x7fffffff;
+        bool bad = false, fin = false;
 #pragma unroll
         for (int q = 0; q < PER_LANE; ++q)
         {
@@ -299,7 +301,10 @@ __device__ __forceinline__ void tc_greedy_rows(const GemmParams& g, const float*
             g.out[s * g.n + col] = v;
             if (g.out2) g.out2[s * g.n + col] = v;
             if (v > best || (v == best && col < bi)) { best = v; bi = col; }
+            bad |= !(v <= 3.402823466e38f);
+            fin |= v >= -3.402823466e38f;
         }
+        const bool nonfinite = __any_sync(FULL_MASK, bad) || !__any_sync(FULL_MASK, fin);
 #pragma unroll
         for (int o = 16; o > 0; o >>= 1)
         {
@@ -309,8 +314,8 @@ __device__ __forceinline__ void tc_greedy_rows(const GemmParams& g, const float*
         }
         if (lane == 0)
         {
-            const int token = bi == 0x7fffffff ? 0 : bi;
-            next_tokens[s] = token;
+            const int token = nonfinite ? TOKEN_NONFINITE : bi == 0x7fffffff ? 0 : bi;
+            next_tokens[s] = fed_token(token);
             if (tokens_out) tokens_out[s] = token;
         }
     }

@@ -29,6 +29,8 @@ internal sealed class CpuEngineSession : EngineSession
     private int _parallelRows;
     // Streams computed by the current step: all of them for Feed and Generate, the active prefix for Step.
     private int _active;
+    // Characters fed since creation or the last reset: the step numbers of Feed's logits.
+    private long _fed;
 
     public CpuEngineSession(CpuInferenceEngine engine, int streams) : base(engine.Dimensions, streams)
     {
@@ -52,6 +54,7 @@ internal sealed class CpuEngineSession : EngineSession
         foreach (var h in _h) Array.Clear(h);
         foreach (var c in _c) Array.Clear(c);
         Array.Clear(_logits);
+        _fed = 0;
     }
 
     protected override void FeedCore(ReadOnlySpan<int> tokens, int steps, Span<float> logitsPerStep)
@@ -62,9 +65,19 @@ internal sealed class CpuEngineSession : EngineSession
             StepStreams(tokens.Slice(t * Streams, Streams));
             if (!logitsPerStep.IsEmpty)
             {
+                // Logits handed out (scoring) are checked here, where the step is known: NaN or infinite logits have
+                // no distribution, and a NaN perplexity would look like a result.
+                for (int s = 0; s < Streams; s++)
+                {
+                    if (!float.IsFinite(TensorPrimitives.Max(_logits.AsSpan(s * _vocab, _vocab))))
+                    {
+                        throw new NonFiniteLogitsException(_fed + t, Streams == 1 ? null : s);
+                    }
+                }
                 _logits.CopyTo(logitsPerStep.Slice(t * perStep, perStep));
             }
         }
+        _fed += steps;
     }
 
     protected override void GenerateCore(int steps, SamplingOptions sampling, ulong seed, long counter, Span<int> output)
@@ -74,7 +87,15 @@ internal sealed class CpuEngineSession : EngineSession
             for (int s = 0; s < Streams; s++)
             {
                 float u = sampling.IsGreedy ? 0f : CounterRng.Uniform(seed, s, counter + t);
-                _stepTokens[s] = TokenSampler.Sample(_logits.AsSpan(s * _vocab, _vocab), sampling, u, _scratch);
+                try
+                {
+                    _stepTokens[s] = TokenSampler.Sample(_logits.AsSpan(s * _vocab, _vocab), sampling, u, _scratch);
+                }
+                catch (NonFiniteLogitsException e) when (e.Step is null)
+                {
+                    // The sampler cannot know the step: the position of the character it was drawing is it.
+                    throw new NonFiniteLogitsException(counter + t, Streams == 1 ? null : s);
+                }
             }
             _stepTokens.CopyTo(output.Slice(t * Streams, Streams));
             StepStreams(_stepTokens);

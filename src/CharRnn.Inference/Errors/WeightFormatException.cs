@@ -37,12 +37,18 @@ public sealed class WeightFormatException : CharRnnException
     /// <summary>Byte offset in the file where the problem was found, when known.</summary>
     public long? ByteOffset { get; }
 
+    /// <summary>
+    /// How many NaN or infinite values the tensor holds when that is the problem (0 otherwise): such a file loads with
+    /// <see cref="Weights.NonFiniteWeightPolicy.Warn"/>, so a caller can tell its user how to load it anyway.
+    /// </summary>
+    public long NonFiniteValues { get; init; }
+
     private static string Describe(string message, string? source, int? recordIndex, string? tensorName, long? byteOffset)
     {
         var where = new List<string>(4);
         if (source is not null) where.Add(source);
         if (recordIndex is not null) where.Add($"record {recordIndex}");
-        if (tensorName is not null) where.Add($"tensor '{tensorName}'");
+        if (tensorName is not null) where.Add($"tensor '{MessageText.Printable(tensorName)}'");
         if (byteOffset is not null) where.Add($"byte offset {byteOffset}");
         return where.Count == 0 ? message : $"{message} ({string.Join(", ", where)})";
     }

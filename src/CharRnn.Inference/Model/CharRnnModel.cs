@@ -169,22 +169,33 @@ public sealed class CharRnnModel
             {
                 continue;
             }
-            int layer = m.Groups["layer"].Success ? int.Parse(m.Groups["layer"].ValueSpan, System.Globalization.CultureInfo.InvariantCulture) : 0;
+            int layer = m.Groups["layer"].Success ? ParseLayer(m.Groups["layer"].Value, t.Name, source) : 0;
             bool isKernel = m.Groups["kind"].Value is "kernel" or "weights";
             var target = isKernel ? kernels : biases;
             if (!target.TryAdd(layer, t))
             {
                 throw new ModelFormatException(
-                    $"Two tensors claim layer {layer}'s {(isKernel ? "kernel" : "bias")}: '{target[layer].Name}' and '{t.Name}' in {source}.");
+                    $"Two tensors claim layer {layer}'s {(isKernel ? "kernel" : "bias")}: '{MessageText.Printable(target[layer].Name)}' and '{MessageText.Printable(t.Name)}' in {source}.");
             }
         }
         if (kernels.Count == 0)
         {
             throw new ModelFormatException(
-                $"No LSTM layers in {source}: expected tensors named like 'rnn_multi_rnn_cell_cell_0_basic_lstm_cell_kernel'. Found: {string.Join(", ", weights.Select(w => w.Name))}.");
+                $"No LSTM layers in {source}: expected tensors named like 'rnn_multi_rnn_cell_cell_0_basic_lstm_cell_kernel'. Found: {string.Join(", ", weights.Select(w => MessageText.Printable(w.Name)))}.");
         }
+        // The layer count is bounded by the records present, never taken from an index in a name alone: a name claiming
+        // layer 2147483646 must not size the list of missing layers. An index below the number of LSTM tensors leaves a
+        // gap that is listed; one at or above it is named.
+        int records = kernels.Count + biases.Count;
+        int last = Math.Max(kernels.Keys.Max(), biases.Count == 0 ? 0 : biases.Keys.Max());
+        if (last >= records)
+        {
+            var tensor = kernels.TryGetValue(last, out var k) ? k : biases[last];
+            throw new ModelFormatException(
+                $"Tensor '{MessageText.Printable(tensor.Name)}' in {source} is for LSTM layer {last}, but there are only {records} LSTM tensors (a kernel and a bias per layer, layers numbered from 0). Rename it to its layer's number.");
+        }
+        int count = last + 1;
         var missing = new List<string>();
-        int count = kernels.Keys.Max() + 1;
         for (int k = 0; k < count; k++)
         {
             if (!kernels.ContainsKey(k)) missing.Add($"layer {k} kernel");
@@ -197,6 +208,13 @@ public sealed class CharRnnModel
         return [.. Enumerable.Range(0, count).Select(k => (kernels[k], biases[k]))];
     }
 
+    // A layer index as a name spells it; one too large for an int is named instead of overflowing.
+    private static int ParseLayer(string digits, string name, string source) =>
+        int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int layer)
+            ? layer
+            : throw new ModelFormatException(
+                $"Tensor '{MessageText.Printable(name)}' in {source} is for LSTM layer {digits}, which is not a layer number (at most {int.MaxValue}). Layers are numbered from 0.");
+
     private static WeightTensor Require(WeightSet weights, string name, string source) =>
         weights.TryGet(name, out var t) ? t : throw new ModelFormatException($"Required tensor '{name}' is missing from {source}.");
 
@@ -204,10 +222,10 @@ public sealed class CharRnnModel
     {
         if (t.Shape.Count != rank)
         {
-            throw new ModelFormatException($"Tensor '{t.Name}' has shape {t.ShapeText}; expected {rank} dimension(s).");
+            throw new ModelFormatException($"Tensor '{MessageText.Printable(t.Name)}' has shape {t.ShapeText}; expected {rank} dimension(s).");
         }
     }
 
     private static ModelFormatException Mismatch(WeightTensor a, WeightTensor b, string rule) =>
-        new($"Inconsistent shapes: '{a.Name}' {a.ShapeText} and '{b.Name}' {b.ShapeText}: {rule}.");
+        new($"Inconsistent shapes: '{MessageText.Printable(a.Name)}' {a.ShapeText} and '{MessageText.Printable(b.Name)}' {b.ShapeText}: {rule}.");
 }

@@ -85,13 +85,37 @@ public sealed class Vocabulary
         if (unknown is not null)
         {
             const int Shown = 10;
-            string list = string.Join(", ", unknown.Take(Shown).Select(u => $"{Describe(u.Character)} at {u.Position}"));
-            string more = unknown.Count > Shown ? $" and {unknown.Count - Shown} more" : "";
+            var described = DescribeUnknown(text, unknown);
+            string list = string.Join(", ", described.Take(Shown));
+            string more = described.Count > Shown ? $" and {described.Count - Shown} more" : "";
             throw new VocabularyException(
-                $"{unknown.Count} character(s) not in the model's vocabulary: {list}{more}. Remove them, or choose to skip or replace unknown characters.",
+                $"{described.Count} character(s) not in the model's vocabulary: {list}{more}. Remove them, or choose to skip or replace unknown characters.",
                 unknown);
         }
         return [.. ids];
+    }
+
+    // "X at N" for each unknown character; a surrogate pair (a character outside the BMP, two UTF-16 units, neither in
+    // the vocabulary) is one entry naming its code point, not two halves.
+    private static List<string> DescribeUnknown(string text, List<UnknownCharacter> unknown)
+    {
+        var described = new List<string>(unknown.Count);
+        for (int k = 0; k < unknown.Count; k++)
+        {
+            var u = unknown[k];
+            if (k + 1 < unknown.Count && unknown[k + 1].Position == u.Position + 1
+                && char.IsSurrogatePair(u.Character, unknown[k + 1].Character))
+            {
+                int codePoint = char.ConvertToUtf32(u.Character, unknown[k + 1].Character);
+                described.Add($"U+{codePoint:X4} '{text.Substring(u.Position, 2)}' at {u.Position}");
+                k++;
+            }
+            else
+            {
+                described.Add($"{Describe(u.Character)} at {u.Position}");
+            }
+        }
+        return described;
     }
 
     /// <summary>Turns ids into text.</summary>
@@ -112,6 +136,10 @@ public sealed class Vocabulary
     public static Vocabulary FromJsonFile(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            throw new VocabularyException($"'{path}' is a directory; pass the model's vocab.json file.");
+        }
         if (!File.Exists(path))
         {
             throw new VocabularyException($"No vocabulary file at '{path}'.");
@@ -140,6 +168,10 @@ public sealed class Vocabulary
                 if (key.Length != 1)
                 {
                     throw new VocabularyException($"'{source}': key {JsonSerializer.Serialize(key, VocabularyJsonContext.Default.String)} is not a single character.");
+                }
+                if (id < 0)
+                {
+                    throw new VocabularyException($"'{source}': key {JsonSerializer.Serialize(key, VocabularyJsonContext.Default.String)} has id {id}; ids must be 0..n-1.");
                 }
                 if (!byId.TryAdd(id, key[0]))
                 {

@@ -40,6 +40,9 @@ public sealed record SamplingOptions
             : throw new ArgumentOutOfRangeException(nameof(TopP), value, "top-p must be in (0, 1] (1 disables it).");
     }
 
-    /// <summary>Whether this is argmax.</summary>
-    public bool IsGreedy => _temperature == 0f;
+    /// <summary>
+    /// Whether this is argmax: temperature 0, or a temperature so small that <c>1 / T</c> overflows float32 (below about
+    /// 2.9e-39), where every weight but the largest would vanish and the distribution is the argmax.
+    /// </summary>
+    public bool IsGreedy => _temperature == 0f || float.IsInfinity(1f / _temperature);
 }

@@ -14,20 +14,30 @@ namespace CharRnn.Inference.Sampling;
 /// indices in increasing order adding weights, and pick the first whose running sum exceeds target (the last kept
 /// index if rounding leaves none).</item>
 /// </list>
+/// Logits whose maximum is not finite (any NaN, any +infinity, or all -infinity) have no distribution: the rule throws
+/// <see cref="NonFiniteLogitsException"/> (GPU kernels report the id -1, which their hosts turn into that exception). A
+/// temperature so small that <c>1 / T</c> overflows float32 would make every weight NaN or 0; such options are greedy
+/// (<see cref="SamplingOptions.IsGreedy"/>), which is the limit of the distribution as T goes to 0.
 /// </summary>
 public static class TokenSampler
 {
     /// <summary>Picks an id from one row of logits. <paramref name="scratch"/> must hold at least <c>2 * logits.Length</c> floats.</summary>
+    /// <exception cref="NonFiniteLogitsException">The logits hold NaN or +infinity, or are all -infinity.</exception>
     public static int Sample(ReadOnlySpan<float> logits, SamplingOptions options, float uniform, Span<float> scratch)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // TensorPrimitives.Max returns NaN when any logit is NaN.
+        float max = TensorPrimitives.Max(logits);
+        if (!float.IsFinite(max))
+        {
+            throw new NonFiniteLogitsException(step: null, stream: null);
+        }
         if (options.IsGreedy)
         {
             return TensorPrimitives.IndexOfMax(logits);
         }
         int v = logits.Length;
         var weights = scratch[..v];
-        float max = TensorPrimitives.Max(logits);
         float invT = 1f / options.Temperature;
         for (int i = 0; i < v; i++)
         {
@@ -64,7 +74,9 @@ public static class TokenSampler
                 }
             }
         }
-        return last;
+        // The maximum's weight is exp(0) = 1 and no cut drops it, so some weight is positive; should every weight still
+        // vanish, the argmax is the limit the distribution tends to.
+        return last >= 0 ? last : TensorPrimitives.IndexOfMax(logits);
     }
 
     // Zeroes every weight outside the top-k / top-p set. Ranks by (weight desc, index asc): O(V^2) on the vocabulary,

@@ -58,6 +58,7 @@ public sealed class GenerationScheduler : IGeneratorFactory, IDisposable
     private int _queued;
     private int _activeSnapshot;
     private volatile bool _stopping;
+    private int _disposed;
     private Exception? _failure;
 
     /// <summary>Starts a scheduler with its own batched session of <see cref="SchedulerOptions.MaxStreams"/> streams on <paramref name="engine"/>.</summary>
@@ -107,7 +108,8 @@ public sealed class GenerationScheduler : IGeneratorFactory, IDisposable
     /// <summary>Stops the loop; calls in flight fail with <see cref="ObjectDisposedException"/>. Waits for the loop to end.</summary>
     public void Dispose()
     {
-        if (_stopping)
+        // Its own flag: a loop that stopped on a failed step sets _stopping, and the session must still be released.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
@@ -334,7 +336,20 @@ public sealed class GenerationScheduler : IGeneratorFactory, IDisposable
             // Stream index 0 of the counter-based sampler: the draw depends on the generator's seed and position only,
             // exactly as for a generator with a session of its own.
             float u = request.Sampling.IsGreedy ? 0f : CounterRng.Uniform(request.Seed, 0, position);
-            int id = TokenSampler.Sample(_logits.AsSpan(i * vocab, vocab), request.Sampling, u, _samplerScratch);
+            int id;
+            try
+            {
+                id = TokenSampler.Sample(_logits.AsSpan(i * vocab, vocab), request.Sampling, u, _samplerScratch);
+            }
+            catch (NonFiniteLogitsException)
+            {
+                // This stream's logits have no distribution: its call fails (naming the character it was drawing), the
+                // others go on. Its stream feeds a placeholder this step and leaves right after it.
+                job.Fault = new NonFiniteLogitsException(position, null);
+                job.FinishAfterStep = true;
+                _tokens[i] = 0;
+                continue;
+            }
             char c = _engine.Vocabulary[id];
             if (job.Generated == 0 && CharRnnMetrics.TimeToFirstChar.Enabled)
             {
@@ -355,6 +370,12 @@ public sealed class GenerationScheduler : IGeneratorFactory, IDisposable
             var job = _slots[i]!;
             if (job.FinishAfterStep)
             {
+                if (job.Fault is { } fault)
+                {
+                    Leave(job, save: null);
+                    Fail(job, fault);
+                    continue;
+                }
                 Leave(job, save: job.State);
                 Complete(job);
             }

@@ -64,6 +64,9 @@ internal sealed class StreamJob
     /// <summary>Loop: the state of a job that left the batch before finishing (a full output buffer).</summary>
     public float[]? Parked { get; set; }
 
+    /// <summary>Loop: why the job fails after the step in progress (its own logits had no distribution), or null.</summary>
+    public Exception? Fault { get; set; }
+
     /// <summary>Loop: whether the job ends after the step in progress.</summary>
     public bool FinishAfterStep { get; set; }
 

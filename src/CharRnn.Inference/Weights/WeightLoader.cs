@@ -28,6 +28,12 @@ public static class WeightLoader
         {
             return TensorFlow.TfCheckpointReader.Read(prefix, options, logger);
         }
+        if (Directory.Exists(path))
+        {
+            // Opening a directory reports "access denied", which sends the user looking at permissions.
+            throw new FileNotFoundException(
+                $"'{path}' is a directory, not a weight file. Pass a .wts file (V1 or V2) or a TensorFlow checkpoint prefix such as 'dir/model-85340'.", path);
+        }
         if (!File.Exists(path))
         {
             throw new FileNotFoundException(

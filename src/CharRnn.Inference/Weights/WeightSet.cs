@@ -21,7 +21,7 @@ public sealed class WeightSet : IReadOnlyCollection<WeightTensor>
         {
             if (!_byName.TryAdd(t.Name, t))
             {
-                throw new WeightFormatException($"Duplicate tensor name '{t.Name}'.", source, null, t.Name, null);
+                throw new WeightFormatException($"Duplicate tensor name '{MessageText.Printable(t.Name)}'.", source, null, t.Name, null);
             }
         }
         SkippedRecords = skippedRecords is null ? [] : [.. skippedRecords];
@@ -44,7 +44,7 @@ public sealed class WeightSet : IReadOnlyCollection<WeightTensor>
     /// <summary>The tensor with this name; throws <see cref="ModelFormatException"/> when absent.</summary>
     public WeightTensor this[string name] => TryGet(name, out var t)
         ? t
-        : throw new ModelFormatException($"Tensor '{name}' is not in {Source ?? "the weight set"}.");
+        : throw new ModelFormatException($"Tensor '{MessageText.Printable(name)}' is not in {Source ?? "the weight set"}.");
 
     /// <summary>Whether a tensor with this name was loaded.</summary>
     public bool Contains(string name) => _byName.ContainsKey(name);

@@ -168,4 +168,67 @@ public class CliErrorTests
     }
 
     private static string[] ScoreArgs() => ["score", "--model", CliRunner.FixtureWts, "--vocab", CliRunner.FixtureVocab];
+
+    // A directory where a file is expected: the runtime's own message is "Access to the path is denied".
+    [TestCase("generate", "--model")]
+    [TestCase("inspect", "--model")]
+    [TestCase("score", "--text")]
+    public async Task A_directory_given_for_a_file_is_named_as_a_directory(string command, string option)
+    {
+        string[] args = command == "score" ? [.. ScoreArgs(), option, _temp] : [command, option, _temp];
+        AssertOneLineError(await CliRunner.RunAsync(args), 1, _temp, "is a directory");
+    }
+
+    [Test]
+    public async Task Non_finite_weights_name_the_cli_flag_that_loads_them()
+    {
+        string path = Path.Combine(_temp, "nan.wts");
+        var weights = Inference.Weights.WeightLoader.Load(CliRunner.FixtureWts,
+            new Inference.Weights.WeightLoadOptions { Include = Inference.Model.TfVariableNames.IsInferenceTensor });
+        Inference.Weights.WeightFileWriter.Write(path, weights.Select(t => t.Name == "softmax_softmax_b"
+            ? new Inference.Weights.WeightTensor(t.Name, t.Shape, [float.NaN, .. t.Values[1..].ToArray()])
+            : t), Inference.Weights.WeightFileFormat.WtsV2);
+
+        AssertOneLineError(await CliRunner.RunAsync("inspect", "--model", path), 1, "non-finite", "--allow-non-finite-weights");
+        var allowed = await CliRunner.RunAsync("inspect", "--model", path, "--allow-non-finite-weights");
+        Assert.That(allowed.ExitCode, Is.EqualTo(0), allowed.ToString());
+    }
+
+    // Weights of +-3e38 in the projection (finite, so the file loads) make every logit infinite or NaN.
+    private string HugeProjectionModel()
+    {
+        string path = Path.Combine(_temp, "huge.wts");
+        var weights = Inference.Weights.WeightLoader.Load(CliRunner.FixtureWts,
+            new Inference.Weights.WeightLoadOptions { Include = Inference.Model.TfVariableNames.IsInferenceTensor });
+        Inference.Weights.WeightFileWriter.Write(path, weights.Select(t => t.Name == "softmax_softmax_w"
+            ? new Inference.Weights.WeightTensor(t.Name, t.Shape, [.. t.Values.ToArray().Select(v => v < 0 ? -3e38f : 3e38f)])
+            : t), Inference.Weights.WeightFileFormat.WtsV2);
+        return path;
+    }
+
+    [Test]
+    public async Task Score_with_non_finite_logits_is_an_error_not_NaN()
+    {
+        string text = Path.Combine(_temp, "text.txt");
+        File.WriteAllText(text, "ROMEO: hello");
+        var result = await CliRunner.RunAsync("score", "--model", HugeProjectionModel(), "--vocab", CliRunner.FixtureVocab, "--text", text);
+        AssertOneLineError(result, 1, "NaN or infinite", "step 0");
+    }
+
+    [Test]
+    public async Task Generate_with_non_finite_logits_is_an_error_naming_the_step()
+    {
+        var result = await CliRunner.RunAsync("generate", "--model", HugeProjectionModel(), "--vocab", CliRunner.FixtureVocab, "--prime", "ROMEO");
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+        Assert.That(result.Stdout, Is.EqualTo("ROMEO"), "the prime is written before generation starts");
+        Assert.That(result.StderrLines, Has.Length.EqualTo(1));
+        Assert.That(result.Stderr, Does.StartWith("charrnn: error: ").And.Contain("NaN or infinite").And.Contain("step 0"));
+    }
+
+    [Test]
+    public void An_argument_exception_from_the_library_is_an_internal_error_not_bad_input()
+    {
+        Assert.That(CharRnn.Cli.CliApplication.IsBadInput(new ArgumentOutOfRangeException("x")), Is.False);
+        Assert.That(CharRnn.Cli.CliApplication.IsBadInput(new NonFiniteLogitsException()), Is.True);
+    }
 }

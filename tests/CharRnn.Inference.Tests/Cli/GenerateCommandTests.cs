@@ -163,6 +163,15 @@ public class GenerateCommandTests
         Assert.That(result.StderrLines, Is.EqualTo(new[] { "charrnn: cancelled" }));
     }
 
+    // 1 / 1e-39 overflows float32: the run is the argmax, not "Specified argument was out of the range".
+    [Test]
+    public async Task A_temperature_too_small_to_invert_generates_the_argmax()
+    {
+        var result = await CliRunner.RunAsync([.. CliRunner.FixtureGenerate, "--prime", "ROMEO", "--length", "30", "--temperature", "1e-39"]);
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(result.Stdout, Is.EqualTo("ROMEO" + ReferenceGreedy("ROMEO", 30)));
+    }
+
     private sealed class CancellingWriter(CancellationTokenSource cancel, int writesBeforeCancel) : StringWriter
     {
         private int _writes;

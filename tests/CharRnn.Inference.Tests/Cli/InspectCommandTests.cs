@@ -1,3 +1,5 @@
+using CharRnn.Inference.Weights;
+
 namespace CharRnn.Inference.Tests.Cli;
 
 /// <summary><c>charrnn inspect</c> on the real tensorflow-char-rnn export and the embedded model.</summary>
@@ -46,5 +48,59 @@ public class InspectCommandTests
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         Assert.That(result.Stdout, Does.Contain("embedding").And.Contain("float16").And.Contain("(65, 512)"));
         Assert.That(result.Stdout, Does.Contain("model: 2 x 512 LSTM, input 512 (embedding), vocabulary 65"));
+    }
+
+    // The fixture with layer 1's tensors renamed: the file is read as it is, and the model it forms is refused in one line.
+    private static string RenamedFixture(string from, string to)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"charrnn-renamed-{Guid.NewGuid():N}.wts2");
+        var weights = WeightLoader.Load(CliRunner.FixtureWts, new WeightLoadOptions { Include = Inference.Model.TfVariableNames.IsInferenceTensor });
+        WeightFileWriter.Write(path, weights.Select(t => new WeightTensor(t.Name.Replace(from, to, StringComparison.Ordinal), t.Shape, t.Values.ToArray())),
+            WeightFileFormat.WtsV2);
+        return path;
+    }
+
+    [TestCase("2147483646")]
+    [TestCase("99999999999")]
+    public async Task A_huge_layer_index_in_a_tensor_name_is_one_short_error(string index)
+    {
+        string path = RenamedFixture("cell_1_", $"cell_{index}_");
+        try
+        {
+            var result = await CliRunner.RunAsync("inspect", "--model", path);
+            Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+            Assert.That(result.StderrLines, Has.Length.EqualTo(1));
+            Assert.That(result.Stderr, Does.StartWith("charrnn: error: ").And.Contain($"layer {index}"));
+            Assert.That(result.Stderr, Has.Length.LessThan(500));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    // Two records named "bad<ESC>[31m": the duplicate-name error quotes the name with ESC escaped, in the library's
+    // message and on the terminal.
+    [Test]
+    public async Task Control_characters_in_a_tensor_name_are_escaped()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"charrnn-escape-{Guid.NewGuid():N}.wts2");
+        byte[] record = [.. "bad\u001b[31m 0 (1,) "u8, 0, 0, 0, 0, (byte)'\n'];
+        File.WriteAllBytes(path, [.. "2\n"u8, .. record, .. record]);
+        try
+        {
+            var e = Assert.Throws<WeightFormatException>(() => WeightLoader.Load(path));
+            Assert.That(e!.Message.Contains('\u001b', StringComparison.Ordinal), Is.False, e.Message);
+            Assert.That(e.Message, Does.Contain("'bad\\x1b[31m'"));
+
+            var result = await CliRunner.RunAsync("inspect", "--model", path);
+            Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+            Assert.That((result.Stdout + result.Stderr).Contains('\u001b', StringComparison.Ordinal), Is.False, "no raw escape byte reaches the terminal");
+            Assert.That(result.Stderr, Does.Contain("bad\\x1b[31m"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }

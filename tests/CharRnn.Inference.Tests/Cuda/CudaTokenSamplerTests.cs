@@ -161,4 +161,34 @@ public sealed class CudaTokenSamplerTests
         Assert.Fail($"unbalanced braces after {signature}");
         return "";
     }
+
+    // 1 / 1e-39 overflows float32: the options are greedy, and the kernels are told so with temperature 0.
+    [Test]
+    public void A_temperature_whose_inverse_overflows_is_passed_as_greedy()
+    {
+        var p = CudaTokenSampler.Parameters(1, 2, 3, 1, 65, new SamplingOptions { Temperature = 1e-39f }, 0, 0);
+        Assert.That(p.Temperature, Is.Zero);
+    }
+
+    [Test]
+    public void The_non_finite_sentinel_in_an_output_row_is_a_typed_error_naming_step_and_stream()
+    {
+        Assert.DoesNotThrow(() => NonFiniteTokens.ThrowIfAny([0, 5, 64, 3], streams: 2, firstStep: 10));
+        var e = Assert.Throws<NonFiniteLogitsException>(() => NonFiniteTokens.ThrowIfAny([0, 5, 64, NonFiniteTokens.Sentinel], streams: 2, firstStep: 10));
+        Assert.That((e!.Step, e.Stream), Is.EqualTo(((long?)11, (int?)1)));
+        var single = Assert.Throws<NonFiniteLogitsException>(() => NonFiniteTokens.ThrowIfAny([7, NonFiniteTokens.Sentinel], streams: 1, firstStep: 0));
+        Assert.That((single!.Step, single.Stream), Is.EqualTo(((long?)1, (int?)null)));
+    }
+
+    // The host's sentinel is the kernels' TOKEN_NONFINITE, and every sampler that writes an output row feeds fed_token's
+    // non-negative token back (never the sentinel) to the next step.
+    [Test]
+    public void The_kernels_write_the_host_sentinel_and_never_feed_it()
+    {
+        string source = CudaInferenceEngine.ReadKernelSource([TensorCoreKernels.SourceFile]);
+        Assert.That(source, Does.Contain($"#define TOKEN_NONFINITE ({NonFiniteTokens.Sentinel})"));
+        Assert.That(source, Does.Contain("p.cur_tokens[s] = fed_token(tok);").And.Contain("stok[s] = fed_token(tok);")
+            .And.Contain("const int picked = fed_token(out);").And.Contain("tok[s] = fed_token(picked);")
+            .And.Contain("next_tokens[s] = fed_token(token);"));
+    }
 }

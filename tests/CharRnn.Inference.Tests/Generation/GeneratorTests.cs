@@ -289,4 +289,44 @@ public class GeneratorTests(bool scheduled)
         gen.Dispose();
         Assert.That(() => gen.Prime("a"), Throws.InstanceOf<ObjectDisposedException>());
     }
+
+    // Softmax weights of +-3e38 (finite) overflow the projection: the logits are infinite or NaN from the first step.
+    private static CharRnnModel HugeProjection()
+    {
+        var weights = RandomModels.Weights(1, 16, 65, 8, seed: 5, scale: 3f);
+        return CharRnnModel.FromWeights(new Inference.Weights.WeightSet(weights.Select(t => t.Name == TfVariableNames.SoftmaxWeights
+            ? new Inference.Weights.WeightTensor(t.Name, t.Shape, [.. t.Values.ToArray().Select(v => v < 0 ? -3e38f : 3e38f)])
+            : t)));
+    }
+
+    [Test]
+    public void Huge_weights_are_a_typed_error_at_the_first_step_when_generating_and_scoring()
+    {
+        using var engine = InferenceEngine.Create(HugeProjection(), new EngineOptions { Backend = Backend.Cpu });
+        foreach (var options in new[] { new GeneratorOptions(), new GeneratorOptions { Sampling = SamplingOptions.Greedy } })
+        {
+            using var gen = engine.CreateGenerator(options);
+            gen.Prime("ROMEO");
+            var e = Assert.Throws<NonFiniteLogitsException>(() => gen.Generate(10));
+            Assert.That(e!.Step, Is.EqualTo(0));
+            Assert.That(e.Message, Does.Contain("at step 0"));
+        }
+        using var scorer = engine.CreateGenerator();
+        var s = Assert.Throws<NonFiniteLogitsException>(() => scorer.Score("ROMEO"));
+        Assert.That(s!.Step, Is.EqualTo(0));
+    }
+
+    [Test]
+    public void Non_finite_logits_are_reported_at_the_step_they_are_met()
+    {
+        using var gen = _engine.CreateGenerator(Sampled);
+        gen.Prime("ROMEO");
+        gen.Generate(10);
+        var snapshot = gen.Snapshot();
+        // The logits are the state's last floats.
+        snapshot.State.AsSpan(snapshot.State.Length - _model.Dimensions.VocabularySize).Fill(float.NaN);
+        gen.Restore(snapshot);
+        var e = Assert.Throws<NonFiniteLogitsException>(() => gen.Generate(5));
+        Assert.That(e!.Step, Is.EqualTo(10));
+    }
 }

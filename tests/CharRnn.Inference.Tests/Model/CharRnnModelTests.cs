@@ -78,4 +78,19 @@ public class CharRnnModelTests
         Assert.That(TfVariableNames.IsInferenceTensor("softmax_softmax_w"), Is.True);
         Assert.That(TfVariableNames.IsInferenceTensor("embedding"), Is.True);
     }
+
+    // A name's layer index must not size anything: cell_2147483646_ once built a "missing layers" list past 7.5 GB,
+    // 10^6 a 40 MB message, 2147483647 an ArgumentOutOfRangeException and 99999999999 an OverflowException.
+    [TestCase("1000000")]
+    [TestCase("2147483646")]
+    [TestCase("2147483647")]
+    [TestCase("99999999999")]
+    public void A_layer_index_past_the_layers_present_is_named_in_a_short_error(string index)
+    {
+        var set = new WeightSet(RandomModels.Weights(2, 8, 65, 4, seed: 7).Select(t => new WeightTensor(
+            t.Name.Replace("cell_1_", $"cell_{index}_", StringComparison.Ordinal), t.Shape, t.Values.ToArray())));
+        var e = Assert.Throws<ModelFormatException>(() => CharRnnModel.FromWeights(set));
+        Assert.That(e!.Message, Does.Contain($"layer {index}").And.Contain($"cell_{index}_"));
+        Assert.That(e.Message, Has.Length.LessThan(400));
+    }
 }

@@ -23,6 +23,7 @@ public class VocabularyTests
     [TestCase("[1,2]", "not a JSON object")]
     [TestCase("{\"a\": 0, \"b\": 0}", "id 0 is given to both")]
     [TestCase("{\"a\": 0, \"c\": 2}", "id 1 is missing")]
+    [TestCase("{\"a\": -1, \"b\": 0}", "\"a\" has id -1")]
     [TestCase("{\"ab\": 0}", "not a single character")]
     [TestCase("{\"a\": \"x\"}", "not an integer")]
     [TestCase("{\"a\": 0", "not valid JSON")]
@@ -38,5 +39,28 @@ public class VocabularyTests
         var ids = Vocabulary.SampleCharRnn.Encode("ROMEO:\n");
         Assert.That(ids[0], Is.EqualTo(Vocabulary.SampleCharRnn.Characters.ToList().IndexOf('R')));
         Assert.That(Vocabulary.SampleCharRnn.Decode(ids), Is.EqualTo("ROMEO:\n"));
+    }
+
+    // A character outside the BMP is two UTF-16 units; the error names its code point once, not two surrogate halves.
+    [Test]
+    public void An_unknown_character_outside_the_BMP_is_listed_as_one_code_point()
+    {
+        var e = Assert.Throws<VocabularyException>(() => Vocabulary.SampleCharRnn.Encode("RO\U0001F600MEO"));
+        Assert.That(e!.Message, Does.Contain("1 character(s)").And.Contain("U+1F600 '\U0001F600' at 2"));
+        Assert.That(e.Message, Does.Not.Contain("U+D83D"));
+    }
+
+    [Test]
+    public void A_directory_as_vocab_json_is_named_as_a_directory()
+    {
+        string dir = Directory.CreateTempSubdirectory("charrnn-vocab-").FullName;
+        try
+        {
+            Assert.That(() => Vocabulary.FromJsonFile(dir), Throws.TypeOf<VocabularyException>().With.Message.Contains("is a directory"));
+        }
+        finally
+        {
+            Directory.Delete(dir);
+        }
     }
 }

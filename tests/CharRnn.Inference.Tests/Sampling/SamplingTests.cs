@@ -120,4 +120,41 @@ public class SamplingTests
         Assert.That(() => new SamplingOptions { TopP = 0 }, Throws.InstanceOf<ArgumentOutOfRangeException>());
         Assert.That(() => new SamplingOptions { TopP = 1.5f }, Throws.InstanceOf<ArgumentOutOfRangeException>());
     }
+
+    // 1 / 1e-39 overflows float32, which made every weight NaN or 0 and the sampler return -1: such a temperature is the
+    // argmax, the limit of the distribution as T goes to 0.
+    [Test]
+    public void A_temperature_whose_inverse_overflows_is_the_argmax()
+    {
+        var options = new SamplingOptions { Temperature = 1e-39f, TopK = 3, TopP = 0.5f };
+        Assert.That(options.IsGreedy, Is.True);
+        var scratch = new float[2 * Logits.Length];
+        for (int n = 0; n < 100; n++)
+        {
+            Assert.That(TokenSampler.Sample(Logits, options, CounterRng.Uniform(1, 0, n), scratch), Is.EqualTo(0));
+        }
+        Assert.That(new SamplingOptions { Temperature = 1e-38f }.IsGreedy, Is.False, "1 / 1e-38 is finite: still sampled");
+        Assert.That(TokenSampler.Sample(Logits, new SamplingOptions { Temperature = 1e-38f }, 0.99f, scratch), Is.EqualTo(0));
+    }
+
+    // Logits without a finite maximum have no distribution: a typed error, greedy or sampled, never an id of -1 or 0.
+    [TestCase(float.NaN, 0f)]
+    [TestCase(float.NaN, 0.8f)]
+    [TestCase(float.PositiveInfinity, 0f)]
+    [TestCase(float.PositiveInfinity, 1f)]
+    public void Non_finite_logits_are_a_typed_error(float bad, float temperature)
+    {
+        float[] logits = [.. Logits];
+        logits[3] = bad;
+        var options = new SamplingOptions { Temperature = temperature };
+        Assert.That(() => TokenSampler.Sample(logits, options, 0.5f, new float[2 * logits.Length]), Throws.TypeOf<NonFiniteLogitsException>());
+    }
+
+    [Test]
+    public void All_negative_infinite_logits_are_a_typed_error()
+    {
+        float[] logits = [.. Logits.Select(_ => float.NegativeInfinity)];
+        Assert.That(() => TokenSampler.Sample(logits, SamplingOptions.Greedy, 0f, new float[2 * logits.Length]), Throws.TypeOf<NonFiniteLogitsException>());
+        Assert.That(() => TokenSampler.Sample(logits, new SamplingOptions(), 0.3f, new float[2 * logits.Length]), Throws.TypeOf<NonFiniteLogitsException>());
+    }
 }

@@ -121,17 +121,17 @@ internal static class TfCheckpointReader
 
         if (entry.IsPartitioned)
         {
-            throw Bad($"'{tfName}' is a partitioned variable (saved in slices), which this reader does not support. Re-save the checkpoint without partitioning, or exclude the tensor.");
+            throw Bad($"'{MessageText.Printable(tfName)}' is a partitioned variable (saved in slices), which this reader does not support. Re-save the checkpoint without partitioning, or exclude the tensor.");
         }
         (TensorDataType type, int elementSize) = (TfDataType)entry.DataType switch
         {
             TfDataType.Float => (TensorDataType.Float32, 4),
             TfDataType.Half => (TensorDataType.Float16, 2),
-            _ => throw Bad($"'{tfName}' has the unsupported dtype {entry.DataTypeName}; only DT_FLOAT and DT_HALF tensors can be loaded. Exclude it with WeightLoadOptions.Include."),
+            _ => throw Bad($"'{MessageText.Printable(tfName)}' has the unsupported dtype {entry.DataTypeName}; only DT_FLOAT and DT_HALF tensors can be loaded. Exclude it with WeightLoadOptions.Include."),
         };
         if (entry.UnknownRank)
         {
-            throw Bad($"'{tfName}' is stored with an unknown rank; a saved variable must have a full shape.");
+            throw Bad($"'{MessageText.Printable(tfName)}' is stored with an unknown rank; a saved variable must have a full shape.");
         }
 
         var shape = new int[entry.Shape.Count];
@@ -141,7 +141,7 @@ internal static class TfCheckpointReader
             long dim = entry.Shape[d];
             if (dim < 0 || dim > Array.MaxLength)
             {
-                throw Bad($"'{tfName}' has dimension {d} of size {dim}; sizes must be between 0 and {Array.MaxLength}.");
+                throw Bad($"'{MessageText.Printable(tfName)}' has dimension {d} of size {dim}; sizes must be between 0 and {Array.MaxLength}.");
             }
             shape[d] = (int)dim;
             count = dim == 0 || count <= Array.MaxLength / dim ? count * dim : long.MaxValue;
@@ -149,27 +149,27 @@ internal static class TfCheckpointReader
         string shapeText = WeightTensor.FormatShape(shape);
         if (count > Array.MaxLength)
         {
-            throw Bad($"'{tfName}' has shape {shapeText}, more elements than one array can hold.");
+            throw Bad($"'{MessageText.Printable(tfName)}' has shape {shapeText}, more elements than one array can hold.");
         }
         long expectedBytes = count * elementSize;
         if (entry.Size != expectedBytes)
         {
-            throw Bad($"'{tfName}' is {entry.DataTypeName} {shapeText}, which is {expectedBytes} bytes, but its index entry says {entry.Size} bytes: the index is corrupt.");
+            throw Bad($"'{MessageText.Printable(tfName)}' is {entry.DataTypeName} {shapeText}, which is {expectedBytes} bytes, but its index entry says {entry.Size} bytes: the index is corrupt.");
         }
         if (expectedBytes > int.MaxValue)
         {
-            throw Bad($"'{tfName}' is {expectedBytes} bytes; tensors over 2 GiB are not supported.");
+            throw Bad($"'{MessageText.Printable(tfName)}' is {expectedBytes} bytes; tensors over 2 GiB are not supported.");
         }
         if (entry.ShardId < 0 || entry.ShardId >= header.NumShards)
         {
-            throw Bad($"'{tfName}' is in data shard {entry.ShardId}, but the bundle header declares {header.NumShards} shard(s): the index is corrupt.");
+            throw Bad($"'{MessageText.Printable(tfName)}' is in data shard {entry.ShardId}, but the bundle header declares {header.NumShards} shard(s): the index is corrupt.");
         }
 
         var (file, length, dataPath) = shards.Open(entry.ShardId, name, record);
         if (entry.Offset < 0 || entry.Offset > length || entry.Size > length - entry.Offset)
         {
             throw new WeightFormatException(
-                $"'{tfName}' lies at bytes [{entry.Offset}, {entry.Offset + entry.Size}) but the data file is {length} bytes long: the data file is truncated or does not belong to this index.",
+                $"'{MessageText.Printable(tfName)}' lies at bytes [{entry.Offset}, {entry.Offset + entry.Size}) but the data file is {length} bytes long: the data file is truncated or does not belong to this index.",
                 dataPath, record, name, entry.Offset);
         }
 
@@ -185,7 +185,7 @@ internal static class TfCheckpointReader
         if (stored != actual)
         {
             throw new WeightFormatException(
-                $"Checksum mismatch for '{tfName}' ({expectedBytes} bytes at byte offset {entry.Offset}): stored CRC-32C 0x{stored:x8}, computed 0x{actual:x8}. The data file is corrupt; restore it from the original checkpoint.",
+                $"Checksum mismatch for '{MessageText.Printable(tfName)}' ({expectedBytes} bytes at byte offset {entry.Offset}): stored CRC-32C 0x{stored:x8}, computed 0x{actual:x8}. The data file is corrupt; restore it from the original checkpoint.",
                 dataPath, record, name, entry.Offset);
         }
 
@@ -227,8 +227,9 @@ internal static class TfCheckpointReader
         if (policy == NonFiniteWeightPolicy.Throw)
         {
             throw new WeightFormatException(
-                $"Tensor holds {bad} non-finite value(s), the first ({values[first]}) at element {first}; such a model generates garbage. Set NonFiniteWeights = Warn to load it anyway.",
-                dataPath, record, tensor.Name, offset);
+                $"Tensor holds {bad} non-finite value(s), the first ({values[first]}) at element {first}; such a model generates garbage. Retrain or re-export it, or load it anyway with the Warn policy for non-finite weights.",
+                dataPath, record, tensor.Name, offset)
+            { NonFiniteValues = bad };
         }
         Log.NonFiniteWeights(logger, tensor.Name, bad, first);
     }

@@ -69,7 +69,7 @@ internal static class WeightFileV2Reader
             if (include && type is not (TensorDataType.Float32 or TensorDataType.Float16))
             {
                 throw new WeightFormatException(
-                    $"Tensor '{name}' has unsupported dtype {type} (code {(int)type}): only float32 (0) and float16 (1) can be loaded. " +
+                    $"Tensor '{MessageText.Printable(name)}' has unsupported dtype {type} (code {(int)type}): only float32 (0) and float16 (1) can be loaded. " +
                     "Exclude the record with WeightLoadOptions.Include, or re-export the weights as float32.",
                     source, index, name, blobStart);
             }
@@ -191,7 +191,7 @@ internal static class WeightFileV2Reader
         if (elements > Array.MaxLength)
         {
             throw new WeightFormatException(
-                $"Tensor '{name}' has {elements} elements, more than one array can hold ({Array.MaxLength}).", source, index, name, blobStart);
+                $"Tensor '{MessageText.Printable(name)}' has {elements} elements, more than one array can hold ({Array.MaxLength}).", source, index, name, blobStart);
         }
         int total = (int)elements;
         int elementSize = type == TensorDataType.Float16 ? 2 : 4;

@@ -70,7 +70,7 @@ internal static class WtsSyntax
         if (!seen.Add(name))
         {
             throw new WeightFormatException(
-                $"Duplicate tensor name '{name}': an earlier record has the same name.", source, recordIndex, name, recordStart);
+                $"Duplicate tensor name '{MessageText.Printable(name)}': an earlier record has the same name.", source, recordIndex, name, recordStart);
         }
         return name;
     }
@@ -182,9 +182,10 @@ internal static class WtsSyntax
         if (options.NonFiniteWeights == NonFiniteWeightPolicy.Throw)
         {
             throw new WeightFormatException(
-                $"Tensor '{name}' holds {count} non-finite values (NaN or infinity); the first is element {first} ({values[first]}). " +
-                "Such a model generates garbage; retrain or re-export it, or load anyway with NonFiniteWeights = Warn.",
-                source, recordIndex, name, elementOffset(first));
+                $"Tensor '{MessageText.Printable(name)}' holds {count} non-finite values (NaN or infinity); the first is element {first} ({values[first]}). " +
+                "Such a model generates garbage; retrain or re-export it, or load it anyway with the Warn policy for non-finite weights.",
+                source, recordIndex, name, elementOffset(first))
+            { NonFiniteValues = count };
         }
         Log.NonFiniteWeights(logger, name, count, first);
     }
