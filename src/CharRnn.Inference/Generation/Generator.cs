@@ -184,26 +184,33 @@ public sealed class Generator : IDisposable
         return new ScoreResult(sum, last);
     }
 
-    /// <summary>Saves the state to return to with <see cref="Restore"/> (a host copy).</summary>
+    /// <summary>
+    /// Saves the conversation: state, position, and this generator's sampling rule and seed (a host copy). Restore it with
+    /// <see cref="Restore"/> here or on any engine of the same model, or serialize it (<see cref="GeneratorSnapshot.ToBytes"/>).
+    /// </summary>
     public GeneratorSnapshot Snapshot()
     {
         using var _ = Enter();
         var state = new float[StreamStateLength];
         _stream.Save(state);
-        return new GeneratorSnapshot(_engine, state, _stream.HasLogits, Position);
+        return new GeneratorSnapshot(_engine.ModelFingerprint, _engine.Dimensions, state, _stream.HasLogits, Position, Options.Sampling, Options.Seed);
     }
 
-    /// <summary>Returns to a snapshot taken from a generator of the same engine (scheduled or not).</summary>
+    /// <summary>
+    /// Returns to a snapshot taken on any engine of the same model (this one or another: another backend, instance or
+    /// process), scheduled or not: the state, whether it is primed, and the position. The generator keeps its own options,
+    /// so it continues the snapshot's text only if its sampling rule and seed are the snapshot's; a generator created with
+    /// <see cref="GeneratorFactoryExtensions.CreateGenerator(IGeneratorFactory, GeneratorSnapshot, GeneratorOptions?)"/> has them.
+    /// </summary>
+    /// <exception cref="SnapshotMismatchException">The snapshot was taken on another model; the generator is unchanged.</exception>
     public void Restore(GeneratorSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        if (!ReferenceEquals(snapshot.Owner, _engine))
-        {
-            throw new ArgumentException("The snapshot was taken on a different engine.", nameof(snapshot));
-        }
         using var _ = Enter();
-        _stream.Restore(snapshot.State, snapshot.HasLogits);
+        snapshot.EnsureFits(_engine);
+        _stream.Restore(snapshot.State, snapshot.IsPrimed);
         Position = snapshot.Position;
+        LastStopString = null;
     }
 
     /// <summary>Returns to the zero state: nothing primed, position 0.</summary>
