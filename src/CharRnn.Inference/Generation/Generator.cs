@@ -42,11 +42,14 @@ public sealed class Generator : IDisposable
         _callLength = options.StopStrings.Count > 0 ? options.ChunkSize : Math.Max(options.ChunkSize, LongCall);
     }
 
+    /// <summary>Where the state lives and how calls run (a pool asks which device a conversation is on).</summary>
+    internal GenerationStream Stream => _stream;
+
     /// <summary>The options this generator was created with.</summary>
     public GeneratorOptions Options { get; }
 
-    /// <summary>The engine computing.</summary>
-    public InferenceEngine Engine => _engine;
+    /// <summary>The engine computing (for a generator of an <see cref="EnginePool"/>, the one of its current device).</summary>
+    public InferenceEngine Engine => _stream.CurrentEngine ?? _engine;
 
     /// <summary>Characters sampled since the last <see cref="Reset"/> (the random-number counter).</summary>
     public long Position { get; private set; }
@@ -164,7 +167,7 @@ public sealed class Generator : IDisposable
         {
             return new ScoreResult(0, 0);
         }
-        using var session = _engine.CreateSession(1);
+        using var session = Engine.CreateSession(1);
         var logits = new float[ScoreChunk * _vocab];
         double sum = 0;
         int fed = 0, last = ids.Length - 1;
