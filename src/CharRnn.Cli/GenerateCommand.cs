@@ -61,10 +61,11 @@ internal static class GenerateCommand
         var unknownChars = CliOptions.UnknownChars();
         var verbose = CliOptions.Verbose();
         var showProgress = CliOptions.Progress();
+        var state = StateFile.Option();
 
         var command = new Command("generate", "Generate text after a prime; stdout holds exactly the prime followed by the generated characters.")
         {
-            model, vocab, prime, length, greedy, temperature, topK, topP, seed, backend, forgetBias, unknownChars, verbose, showProgress,
+            model, vocab, prime, length, greedy, temperature, topK, topP, seed, backend, forgetBias, unknownChars, verbose, showProgress, state,
         };
         CliOptions.RequireModelForVocab(command, model, vocab);
         command.Validators.Add(r =>
@@ -94,7 +95,10 @@ internal static class GenerateCommand
                     UnknownCharacters = CliOptions.ParseUnknownChars(parsed.GetRequiredValue(unknownChars)),
                 },
                 parsed.GetValue(verbose),
-                parsed.GetValue(showProgress));
+                parsed.GetValue(showProgress),
+                parsed.GetValue(state) is { } statePath
+                    ? new StateRequest(statePath, IsGiven(parsed, prime), IsGiven(parsed, greedy) || IsGiven(parsed, temperature) || IsGiven(parsed, topK) || IsGiven(parsed, topP), IsGiven(parsed, seed))
+                    : null);
             return RunAsync(console, request, cancellationToken);
         });
         return command;
@@ -105,13 +109,23 @@ internal static class GenerateCommand
         using var loggerFactory = CliLogging.Create(request.Verbose);
         var logger = loggerFactory.CreateLogger(typeof(GenerateCommand));
         long start = Stopwatch.GetTimestamp();
+        // Read first, so that an unusable state file stops the run before the model loads and before any output.
+        var stateFile = request.State is { } stateRequest ? StateFile.Open(stateRequest.Path) : null;
         var model = ModelSource.Load(request.ModelPath, request.VocabPath, loggerFactory);
         var progress = new CliProgress(console.Err, CliProgress.ShouldShow(request.ShowProgress, console.Err));
         using var engine = ModelSource.CreateEngine(model, request.Backend, request.ForgetBias, loggerFactory, progress);
         var ready = Stopwatch.GetElapsedTime(start);
 
-        using var generator = engine.CreateGenerator(request.Options with { ChunkSize = StreamChunk(engine.Backend) });
-        generator.Prime(request.Prime);
+        var options = request.Options with { ChunkSize = StreamChunk(engine.Backend) };
+        using var generator = stateFile is null
+            ? engine.CreateGenerator(options)
+            : stateFile.CreateGenerator(engine, stateFile.Options(options, request.State!.SamplingGiven, request.State.SeedGiven));
+        // A saved conversation continues where it stopped: the default prime is for new ones.
+        string prime = stateFile?.Saved is not null && !request.State!.PrimeGiven ? "" : request.Prime;
+        if (prime.Length > 0)
+        {
+            generator.Prime(prime);
+        }
         if (!generator.IsPrimed)
         {
             throw new CliInputException("No character of --prime is in the model's vocabulary, so there is nothing to generate from.");
@@ -121,7 +135,7 @@ internal static class GenerateCommand
         // The prime is echoed as given (also under --unknown-chars skip/replace), so a script can strip it by length.
         // Writes ignore cancellation: a chunk already generated is always written, so stdout matches the state. Cancellation
         // is honoured between chunks by GenerateAsync.
-        await console.Out.WriteAsync(request.Prime.AsMemory(), CancellationToken.None).ConfigureAwait(false);
+        await console.Out.WriteAsync(prime.AsMemory(), CancellationToken.None).ConfigureAwait(false);
         int generated = 0;
         try
         {
@@ -135,19 +149,22 @@ internal static class GenerateCommand
         catch (OperationCanceledException)
         {
             CliLog.GenerationCancelled(logger, generated);
+            // The state holds exactly the characters written, so the file stays in step with stdout.
+            stateFile?.Save(generator);
             throw;
         }
         finally
         {
             await console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
+        stateFile?.Save(generator);
 
         if (request.Verbose)
         {
             var total = Stopwatch.GetElapsedTime(start);
             double generateSeconds = (total - primed).TotalSeconds;
             console.Note(string.Create(CultureInfo.InvariantCulture,
-                $"{generated} chars in {generateSeconds * 1e3:F1} ms ({(generated == 0 ? 0 : generateSeconds * 1e6 / generated):F1} us/char, {(generateSeconds > 0 ? generated / generateSeconds : 0):F0} chars/s) on {engine.Backend} ({engine.DeviceName}); load+build {ready.TotalMilliseconds:F1} ms, prime {request.Prime.Length} chars {(primed - ready).TotalMilliseconds:F1} ms, total {total.TotalMilliseconds:F1} ms"));
+                $"{generated} chars in {generateSeconds * 1e3:F1} ms ({(generated == 0 ? 0 : generateSeconds * 1e6 / generated):F1} us/char, {(generateSeconds > 0 ? generated / generateSeconds : 0):F0} chars/s) on {engine.Backend} ({engine.DeviceName}); load+build {ready.TotalMilliseconds:F1} ms, prime {prime.Length} chars {(primed - ready).TotalMilliseconds:F1} ms, total {total.TotalMilliseconds:F1} ms"));
         }
         return CliApplication.ExitOk;
     }
@@ -158,5 +175,10 @@ internal static class GenerateCommand
     // engine takes hundreds of microseconds per character, so its text flows in short chunks.
     private static int StreamChunk(Inference.Engine.Backend backend) => backend == Inference.Engine.Backend.Cpu ? 32 : 1024;
 
-    private sealed record Request(string? ModelPath, string? VocabPath, string Prime, int Length, Inference.Engine.Backend Backend, float ForgetBias, GeneratorOptions Options, bool Verbose, bool ShowProgress);
+    private static bool IsGiven(ParseResult parsed, Option option) => parsed.GetResult(option) is { Implicit: false };
+
+    private sealed record Request(string? ModelPath, string? VocabPath, string Prime, int Length, Inference.Engine.Backend Backend, float ForgetBias, GeneratorOptions Options, bool Verbose, bool ShowProgress, StateRequest? State);
+
+    // --state FILE, and which of the options that a saved conversation can supply were typed.
+    private sealed record StateRequest(string Path, bool PrimeGiven, bool SamplingGiven, bool SeedGiven);
 }
