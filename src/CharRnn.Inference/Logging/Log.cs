@@ -43,8 +43,8 @@ internal static partial class Log
     [LoggerMessage(1033, LogLevel.Information, "Pool device {Device} drained and closed")]
     public static partial void PoolDeviceDrained(ILogger logger, int device);
 
-    [LoggerMessage(1034, LogLevel.Warning, "A conversation of failed pool device {Device} continues on device {Target}; {Lost} characters its failed call had returned are not in its state")]
-    public static partial void PoolConversationRecovered(ILogger logger, int device, int target, long lost);
+    [LoggerMessage(1034, LogLevel.Warning, "A conversation of failed pool device {Device} continues on device {Target} ({Replayed} characters replayed, {Lost} lost)")]
+    public static partial void PoolConversationRecovered(ILogger logger, int device, int target, long replayed, long lost);
 
     [LoggerMessage(1035, LogLevel.Error, "An engine pool event handler threw")]
     public static partial void PoolHandlerFailed(ILogger logger, Exception exception);

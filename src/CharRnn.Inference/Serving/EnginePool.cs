@@ -17,10 +17,12 @@ namespace CharRnn.Inference.Serving;
 /// started on; a conversation of a draining device moves right after its call in flight ends (or at once when idle).
 /// </para>
 /// <para>
-/// When a device fails, its idle conversations move at once; a call in flight that had returned nothing yet (a prime, a
-/// <see cref="Generator.Generate"/> still computing) runs again on the next device from the state before it, invisibly;
-/// one that had streamed characters fails with a <see cref="CharRnnException"/>, since its caller has seen text the restored
-/// state lacks, and <see cref="ConversationRecovered"/> counts them. Devices that fail or are drained stay out of the pool.
+/// When a device fails, its idle conversations move at once, from their state at their last call boundary. A call in
+/// flight starts again on the next device from the state before it and replays, without returning them again, the
+/// characters it had already returned (the counter-based sampler makes them the same on identical devices), so its
+/// caller sees one unbroken text; <see cref="ConversationRecovered"/> reports each conversation moved, with the
+/// characters replayed, and lost where a device of another backend or precision computed them differently. Devices that
+/// fail or are drained stay out of the pool.
 /// </para>
 /// <para>Thread-safe. Dispose the generators first: disposing the pool fails their calls with <see cref="ObjectDisposedException"/>.</para>
 /// </remarks>
@@ -288,12 +290,12 @@ public sealed class EnginePool : IGeneratorFactory, IDisposable
         device.Close();
     }
 
-    internal void ReportRecovered(PooledStream conversation, PoolDevice from, PoolDevice to, long lost)
+    internal void ReportRecovered(PooledStream conversation, PoolDevice from, PoolDevice to, long replayed, long lost)
     {
-        Log.PoolConversationRecovered(_logger, from.Index, to.Index, lost);
+        Log.PoolConversationRecovered(_logger, from.Index, to.Index, replayed, lost);
         if (conversation.Owner is { } generator)
         {
-            Raise(ConversationRecovered, new ConversationRecovery(generator, from.Index, to.Index, lost));
+            Raise(ConversationRecovered, new ConversationRecovery(generator, from.Index, to.Index, replayed, lost));
         }
     }
 

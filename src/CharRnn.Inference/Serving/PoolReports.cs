@@ -36,10 +36,13 @@ public sealed record PoolDeviceFailure(int Device, Exception Error, int Conversa
 /// <param name="Conversation">The conversation's generator (compare by reference).</param>
 /// <param name="FromDevice">The failed device.</param>
 /// <param name="ToDevice">The device it continues on.</param>
-/// <param name="CharactersLost">
-/// Characters the failed call had already returned to its caller that the restored state does not hold (0 for a
-/// conversation that was idle, priming, or whose call had returned nothing yet: those calls are retried on the new device
-/// and never seen to fail). The call failed with a <see cref="CharRnnException"/>; calling again continues from the state
-/// before it.
+/// <param name="CharactersReplayed">
+/// Characters its call in flight had already returned, computed again on the new device (and not returned again) to
+/// reach the state after them: the caller's text goes on unbroken.
 /// </param>
-public sealed record ConversationRecovery(Generator Conversation, int FromDevice, int ToDevice, long CharactersLost);
+/// <param name="CharactersLost">
+/// Characters its call in flight had returned that the new device computed differently (a device of another backend or
+/// precision): the call failed with a <see cref="CharRnnException"/> and the conversation is back at its state before the
+/// call, without them. 0 on a pool of identical devices.
+/// </param>
+public sealed record ConversationRecovery(Generator Conversation, int FromDevice, int ToDevice, long CharactersReplayed, long CharactersLost);

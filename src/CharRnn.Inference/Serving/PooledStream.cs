@@ -58,7 +58,7 @@ internal sealed class PooledStream : GenerationStream
                 catch (Exception e) when (IsDeviceFailure(e))
                 {
                     // A prime returns nothing before it ends: feed it again on the next device, from the state before it.
-                    Recover(e, lost: 0);
+                    Recover(e, report: true);
                 }
             }
         }
@@ -96,7 +96,7 @@ internal sealed class PooledStream : GenerationStream
             }
             catch (Exception e) when (IsDeviceFailure(e))
             {
-                Recover(e, lost: 0);
+                Recover(e, report: true);
             }
         }
     }
@@ -151,7 +151,7 @@ internal sealed class PooledStream : GenerationStream
         }
         try
         {
-            MoveIfDeviceLeaving(lost: 0);
+            MoveIfDeviceLeaving(report: true);
         }
         finally
         {
@@ -179,7 +179,7 @@ internal sealed class PooledStream : GenerationStream
         {
             if (!_pool.IsDisposed && _device.State != PoolDeviceState.Active)
             {
-                MoveIfDeviceLeaving(lost: 0);
+                MoveIfDeviceLeaving(report: true);
             }
         }
         catch (CharRnnException)
@@ -200,15 +200,16 @@ internal sealed class PooledStream : GenerationStream
         {
             _pool.MarkFailed(_device, _device.Scheduler.Failure ?? new ObjectDisposedException(nameof(GenerationScheduler), "The device's engine was disposed."));
         }
-        MoveIfDeviceLeaving(lost: 0);
+        MoveIfDeviceLeaving(report: true);
     }
 
-    private void MoveIfDeviceLeaving(long lost)
+    // Moves the conversation off a draining or failed device (gate held); returns the devices, or null when it stays.
+    private (PoolDevice From, PoolDevice To)? MoveIfDeviceLeaving(bool report)
     {
         var from = _device;
         if (from.State == PoolDeviceState.Active)
         {
-            return;
+            return null;
         }
         var to = _pool.Relocate(this, from);
         var state = new float[_stateLength];
@@ -216,56 +217,62 @@ internal sealed class PooledStream : GenerationStream
         var moved = new ScheduledStream(to.Scheduler, _stateLength);
         moved.Restore(state, _inner.HasLogits);
         _inner = moved;
-        if (from.State == PoolDeviceState.Failed)
+        if (report && from.State == PoolDeviceState.Failed)
         {
-            _pool.ReportRecovered(this, from, to, lost);
+            _pool.ReportRecovered(this, from, to, replayed: 0, lost: 0);
         }
+        return (from, to);
     }
 
     private bool IsDeviceFailure(Exception e) =>
         e is CharRnnException or ObjectDisposedException && !_pool.IsDisposed && (_device.HasFailed || _device.State == PoolDeviceState.Failed);
 
     // A call failed because its device did: the pool learns it (once per device), and this conversation moves on.
-    private void Recover(Exception e, long lost)
+    private (PoolDevice From, PoolDevice To) Recover(Exception e, bool report)
     {
-        _pool.MarkFailed(_device, _device.Scheduler.Failure ?? e);
-        MoveIfDeviceLeaving(lost);
+        var failed = _device;
+        _pool.MarkFailed(failed, failed.Scheduler.Failure ?? e);
+        return MoveIfDeviceLeaving(report) ?? (failed, _device);
     }
 
     /// <summary>
-    /// A generation call. When the device fails before the call has returned anything, the call starts again on the next
-    /// device from the state before it (same position, so the same text); when it had returned characters, the call fails
-    /// and the pool reports them lost, since the caller has seen text that the restored state does not hold.
+    /// A generation call. When its device fails, the call starts again on the next device from the state before it (the
+    /// same position, so the same text) and replays the characters it had already returned without returning them again,
+    /// checking that they come out the same: the caller sees one unbroken text. Replayed characters that differ (a device
+    /// of another backend or precision computes other text) cannot be taken back: the state returns to before the call,
+    /// the call fails, and the pool reports them lost.
     /// </summary>
-    private sealed class Run : GenerationRun
+    private sealed class Run(PooledStream owner, int count, GenerationRequest request) : GenerationRun
     {
-        private readonly PooledStream _owner;
-        private readonly int _count;
-        private readonly GenerationRequest _request;
         private GenerationRun? _inner;
         private long _returned;
+        private ulong _returnedHash = TextHash.Empty;
+        // During a replay: characters still to skip, their hash so far, and the devices to report.
+        private long _skip;
+        private ulong _replayHash;
+        private (PoolDevice From, PoolDevice To) _recovery;
+        private float[]? _beforeCall;
         private bool _ended;
 
-        public Run(PooledStream owner, int count, GenerationRequest request)
-        {
-            _owner = owner;
-            _count = count;
-            _request = request;
-        }
-
-        public void Begin() => _inner = _owner.StartInner(_count, _request);
+        public void Begin() => _inner = owner.StartInner(count, request);
 
         public override string? Next()
         {
             while (true)
             {
+                string? chunk;
                 try
                 {
-                    return Took(_inner!.Next());
+                    chunk = _inner!.Next();
                 }
-                catch (Exception e) when (_owner.IsDeviceFailure(e))
+                catch (Exception e) when (owner.IsDeviceFailure(e))
                 {
                     Restart(e);
+                    continue;
+                }
+                if (Deliver(ref chunk))
+                {
+                    return chunk;
                 }
             }
         }
@@ -274,13 +281,19 @@ internal sealed class PooledStream : GenerationStream
         {
             while (true)
             {
+                string? chunk;
                 try
                 {
-                    return Took(await _inner!.NextAsync(cancellationToken).ConfigureAwait(false));
+                    chunk = await _inner!.NextAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (_owner.IsDeviceFailure(e))
+                catch (Exception e) when (owner.IsDeviceFailure(e))
                 {
                     Restart(e);
+                    continue;
+                }
+                if (Deliver(ref chunk))
+                {
+                    return chunk;
                 }
             }
         }
@@ -298,33 +311,93 @@ internal sealed class PooledStream : GenerationStream
             }
             finally
             {
-                _owner.EndCall();
+                owner.EndCall();
             }
         }
 
-        private string? Took(string? chunk)
+        // Skips what a replay has already returned; false when nothing is left of the chunk to return.
+        private bool Deliver(ref string? chunk)
         {
+            if (_skip > 0)
+            {
+                int n = chunk is null ? 0 : (int)Math.Min(_skip, chunk.Length);
+                _replayHash = TextHash.Add(_replayHash, chunk.AsSpan(0, n));
+                _skip -= n;
+                if (chunk is null || _skip == 0)
+                {
+                    EndReplay(matched: _skip == 0 && _replayHash == _returnedHash);
+                }
+                chunk = chunk?[n..];
+                if (chunk is { Length: 0 })
+                {
+                    return false;
+                }
+            }
             Taken = _inner!.Taken;
             StopString = _inner.StopString;
-            _returned += chunk?.Length ?? 0;
-            return chunk;
+            if (chunk is not null)
+            {
+                _returned += chunk.Length;
+                _returnedHash = TextHash.Add(_returnedHash, chunk);
+            }
+            return true;
         }
 
         private void Restart(Exception e)
         {
             // The failed run left the state as it was before the call.
             _inner!.Dispose();
+            _inner = null;
+            Taken = 0;
+            var (from, to) = owner.Recover(e, report: false);
+            _recovery = _skip > 0 ? (_recovery.From, to) : (from, to);
+            _skip = _returned;
+            _replayHash = TextHash.Empty;
+            if (_returned > 0)
+            {
+                _beforeCall ??= new float[owner._stateLength];
+                owner._inner.Save(_beforeCall);
+            }
+            else
+            {
+                owner._pool.ReportRecovered(owner, from, to, replayed: 0, lost: 0);
+            }
+            _inner = owner.StartInner(count, request);
+        }
+
+        private void EndReplay(bool matched)
+        {
+            var (from, to) = _recovery;
+            if (matched)
+            {
+                owner._pool.ReportRecovered(owner, from, to, replayed: _returned, lost: 0);
+                return;
+            }
+            _inner!.Dispose();
+            _inner = null;
+            owner._inner.Restore(_beforeCall!, hasLogits: true);
             Taken = 0;
             long lost = _returned;
-            int from = _owner._device.Index;
-            _owner.Recover(e, lost);
-            if (lost > 0)
-            {
-                throw new CharRnnException(
-                    $"Device {from} of the engine pool failed during this call: the conversation continues on device {_owner._device.Index} " +
-                    $"from its state before the call, which does not hold the {lost} characters this call returned. Call again to continue from there.", e);
-            }
-            _inner = _owner.StartInner(_count, _request);
+            owner._pool.ReportRecovered(owner, from, to, replayed: 0, lost: lost);
+            throw new CharRnnException(
+                $"Device {from.Index} of the engine pool failed during this call, and device {to.Index} computes other text from the same state " +
+                $"(another backend or precision), so the {lost} characters this call returned cannot be continued: the conversation is back at its " +
+                "state before the call. Call again to continue from there.");
         }
+    }
+}
+
+/// <summary>FNV-1a over UTF-16 code units: checks that a replay returned the same text, in constant memory.</summary>
+internal static class TextHash
+{
+    public const ulong Empty = 14695981039346656037;
+
+    public static ulong Add(ulong hash, ReadOnlySpan<char> text)
+    {
+        foreach (char c in text)
+        {
+            hash = (hash ^ c) * 1099511628211;
+        }
+        return hash;
     }
 }
