@@ -228,6 +228,47 @@ public class EnginePoolTests
     }
 
     [Test]
+    public void A_device_that_computes_other_text_cannot_continue_a_broken_stream_and_the_loss_is_reported()
+    {
+        var network = TfToTrtWeightConverter.Convert(_model);
+        var failing = new FailingEngine(network, _model.Vocabulary);
+        using var pool = Pool(() => failing, () => new FailingEngine(network, _model.Vocabulary, skewLogits: true));
+        var recoveries = new List<ConversationRecovery>();
+        pool.ConversationRecovered += (_, r) => recoveries.Add(r);
+        using var generator = pool.CreateGenerator(Options(1) with { ChunkSize = 7 });
+        generator.Prime(Prime(1));
+        generator.Generate(10);
+
+        failing.FailAfterSteps(50);
+        var chunks = new List<string>();
+        var e = Assert.ThrowsAsync<CharRnnException>(async () =>
+        {
+            await foreach (string chunk in generator.GenerateAsync(300))
+            {
+                chunks.Add(chunk);
+            }
+        });
+        string returned = string.Concat(chunks);
+        Assert.That(e!.Message, Does.Contain("computes other text").And.Contain($"the {returned.Length} characters"));
+        Assert.That(Alone(1, 310), Does.StartWith(Alone(1, 10) + returned), "what was returned came from the healthy device");
+        Assert.That(recoveries, Is.EqualTo(new[] { new ConversationRecovery(generator, 0, 1, 0, returned.Length) }));
+        Assert.That(returned.Length, Is.InRange(40, 60));
+        Assert.That(generator.Position, Is.EqualTo(10), "back at the state before the failed call");
+
+        // The conversation goes on from there on the other device: as the skewed device computes it from that state.
+        using var reference = new FailingEngine(network, _model.Vocabulary, skewLogits: true);
+        using var scheduler = new GenerationScheduler(reference);
+        using var expected = scheduler.CreateGenerator(Options(1));
+        using (var healthy = _alone.CreateGenerator(Options(1)))
+        {
+            healthy.Prime(Prime(1));
+            healthy.Generate(10);
+            expected.Restore(healthy.Snapshot());
+        }
+        Assert.That(generator.Generate(30), Is.EqualTo(expected.Generate(30)));
+    }
+
+    [Test]
     public void A_failure_found_by_a_prime_is_retried_on_the_next_device()
     {
         var failing = new FailingEngine(TfToTrtWeightConverter.Convert(_model), _model.Vocabulary);

@@ -8,11 +8,13 @@ namespace CharRnn.Inference.Tests.Serving;
 
 /// <summary>
 /// A CPU engine standing in for a device that breaks: after <see cref="FailAfterSteps"/> more steps of any of its sessions,
-/// every step throws, as a GPU engine does after a device error.
+/// every step throws, as a GPU engine does after a device error. With <paramref name="skewLogits"/> it also stands in for
+/// a device of another precision: same model, other logits, so other text from the same state.
 /// </summary>
-internal sealed class FailingEngine(NetworkWeights network, Vocabulary vocabulary) : InferenceEngine(network, vocabulary)
+internal sealed class FailingEngine(NetworkWeights network, Vocabulary vocabulary, bool skewLogits = false) : InferenceEngine(network, vocabulary)
 {
     private readonly CpuInferenceEngine _inner = new(network, vocabulary);
+    private readonly bool _skewLogits = skewLogits;
     private long _stepsLeft = long.MaxValue;
 
     public override Backend Backend => Backend.Cpu;
@@ -60,7 +62,17 @@ internal sealed class FailingEngine(NetworkWeights network, Vocabulary vocabular
 
         protected override void ReadLogitsCore(Span<float> destination) => inner.ReadLogits(destination);
 
-        protected override void ReadLogitsCore(Span<float> destination, int streams) => inner.ReadLogits(destination, streams);
+        protected override void ReadLogitsCore(Span<float> destination, int streams)
+        {
+            inner.ReadLogits(destination, streams);
+            if (owner._skewLogits)
+            {
+                for (int i = 0; i < destination.Length; i++)
+                {
+                    destination[i] += 3f * (i * 7 % 5);
+                }
+            }
+        }
 
         protected override void SaveStateCore(Span<float> destination) => inner.SaveState(destination);
 
