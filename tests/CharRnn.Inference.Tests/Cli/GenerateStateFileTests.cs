@@ -85,6 +85,22 @@ public class GenerateStateFileTests
     }
 
     [Test]
+    public async Task A_cancelled_run_saves_the_state_of_the_text_it_printed()
+    {
+        using var cancel = new CancellationTokenSource();
+        var stdout = new CancellingWriter(cancel, writesBeforeCancel: 3);
+        var cancelled = await CliRunner.RunAsync(cancel.Token, stdout, [.. CliRunner.FixtureGenerate, "--prime", "ROMEO", "--length", "5000", "--greedy", "--state", _state]);
+        Assert.That(cancelled.ExitCode, Is.EqualTo(CliApplication.ExitCancelled), cancelled.ToString());
+        int printed = cancelled.Stdout.Length - 5;
+        Assert.That(printed, Is.InRange(1, 4999));
+        Assert.That(GeneratorSnapshot.FromBytes(File.ReadAllBytes(_state)).Position, Is.EqualTo(printed));
+
+        var next = await Generate("--length", "30", "--state", _state);
+        string reference = _fixture.Vocabulary.Decode(new TfLstmReference(_fixture).Greedy(_fixture.Vocabulary.Encode("ROMEO"), printed + 30));
+        Assert.That(cancelled.Stdout + next.Stdout, Is.EqualTo("ROMEO" + reference));
+    }
+
+    [Test]
     public async Task A_damaged_file_is_named_and_left_as_it_was()
     {
         await Generate("--prime", "ROMEO", "--length", "20", "--greedy", "--state", _state);
@@ -147,5 +163,20 @@ public class GenerateStateFileTests
         Assert.That(result.StderrLines, Has.Length.EqualTo(1), result.Stderr);
         Assert.That(result.Stderr, Does.StartWith("charrnn: error: --state '").And.Contain(expected));
         Assert.That(Directory.GetFiles(_folder), Has.Length.EqualTo(1), "no temporary file left behind");
+    }
+
+    private sealed class CancellingWriter(CancellationTokenSource cancel, int writesBeforeCancel) : StringWriter
+    {
+        private int _writes;
+
+        public override Task WriteAsync(ReadOnlyMemory<char> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.Span);
+            if (++_writes == writesBeforeCancel)
+            {
+                cancel.Cancel();
+            }
+            return Task.CompletedTask;
+        }
     }
 }
