@@ -46,7 +46,15 @@ internal sealed class StateFile
         }
         try
         {
-            return new StateFile(full, GeneratorSnapshot.FromBytes(File.ReadAllBytes(full)));
+            // Read through the stream rather than whole: a file that is not a snapshot costs its header, not its size.
+            using var stream = File.OpenRead(full);
+            var snapshot = GeneratorSnapshot.Read(stream);
+            if (stream.Position != stream.Length)
+            {
+                throw new CliInputException(
+                    $"--state '{path}': {stream.Length - stream.Position} bytes follow the snapshot's end, so the file is not one snapshot. Use another file.");
+            }
+            return new StateFile(full, snapshot);
         }
         catch (SnapshotFormatException e)
         {

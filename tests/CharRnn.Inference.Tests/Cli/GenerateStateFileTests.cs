@@ -132,6 +132,16 @@ public class GenerateStateFileTests
         await ExpectRefused("not a generator snapshot");
     }
 
+    [Test]
+    public async Task A_snapshot_followed_by_other_bytes_is_refused()
+    {
+        await Generate("--prime", "ROMEO", "--length", "5", "--greedy", "--state", _state);
+        byte[] bytes = [.. File.ReadAllBytes(_state), (byte)'x'];
+        File.WriteAllBytes(_state, bytes);
+        await ExpectRefused("1 bytes follow the snapshot's end");
+        Assert.That(File.ReadAllBytes(_state), Is.EqualTo(bytes));
+    }
+
     [TestCase(32, "hidden size 32 in the snapshot, 128 in the engine")]
     [TestCase(128, "weights or vocabulary differ")]
     public async Task Another_models_file_is_named_and_left_as_it_was(int hidden, string expected)
