@@ -269,6 +269,68 @@ public class EnginePoolTests
     }
 
     [Test]
+    public async Task Busy_conversations_keep_their_text_through_a_drain_and_a_failure_at_once()
+    {
+        const int Users = 12, Rounds = 6, PerRound = 40;
+        var failing = new FailingEngine(TfToTrtWeightConverter.Convert(_model), _model.Vocabulary);
+        using var pool = Pool(() => failing, Cpu, Cpu, Cpu);
+        var recovered = 0;
+        PoolDeviceFailure? failure = null;
+        pool.DeviceFailed += (_, f) => failure = f;
+        pool.ConversationRecovered += (_, r) =>
+        {
+            Assert.That(r.CharactersLost, Is.Zero);
+            Interlocked.Increment(ref recovered);
+        };
+        using var started = new CountdownEvent(Users);
+        using var go = new ManualResetEventSlim();
+        var users = Enumerable.Range(0, Users).Select(user => Task.Run(async () =>
+        {
+            using var generator = pool.CreateGenerator(Options(user));
+            generator.Prime(Prime(user));
+            string text = "";
+            for (int round = 0; round < Rounds; round++)
+            {
+                if (round == 1)
+                {
+                    // Everyone is placed and has text; the failure and the drain come as the next calls start.
+                    started.Signal();
+                    go.Wait();
+                }
+                if (round % 2 == 0)
+                {
+                    text += generator.Generate(PerRound);
+                    continue;
+                }
+                await foreach (string chunk in generator.GenerateAsync(PerRound))
+                {
+                    text += chunk;
+                }
+            }
+            return text;
+        })).ToArray();
+
+        Assert.That(started.Wait(TimeSpan.FromSeconds(60)), "every user is under way");
+        failing.FailAfterSteps(30);
+        go.Set();
+        await pool.DrainAsync(3).WaitAsync(TimeSpan.FromSeconds(60));
+        var texts = await Task.WhenAll(users).WaitAsync(TimeSpan.FromSeconds(120));
+
+        for (int user = 0; user < Users; user++)
+        {
+            Assert.That(texts[user], Is.EqualTo(Alone(user, Rounds * PerRound)), $"user {user}");
+        }
+        var status = pool.Status();
+        Assert.That(status[3].State, Is.EqualTo(PoolDeviceState.Closed));
+        Assert.That(status[0].State, Is.EqualTo(PoolDeviceState.Failed), "device 0 ran its users' remaining steps and failed");
+        // Device 0 held its three conversations (each with more than 30 characters to go), and those the drain moved there
+        // before it failed: each is recovered once.
+        Assert.That(failure!.Device, Is.Zero);
+        Assert.That(failure.Conversations, Is.GreaterThanOrEqualTo(3));
+        Assert.That(recovered, Is.EqualTo(failure.Conversations));
+    }
+
+    [Test]
     public void A_failure_found_by_a_prime_is_retried_on_the_next_device()
     {
         var failing = new FailingEngine(TfToTrtWeightConverter.Convert(_model), _model.Vocabulary);
