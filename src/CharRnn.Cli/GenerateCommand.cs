@@ -67,10 +67,11 @@ internal static class GenerateCommand
         var verbose = CliOptions.Verbose();
         var showProgress = CliOptions.Progress();
         var allowNonFinite = CliOptions.AllowNonFiniteWeights();
+        var state = StateFile.Option();
 
         var command = new Command("generate", "Generate text after a prime; stdout holds exactly the prime followed by the generated characters.")
         {
-            model, vocab, prime, primeFile, length, greedy, temperature, topK, topP, seed, backend, forgetBias, unknownChars, verbose, showProgress, allowNonFinite,
+            model, vocab, prime, primeFile, length, greedy, temperature, topK, topP, seed, backend, forgetBias, unknownChars, verbose, showProgress, allowNonFinite, state,
         };
         CliOptions.RequireModelForVocab(command, model, vocab);
         command.Validators.Add(r =>
@@ -106,7 +107,11 @@ internal static class GenerateCommand
                 },
                 parsed.GetValue(verbose),
                 parsed.GetValue(showProgress),
-                parsed.GetValue(allowNonFinite));
+                parsed.GetValue(allowNonFinite),
+                parsed.GetValue(state) is { } statePath
+                    ? new StateRequest(statePath, IsGiven(parsed, prime) || parsed.GetValue(primeFile) is not null,
+                        IsGiven(parsed, greedy) || IsGiven(parsed, temperature) || IsGiven(parsed, topK) || IsGiven(parsed, topP), IsGiven(parsed, seed))
+                    : null);
             return RunAsync(console, request, cancellationToken);
         });
         return command;
@@ -117,20 +122,27 @@ internal static class GenerateCommand
         using var loggerFactory = CliLogging.Create(request.Verbose);
         var logger = loggerFactory.CreateLogger(typeof(GenerateCommand));
         long start = Stopwatch.GetTimestamp();
+        // Read first, so that an unusable state file stops the run before the model loads and before any output.
+        var stateFile = request.State is { } stateRequest ? StateFile.Open(stateRequest.Path) : null;
         var model = ModelSource.Load(request.ModelPath, request.VocabPath, request.AllowNonFinite, loggerFactory);
         var progress = new CliProgress(console.Err, CliProgress.ShouldShow(request.ShowProgress, console.Err));
         using var engine = await ModelSource.CreateEngineAsync(model, request.Backend, request.ForgetBias, loggerFactory, progress, cancellationToken)
             .ConfigureAwait(false);
         var ready = Stopwatch.GetElapsedTime(start);
 
-        using var generator = engine.CreateGenerator(request.Options with { ChunkSize = StreamChunk(engine.Backend) });
+        var options = request.Options with { ChunkSize = StreamChunk(engine.Backend) };
+        using var generator = stateFile is null
+            ? engine.CreateGenerator(options)
+            : stateFile.CreateGenerator(engine, stateFile.Options(options, request.State!.SamplingGiven, request.State.SeedGiven));
+        // A saved conversation continues where it stopped: the default prime is for new ones.
+        string prime = stateFile?.Saved is not null && !request.State!.PrimeGiven ? "" : request.Prime;
         try
         {
-            ChunkedPrime.Run(generator, request.Prime, progress, cancellationToken);
+            ChunkedPrime.Run(generator, prime, progress, cancellationToken);
         }
         catch (OperationCanceledException)
         {
-            CliLog.PrimeCancelled(logger, request.Prime.Length);
+            CliLog.PrimeCancelled(logger, prime.Length);
             throw;
         }
         if (!generator.IsPrimed)
@@ -142,7 +154,7 @@ internal static class GenerateCommand
         // The prime is echoed as given (also under --unknown-chars skip/replace), so a script can strip it by length.
         // Writes ignore cancellation: a chunk already generated is always written, so stdout matches the state. Cancellation
         // is honoured between chunks by GenerateAsync.
-        await console.Out.WriteAsync(request.Prime.AsMemory(), CancellationToken.None).ConfigureAwait(false);
+        await console.Out.WriteAsync(prime.AsMemory(), CancellationToken.None).ConfigureAwait(false);
         int generated = 0;
         try
         {
@@ -156,19 +168,22 @@ internal static class GenerateCommand
         catch (OperationCanceledException)
         {
             CliLog.GenerationCancelled(logger, generated);
+            // The state holds exactly the characters written, so the file stays in step with stdout.
+            stateFile?.Save(generator);
             throw;
         }
         finally
         {
             await console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
+        stateFile?.Save(generator);
 
         if (request.Verbose)
         {
             var total = Stopwatch.GetElapsedTime(start);
             double generateSeconds = (total - primed).TotalSeconds;
             console.Note(string.Create(CultureInfo.InvariantCulture,
-                $"{generated} chars in {generateSeconds * 1e3:F1} ms ({(generated == 0 ? 0 : generateSeconds * 1e6 / generated):F1} us/char, {(generateSeconds > 0 ? generated / generateSeconds : 0):F0} chars/s) on {engine.Backend} ({engine.DeviceName}); load+build {ready.TotalMilliseconds:F1} ms, prime {request.Prime.Length} chars {(primed - ready).TotalMilliseconds:F1} ms, total {total.TotalMilliseconds:F1} ms"));
+                $"{generated} chars in {generateSeconds * 1e3:F1} ms ({(generated == 0 ? 0 : generateSeconds * 1e6 / generated):F1} us/char, {(generateSeconds > 0 ? generated / generateSeconds : 0):F0} chars/s) on {engine.Backend} ({engine.DeviceName}); load+build {ready.TotalMilliseconds:F1} ms, prime {prime.Length} chars {(primed - ready).TotalMilliseconds:F1} ms, total {total.TotalMilliseconds:F1} ms"));
         }
         return CliApplication.ExitOk;
     }
@@ -188,5 +203,10 @@ internal static class GenerateCommand
     // text flows in short chunks.
     private static int StreamChunk(Inference.Engine.Backend backend) => backend == Inference.Engine.Backend.Cpu ? 32 : 1024;
 
-    private sealed record Request(string? ModelPath, string? VocabPath, string Prime, int Length, Inference.Engine.Backend Backend, float ForgetBias, GeneratorOptions Options, bool Verbose, bool ShowProgress, bool AllowNonFinite);
+    private static bool IsGiven(ParseResult parsed, Option option) => parsed.GetResult(option) is { Implicit: false };
+
+    private sealed record Request(string? ModelPath, string? VocabPath, string Prime, int Length, Inference.Engine.Backend Backend, float ForgetBias, GeneratorOptions Options, bool Verbose, bool ShowProgress, bool AllowNonFinite, StateRequest? State);
+
+    // --state FILE, and which of the options that a saved conversation can supply were typed.
+    private sealed record StateRequest(string Path, bool PrimeGiven, bool SamplingGiven, bool SeedGiven);
 }

@@ -37,6 +37,12 @@ public sealed class NetworkWeights
     public float ForgetBias { get; }
 
     internal float[]? EmbeddingArray { get; }
+
+    // Computed when a fingerprint is first asked for; a race computes it twice, with the same result.
+    private byte[]? _digest;
+
+    /// <summary>SHA-256 of the converted network, the costly part of <see cref="ModelFingerprint"/> (one pass over the weights).</summary>
+    internal byte[] Digest => _digest ??= ModelFingerprint.Digest(this);
     internal float[] FcWeightsArray { get; }
     internal float[] FcBiasArray { get; }
 }

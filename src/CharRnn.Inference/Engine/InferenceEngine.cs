@@ -14,6 +14,7 @@ namespace CharRnn.Inference.Engine;
 /// </summary>
 public abstract class InferenceEngine : IGeneratorFactory, IDisposable
 {
+    private readonly Lazy<ModelFingerprint> _fingerprint;
     private bool _disposed;
 
     /// <summary>Creates the engine's common part.</summary>
@@ -27,6 +28,7 @@ public abstract class InferenceEngine : IGeneratorFactory, IDisposable
         }
         Network = network;
         Vocabulary = vocabulary;
+        _fingerprint = new(() => ModelFingerprint.Of(network, vocabulary));
     }
 
     /// <summary>The backend computing.</summary>
@@ -43,6 +45,13 @@ public abstract class InferenceEngine : IGeneratorFactory, IDisposable
 
     /// <summary>The character map.</summary>
     public Vocabulary Vocabulary { get; }
+
+    /// <summary>
+    /// The model this engine computes (weights, dimensions, vocabulary), the same on every engine of that model whatever
+    /// its backend: snapshots restore only on engines with their fingerprint. Computed once, when first asked for (one
+    /// pass over the weights).
+    /// </summary>
+    public ModelFingerprint ModelFingerprint => _fingerprint.Value;
 
     /// <summary>Creates state for <paramref name="streams"/> independent streams, all starting at zero.</summary>
     public EngineSession CreateSession(int streams = 1)

@@ -17,6 +17,9 @@ internal abstract class GenerationStream : IDisposable
     /// <summary>Whether text has been fed, so that there are logits to sample from.</summary>
     public abstract bool HasLogits { get; }
 
+    /// <summary>The engine computing now when it can change between calls (a pool's stream), else null: the generator's.</summary>
+    public virtual Engine.InferenceEngine? CurrentEngine => null;
+
     /// <summary>Feeds every id; on cancellation the state is left as it was before the call.</summary>
     public abstract void Feed(int[] ids, CancellationToken cancellationToken);
 

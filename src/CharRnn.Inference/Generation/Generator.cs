@@ -47,11 +47,14 @@ public sealed class Generator : IDisposable
         _callLength = options.StopStrings.Count > 0 ? options.ChunkSize : Math.Max(options.ChunkSize, LongCall);
     }
 
+    /// <summary>Where the state lives and how calls run (a pool asks which device a conversation is on).</summary>
+    internal GenerationStream Stream => _stream;
+
     /// <summary>The options this generator was created with.</summary>
     public GeneratorOptions Options { get; }
 
-    /// <summary>The engine computing.</summary>
-    public InferenceEngine Engine => _engine;
+    /// <summary>The engine computing (for a generator of an <see cref="EnginePool"/>, the one of its current device).</summary>
+    public InferenceEngine Engine => _stream.CurrentEngine ?? _engine;
 
     /// <summary>Characters sampled since the last <see cref="Reset"/> (the random-number counter).</summary>
     public long Position { get; private set; }
@@ -231,7 +234,7 @@ public sealed class Generator : IDisposable
         {
             return new ScoreResult(0, 0);
         }
-        using var session = _engine.CreateSession(1);
+        using var session = Engine.CreateSession(1);
         var logits = new float[ScoreChunk * _vocab];
         double sum = 0;
         int fed = 0, last = ids.Length - 1;
@@ -251,26 +254,33 @@ public sealed class Generator : IDisposable
         return new ScoreResult(sum, last);
     }
 
-    /// <summary>Saves the state to return to with <see cref="Restore"/> (a host copy).</summary>
+    /// <summary>
+    /// Saves the conversation: state, position, and this generator's sampling rule and seed (a host copy). Restore it with
+    /// <see cref="Restore"/> here or on any engine of the same model, or serialize it (<see cref="GeneratorSnapshot.ToBytes"/>).
+    /// </summary>
     public GeneratorSnapshot Snapshot()
     {
         using var _ = Enter();
         var state = new float[StreamStateLength];
         _stream.Save(state);
-        return new GeneratorSnapshot(_engine, state, _stream.HasLogits, Position);
+        return new GeneratorSnapshot(_engine.ModelFingerprint, _engine.Dimensions, state, _stream.HasLogits, Position, Options.Sampling, Options.Seed);
     }
 
-    /// <summary>Returns to a snapshot taken from a generator of the same engine (scheduled or not).</summary>
+    /// <summary>
+    /// Returns to a snapshot taken on any engine of the same model (this one or another: another backend, instance or
+    /// process), scheduled or not: the state, whether it is primed, and the position. The generator keeps its own options,
+    /// so it continues the snapshot's text only if its sampling rule and seed are the snapshot's; a generator created with
+    /// <see cref="GeneratorFactoryExtensions.CreateGenerator(IGeneratorFactory, GeneratorSnapshot, GeneratorOptions?)"/> has them.
+    /// </summary>
+    /// <exception cref="SnapshotMismatchException">The snapshot was taken on another model; the generator is unchanged.</exception>
     public void Restore(GeneratorSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        if (!ReferenceEquals(snapshot.Owner, _engine))
-        {
-            throw new ArgumentException("The snapshot was taken on a different engine.", nameof(snapshot));
-        }
         using var _ = Enter();
-        _stream.Restore(snapshot.State, snapshot.HasLogits);
+        snapshot.EnsureFits(_engine);
+        _stream.Restore(snapshot.State, snapshot.IsPrimed);
         Position = snapshot.Position;
+        LastStopString = null;
     }
 
     /// <summary>Returns to the zero state: nothing primed, position 0.</summary>

@@ -30,4 +30,22 @@ internal static partial class Log
 
     [LoggerMessage(1020, LogLevel.Error, "The generation scheduler stopped: a batched step failed")]
     public static partial void SchedulerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1030, LogLevel.Information, "Engine pool started: {Devices} devices of {Streams} streams ({Model})")]
+    public static partial void PoolStarted(ILogger logger, int devices, int streams, string model);
+
+    [LoggerMessage(1031, LogLevel.Error, "Pool device {Device} failed; moving its {Conversations} conversations to the other devices")]
+    public static partial void PoolDeviceFailed(ILogger logger, int device, int conversations, Exception exception);
+
+    [LoggerMessage(1032, LogLevel.Information, "Pool device {Device} draining: moving its {Conversations} conversations to the other devices")]
+    public static partial void PoolDeviceDraining(ILogger logger, int device, int conversations);
+
+    [LoggerMessage(1033, LogLevel.Information, "Pool device {Device} drained and closed")]
+    public static partial void PoolDeviceDrained(ILogger logger, int device);
+
+    [LoggerMessage(1034, LogLevel.Warning, "A conversation of failed pool device {Device} continues on device {Target} ({Replayed} characters replayed, {Lost} lost)")]
+    public static partial void PoolConversationRecovered(ILogger logger, int device, int target, long replayed, long lost);
+
+    [LoggerMessage(1035, LogLevel.Error, "An engine pool event handler threw")]
+    public static partial void PoolHandlerFailed(ILogger logger, Exception exception);
 }

@@ -95,6 +95,12 @@ public sealed class GenerationScheduler : IGeneratorFactory, IDisposable
     /// <summary>Calls waiting for a stream now (a moment's reading, for monitoring).</summary>
     public int QueuedRequests => Volatile.Read(ref _queued);
 
+    /// <summary>Whether the loop has stopped (disposed, its engine disposed, or a failed step): a pool's health check.</summary>
+    internal bool HasStopped => _stopping;
+
+    /// <summary>The exception of the step that stopped the loop, or null (read after <see cref="HasStopped"/>).</summary>
+    internal Exception? Failure => _failure;
+
     /// <summary>
     /// Creates a generator whose calls run in this scheduler's shared batch. It keeps the <see cref="Generator"/> contract;
     /// its state lives in host memory between calls. The caller owns it and disposes it.
