@@ -33,7 +33,7 @@ internal static class LoadRunner
             }
             long arrived = Stopwatch.GetTimestamp();
             using var generator = generators.CreateGenerator(new GeneratorOptions { Sampling = sampling, Seed = request.Seed, ChunkSize = 32 });
-            generator.Prime(request.Prime);
+            await generator.PrimeAsync(request.Prime);
             bool first = true;
             await foreach (string _ in generator.GenerateAsync(request.Length))
             {

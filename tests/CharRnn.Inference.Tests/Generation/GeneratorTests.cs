@@ -118,6 +118,36 @@ public class GeneratorTests(bool scheduled)
     }
 
     [Test]
+    public async Task Streaming_memory_does_not_grow_with_the_length()
+    {
+        // A tiny model, so that a million characters take seconds; stop strings on, so that their window is exercised.
+        var tiny = RandomModels.Model(1, 8, 65, null, seed: 3);
+        using var engine = InferenceEngine.Create(tiny, new EngineOptions { Backend = Backend.Cpu });
+        using var scheduler = scheduled ? new GenerationScheduler(engine, new SchedulerOptions { MaxStreams = 2 }) : null;
+        using var gen = ((IGeneratorFactory?)scheduler ?? engine).CreateGenerator(new GeneratorOptions
+        {
+            Sampling = new SamplingOptions { Temperature = 1f },
+            ChunkSize = 4096,
+            StopStrings = ["\u0001"],
+        });
+        gen.Prime("A");
+        const int Length = 1_000_000;
+        long early = 0, produced = 0;
+        await foreach (string chunk in gen.GenerateAsync(Length))
+        {
+            produced += chunk.Length;
+            if (early == 0 && produced >= 100_000)
+            {
+                early = GC.GetTotalMemory(forceFullCollection: true);
+            }
+        }
+        long late = GC.GetTotalMemory(forceFullCollection: true);
+        Assert.That(produced, Is.EqualTo(Length));
+        // Keeping the text (two bytes a character) would add about 1.8 MB between the two readings.
+        Assert.That(late - early, Is.LessThan(600_000), $"managed heap {early:N0} bytes after 100,000 characters, {late:N0} after {Length:N0}");
+    }
+
+    [Test]
     public async Task Every_call_is_one_span_and_steps_are_none()
     {
         var spans = new List<string>();
