@@ -86,7 +86,7 @@ public abstract class InferenceEngine : IGeneratorFactory, IDisposable
         if (options.Backend == Backend.Cpu)
         {
             Log.BackendSelected(logger, Backend.Cpu, "requested");
-            return new CpuInferenceEngine(network, model.Vocabulary);
+            return new CpuInferenceEngine(network, model.Vocabulary, options.Cpu);
         }
         if (options.Backend == Backend.Auto)
         {
@@ -100,7 +100,7 @@ public abstract class InferenceEngine : IGeneratorFactory, IDisposable
                 Log.BackendFallback(logger, provider.Backend, reason);
             }
             Log.BackendSelected(logger, Backend.Cpu, options.Providers.Count == 0 ? "no GPU backend configured" : "no GPU backend available");
-            return new CpuInferenceEngine(network, model.Vocabulary);
+            return new CpuInferenceEngine(network, model.Vocabulary, options.Cpu);
         }
         var named = options.Providers.FirstOrDefault(p => p.Backend == options.Backend)
             ?? throw new BackendUnavailableException(options.Backend,

@@ -1,0 +1,15 @@
+namespace CharRnn.Inference.Cpu;
+
+/// <summary>How the CPU engine stores the weights of the LSTM layers and the output layer. Arithmetic is float32 in every mode.</summary>
+public enum CpuPrecision
+{
+    /// <summary>float32 weights: the numerical reference, within 1e-5 of a float64 implementation.</summary>
+    Float32 = 0,
+
+    /// <summary>
+    /// bfloat16 weights (float32's upper 16 bits, rounded to nearest even), widened to float32 as they are read: half the
+    /// bytes per character, which is what limits one stream. Logits drift by about 1e-2 from float32; docs/perf/CPU.md
+    /// gives the measured perplexity and greedy agreement.
+    /// </summary>
+    BFloat16 = 1,
+}
