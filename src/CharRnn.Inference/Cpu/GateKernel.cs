@@ -175,22 +175,25 @@ internal static class GateKernel
             ref T w = ref Unsafe.Add(ref panel, (nint)from * e);
             for (nint k = 0, n = until - from; k < n; k++)
             {
-                TFormat.Load(ref w, out var w0, out var w1, out var w2, out var w3);
                 var b0 = new Vector<float>(Unsafe.Add(ref x0, k));
                 var b1 = new Vector<float>(Unsafe.Add(ref x1, k));
                 var b2 = new Vector<float>(Unsafe.Add(ref x2, k));
-                a00 = Vector.FusedMultiplyAdd(w0, b0, a00);
-                a10 = Vector.FusedMultiplyAdd(w0, b1, a10);
-                a20 = Vector.FusedMultiplyAdd(w0, b2, a20);
-                a01 = Vector.FusedMultiplyAdd(w1, b0, a01);
-                a11 = Vector.FusedMultiplyAdd(w1, b1, a11);
-                a21 = Vector.FusedMultiplyAdd(w1, b2, a21);
-                a02 = Vector.FusedMultiplyAdd(w2, b0, a02);
-                a12 = Vector.FusedMultiplyAdd(w2, b1, a12);
-                a22 = Vector.FusedMultiplyAdd(w2, b2, a22);
-                a03 = Vector.FusedMultiplyAdd(w3, b0, a03);
-                a13 = Vector.FusedMultiplyAdd(w3, b1, a13);
-                a23 = Vector.FusedMultiplyAdd(w3, b2, a23);
+                var wk = TFormat.Load(ref w, 0);
+                a00 = Vector.FusedMultiplyAdd(wk, b0, a00);
+                a10 = Vector.FusedMultiplyAdd(wk, b1, a10);
+                a20 = Vector.FusedMultiplyAdd(wk, b2, a20);
+                wk = TFormat.Load(ref w, 1);
+                a01 = Vector.FusedMultiplyAdd(wk, b0, a01);
+                a11 = Vector.FusedMultiplyAdd(wk, b1, a11);
+                a21 = Vector.FusedMultiplyAdd(wk, b2, a21);
+                wk = TFormat.Load(ref w, 2);
+                a02 = Vector.FusedMultiplyAdd(wk, b0, a02);
+                a12 = Vector.FusedMultiplyAdd(wk, b1, a12);
+                a22 = Vector.FusedMultiplyAdd(wk, b2, a22);
+                wk = TFormat.Load(ref w, 3);
+                a03 = Vector.FusedMultiplyAdd(wk, b0, a03);
+                a13 = Vector.FusedMultiplyAdd(wk, b1, a13);
+                a23 = Vector.FusedMultiplyAdd(wk, b2, a23);
                 w = ref Unsafe.Add(ref w, e);
             }
         }
@@ -225,21 +228,20 @@ internal static class GateKernel
             for (nint k = 0, n = until - from; k < n; k++)
             {
                 var xk = new Vector<float>(Unsafe.Add(ref x0, k));
-                TFormat.Load(ref w, out var w0, out var w1, out var w2, out var w3);
-                a00 = Vector.FusedMultiplyAdd(w0, xk, a00);
-                a01 = Vector.FusedMultiplyAdd(w1, xk, a01);
-                a02 = Vector.FusedMultiplyAdd(w2, xk, a02);
-                a03 = Vector.FusedMultiplyAdd(w3, xk, a03);
-                TFormat.Load(ref Unsafe.Add(ref w, panelLength), out w0, out w1, out w2, out w3);
-                a10 = Vector.FusedMultiplyAdd(w0, xk, a10);
-                a11 = Vector.FusedMultiplyAdd(w1, xk, a11);
-                a12 = Vector.FusedMultiplyAdd(w2, xk, a12);
-                a13 = Vector.FusedMultiplyAdd(w3, xk, a13);
-                TFormat.Load(ref Unsafe.Add(ref w, 2 * panelLength), out w0, out w1, out w2, out w3);
-                a20 = Vector.FusedMultiplyAdd(w0, xk, a20);
-                a21 = Vector.FusedMultiplyAdd(w1, xk, a21);
-                a22 = Vector.FusedMultiplyAdd(w2, xk, a22);
-                a23 = Vector.FusedMultiplyAdd(w3, xk, a23);
+                ref T w1 = ref Unsafe.Add(ref w, panelLength);
+                ref T w2 = ref Unsafe.Add(ref w, 2 * panelLength);
+                a00 = Vector.FusedMultiplyAdd(TFormat.Load(ref w, 0), xk, a00);
+                a01 = Vector.FusedMultiplyAdd(TFormat.Load(ref w, 1), xk, a01);
+                a02 = Vector.FusedMultiplyAdd(TFormat.Load(ref w, 2), xk, a02);
+                a03 = Vector.FusedMultiplyAdd(TFormat.Load(ref w, 3), xk, a03);
+                a10 = Vector.FusedMultiplyAdd(TFormat.Load(ref w1, 0), xk, a10);
+                a11 = Vector.FusedMultiplyAdd(TFormat.Load(ref w1, 1), xk, a11);
+                a12 = Vector.FusedMultiplyAdd(TFormat.Load(ref w1, 2), xk, a12);
+                a13 = Vector.FusedMultiplyAdd(TFormat.Load(ref w1, 3), xk, a13);
+                a20 = Vector.FusedMultiplyAdd(TFormat.Load(ref w2, 0), xk, a20);
+                a21 = Vector.FusedMultiplyAdd(TFormat.Load(ref w2, 1), xk, a21);
+                a22 = Vector.FusedMultiplyAdd(TFormat.Load(ref w2, 2), xk, a22);
+                a23 = Vector.FusedMultiplyAdd(TFormat.Load(ref w2, 3), xk, a23);
                 w = ref Unsafe.Add(ref w, e);
             }
         }
@@ -269,11 +271,10 @@ internal static class GateKernel
             for (nint k = 0, n = until - from; k < n; k++)
             {
                 var xk = new Vector<float>(Unsafe.Add(ref x0, k));
-                TFormat.Load(ref w, out var w0, out var w1, out var w2, out var w3);
-                a0 = Vector.FusedMultiplyAdd(w0, xk, a0);
-                a1 = Vector.FusedMultiplyAdd(w1, xk, a1);
-                a2 = Vector.FusedMultiplyAdd(w2, xk, a2);
-                a3 = Vector.FusedMultiplyAdd(w3, xk, a3);
+                a0 = Vector.FusedMultiplyAdd(TFormat.Load(ref w, 0), xk, a0);
+                a1 = Vector.FusedMultiplyAdd(TFormat.Load(ref w, 1), xk, a1);
+                a2 = Vector.FusedMultiplyAdd(TFormat.Load(ref w, 2), xk, a2);
+                a3 = Vector.FusedMultiplyAdd(TFormat.Load(ref w, 3), xk, a3);
                 w = ref Unsafe.Add(ref w, e);
             }
         }

@@ -9,8 +9,12 @@ internal interface IPanelFormat<T> where T : unmanaged
     /// <summary>Elements of <typeparamref name="T"/> per column of a panel.</summary>
     static abstract int ElementsPerColumn { get; }
 
-    /// <summary>The four row groups of the column at <paramref name="column"/>, widened to float32 exactly.</summary>
-    static abstract void Load(ref T column, out Vector<float> w0, out Vector<float> w1, out Vector<float> w2, out Vector<float> w3);
+    /// <summary>
+    /// Row group <paramref name="group"/> (0 to 3, a constant at every call site) of the column at <paramref name="column"/>,
+    /// widened to float32 exactly. One group at a time, so that the kernel holds one weight vector at once and its
+    /// twelve accumulators stay in registers.
+    /// </summary>
+    static abstract Vector<float> Load(ref T column, int group);
 }
 
 /// <summary>float32 panels: four plain loads.</summary>
@@ -19,14 +23,7 @@ internal readonly struct Float32Panel : IPanelFormat<float>
     public static int ElementsPerColumn => 4 * Vector<float>.Count;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Load(ref float column, out Vector<float> w0, out Vector<float> w1, out Vector<float> w2, out Vector<float> w3)
-    {
-        nuint lanes = (nuint)Vector<float>.Count;
-        w0 = Vector.LoadUnsafe(ref column);
-        w1 = Vector.LoadUnsafe(ref column, lanes);
-        w2 = Vector.LoadUnsafe(ref column, 2 * lanes);
-        w3 = Vector.LoadUnsafe(ref column, 3 * lanes);
-    }
+    public static Vector<float> Load(ref float column, int group) => Vector.LoadUnsafe(ref column, (nuint)(group * Vector<float>.Count));
 }
 
 /// <summary>
@@ -38,14 +35,9 @@ internal readonly struct BFloat16Panel : IPanelFormat<uint>
     public static int ElementsPerColumn => 2 * Vector<float>.Count;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Load(ref uint column, out Vector<float> w0, out Vector<float> w1, out Vector<float> w2, out Vector<float> w3)
+    public static Vector<float> Load(ref uint column, int group)
     {
-        var high = new Vector<uint>(0xFFFF0000u);
-        var pair0 = Vector.LoadUnsafe(ref column);
-        var pair1 = Vector.LoadUnsafe(ref column, (nuint)Vector<uint>.Count);
-        w0 = Vector.AsVectorSingle(Vector.ShiftLeft(pair0, 16));
-        w1 = Vector.AsVectorSingle(pair0 & high);
-        w2 = Vector.AsVectorSingle(Vector.ShiftLeft(pair1, 16));
-        w3 = Vector.AsVectorSingle(pair1 & high);
+        var pair = Vector.LoadUnsafe(ref column, (nuint)((group >> 1) * Vector<uint>.Count));
+        return Vector.AsVectorSingle((group & 1) == 0 ? Vector.ShiftLeft(pair, 16) : pair & new Vector<uint>(0xFFFF0000u));
     }
 }
