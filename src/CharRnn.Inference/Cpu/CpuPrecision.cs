@@ -8,8 +8,8 @@ public enum CpuPrecision
 
     /// <summary>
     /// bfloat16 weights (float32's upper 16 bits, rounded to nearest even), widened to float32 as they are read: half the
-    /// bytes per character, which is what limits one stream. Logits drift by about 1e-2 from float32; docs/perf/CPU.md
-    /// gives the measured perplexity and greedy agreement.
+    /// bytes per character, which is what limits one stream. Logits drift from float32 by about the weights' rounding (relative 2^-9 per product); docs/perf/CPU.md
+    /// gives the measured perplexity and greedy agreement on the default model.
     /// </summary>
     BFloat16 = 1,
 }

@@ -71,17 +71,33 @@ internal static class GateKernel
         where TFormat : IPanelFormat<T>
         where TEpilogue : struct, IPanelEpilogue
     {
-        int depth = job.Weights.Depth, grouped = streams - streams % 3;
+        int depth = job.Weights.Depth, grouped = streams - streams % 3, e = TFormat.ElementsPerColumn;
         if (grouped > 0)
         {
+            // Narrow weights are widened once per cache block into float32 and shared by every group of streams; the
+            // widening is exact, so the multiply-adds are the same as when a lone stream widens them as it goes.
+            Span<float> widened = typeof(T) == typeof(float) ? default : stackalloc float[ColumnBlock * Float32Panel.ElementsPerColumn];
             for (int b = panelFrom; b < panelTo; b++)
             {
+                ref T panel = ref Panel(in job, weights, b, e);
                 for (int k0 = 0; k0 < depth; k0 += ColumnBlock)
                 {
                     int k1 = Math.Min(depth, k0 + ColumnBlock);
-                    for (int s = 0; s < grouped; s += 3)
+                    ref T column = ref Unsafe.Add(ref panel, (nint)k0 * e);
+                    if (typeof(T) == typeof(float))
                     {
-                        Streams3<T, TFormat>(in job, weights, b, s, k0, k1);
+                        for (int s = 0; s < grouped; s += 3)
+                        {
+                            Streams3<T, TFormat>(in job, ref column, b, s, k0, k1);
+                        }
+                    }
+                    else
+                    {
+                        Widen<T, TFormat>(ref column, k1 - k0, widened);
+                        for (int s = 0; s < grouped; s += 3)
+                        {
+                            Streams3<float, Float32Panel>(in job, ref MemoryMarshal.GetReference(widened), b, s, k0, k1);
+                        }
                     }
                 }
                 for (int s = 0; s < grouped; s++)
@@ -105,6 +121,24 @@ internal static class GateKernel
                 Panel1<T, TFormat>(in job, weights, b, s);
                 epilogue.Finish(b, s);
             }
+        }
+    }
+
+    // Columns of a panel to float32 panel columns.
+    private static void Widen<T, TFormat>(ref T column, int columns, Span<float> destination)
+        where T : unmanaged
+        where TFormat : IPanelFormat<T>
+    {
+        int e = TFormat.ElementsPerColumn, lanes = Vector<float>.Count;
+        ref float d = ref MemoryMarshal.GetReference(destination);
+        for (int k = 0; k < columns; k++)
+        {
+            ref T c = ref Unsafe.Add(ref column, (nint)k * e);
+            ref float o = ref Unsafe.Add(ref d, (nint)k * 4 * lanes);
+            TFormat.Load(ref c, 0).StoreUnsafe(ref o);
+            TFormat.Load(ref c, 1).StoreUnsafe(ref o, (nuint)lanes);
+            TFormat.Load(ref c, 2).StoreUnsafe(ref o, (nuint)(2 * lanes));
+            TFormat.Load(ref c, 3).StoreUnsafe(ref o, (nuint)(3 * lanes));
         }
     }
 
@@ -149,7 +183,8 @@ internal static class GateKernel
         return from < until;
     }
 
-    private static void Streams3<T, TFormat>(ref readonly KernelJob job, T[] weights, int b, int s, int k0, int k1)
+    // Columns [k0, k1) of panel b for streams s, s + 1, s + 2; column points at column k0.
+    private static void Streams3<T, TFormat>(ref readonly KernelJob job, ref T column, int b, int s, int k0, int k1)
         where T : unmanaged
         where TFormat : IPanelFormat<T>
     {
@@ -162,7 +197,6 @@ internal static class GateKernel
         Vector<float> a10 = Vector.LoadUnsafe(ref i1), a11 = Vector.LoadUnsafe(ref i1, g), a12 = Vector.LoadUnsafe(ref i1, 2 * g), a13 = Vector.LoadUnsafe(ref i1, 3 * g);
         Vector<float> a20 = Vector.LoadUnsafe(ref i2), a21 = Vector.LoadUnsafe(ref i2, g), a22 = Vector.LoadUnsafe(ref i2, 2 * g), a23 = Vector.LoadUnsafe(ref i2, 3 * g);
         int e = TFormat.ElementsPerColumn;
-        ref T panel = ref Panel(in job, weights, b, e);
         for (int part = 0; part < 2; part++)
         {
             if (!Part(in job, part, k0, k1, out int from, out int until, out float[] x, out int shift))
@@ -172,7 +206,7 @@ internal static class GateKernel
             ref float x0 = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), (nint)s * job.XStride + from - shift);
             ref float x1 = ref Unsafe.Add(ref x0, job.XStride);
             ref float x2 = ref Unsafe.Add(ref x1, job.XStride);
-            ref T w = ref Unsafe.Add(ref panel, (nint)from * e);
+            ref T w = ref Unsafe.Add(ref column, (nint)(from - k0) * e);
             for (nint k = 0, n = until - from; k < n; k++)
             {
                 var b0 = new Vector<float>(Unsafe.Add(ref x0, k));
