@@ -29,6 +29,7 @@ internal sealed class CpuEngineSession : EngineSession, IPhasedWork
     private readonly float[] _scratch;
     private readonly int[] _stepTokens;
     private readonly KernelJob[] _jobs;
+    // Panels per chunk of each phase for the current step.
     private readonly int[] _chunkPanels;
     // Streams computed by the current step: all of them for Feed and Generate, the active prefix for Step.
     private int _active;
@@ -81,12 +82,6 @@ internal sealed class CpuEngineSession : EngineSession, IPhasedWork
             GroupStride = _packed.Lanes,
             PanelStride = 4 * _packed.Lanes,
         };
-        // Chunks of whole three-panel groups (the one-stream kernel's block), about four per thread and phase.
-        for (int p = 0; p <= layers; p++)
-        {
-            int panels = _jobs[p].Weights.Panels, target = 4 * _runner.Threads;
-            _chunkPanels[p] = Math.Max(3, ((panels + target - 1) / target + 2) / 3 * 3);
-        }
     }
 
     protected override void ResetCore()
@@ -202,6 +197,10 @@ internal sealed class CpuEngineSession : EngineSession, IPhasedWork
         {
             tokens.CopyTo(_stepTokens);
         }
+        for (int p = 0; p < _jobs.Length; p++)
+        {
+            _chunkPanels[p] = ChunkPanels(_jobs[p].Weights.Panels, p == _jobs.Length - 1);
+        }
         _runner.Run(this, _active * _packed.MultiplyAddsPerStream >= ParallelThreshold);
         int n = _active * _padded;
         for (int k = 0; k < _h.Length; k++)
@@ -213,6 +212,24 @@ internal sealed class CpuEngineSession : EngineSession, IPhasedWork
         {
             _fcOut.AsSpan(s * padded, _vocab).CopyTo(_logits.AsSpan(s * _vocab, _vocab));
         }
+    }
+
+    // About four chunks per thread and phase for one or two streams, in whole three-panel groups (the one-stream kernel's
+    // block); eight per thread for more streams, whose chunks are longer and whose threads finish unevenly on a busy
+    // machine. The output layer is small: one panel per chunk, so that both threads share it.
+    private int ChunkPanels(int panels, bool output)
+    {
+        if (output)
+        {
+            return 1;
+        }
+        if (_active < 3)
+        {
+            int target = 4 * _runner.Threads;
+            return Math.Max(3, ((panels + target - 1) / target + 2) / 3 * 3);
+        }
+        int chunks = 8 * _runner.Threads;
+        return Math.Max(1, (panels + chunks - 1) / chunks);
     }
 
     int IPhasedWork.PhaseCount => _jobs.Length;
