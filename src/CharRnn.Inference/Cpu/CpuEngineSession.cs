@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using CharRnn.Inference.Engine;
@@ -242,49 +241,13 @@ internal sealed class CpuEngineSession : EngineSession, IPhasedWork
         int from = chunk * _chunkPanels[phase], to = Math.Min(job.Weights.Panels, from + _chunkPanels[phase]);
         if (phase < _h.Length)
         {
-            var cell = new CellUpdate(_gates, _c[phase], _hNext[phase], _padded);
+            var cell = new CellEpilogue(_gates, _c[phase], _hNext[phase], _padded);
             GateKernel.Run(in job, from, to, _active, ref cell);
         }
         else
         {
             var none = default(NoEpilogue);
             GateKernel.Run(in job, from, to, _active, ref none);
-        }
-    }
-
-    /// <summary>
-    /// The LSTM cell on one panel's units of one stream, right after the kernel leaves its gates in cache:
-    /// <c>c' = c * sigmoid(f) + sigmoid(i) * tanh(j)</c>, <c>h' = tanh(c') * sigmoid(o)</c> (FACTS.md section 2; the forget
-    /// bias is already in f's bias).
-    /// </summary>
-    private readonly struct CellUpdate(float[] gates, float[] c, float[] hNext, int padded) : IPanelEpilogue
-    {
-        public void Finish(int panel, int stream)
-        {
-            nuint stride = (nuint)padded;
-            ref float g = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(gates), (nint)stream * 4 * padded + panel * Vector<float>.Count);
-            nint at = (nint)stream * padded + panel * Vector<float>.Count;
-            ref float cs = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(c), at);
-            var i = Sigmoid(Vector.LoadUnsafe(ref g));
-            var j = Tanh(Vector.LoadUnsafe(ref g, stride));
-            var f = Sigmoid(Vector.LoadUnsafe(ref g, 2 * stride));
-            var o = Sigmoid(Vector.LoadUnsafe(ref g, 3 * stride));
-            var cNew = Vector.FusedMultiplyAdd(i, j, Vector.LoadUnsafe(ref cs) * f);
-            cNew.StoreUnsafe(ref cs);
-            (Tanh(cNew) * o).StoreUnsafe(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(hNext), at));
-        }
-
-        // 1 / (1 + e^-x): exp overflows to infinity for very negative x, giving 0.
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector<float> Sigmoid(Vector<float> x) => Vector<float>.One / (Vector<float>.One + Vector.Exp(-x));
-
-        // tanh |x| = (1 - e^-2|x|) / (1 + e^-2|x|), with x's sign; e^-2|x| is in (0, 1], so nothing overflows.
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector<float> Tanh(Vector<float> x)
-        {
-            var e = Vector.Exp(Vector.Abs(x) * new Vector<float>(-2f));
-            var t = (Vector<float>.One - e) / (Vector<float>.One + e);
-            return Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), -t, t);
         }
     }
 
