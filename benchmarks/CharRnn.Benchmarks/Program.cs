@@ -10,6 +10,12 @@ if (args is ["drift", var text, ..])
     return;
 }
 
+if (args is ["cputime", ..])
+{
+    CharRnn.Benchmarks.ThreadCpuTime.Run();
+    return;
+}
+
 // A short in-process job by default: the benchmark machines are small and shared, and an in-process run skips
 // BenchmarkDotNet's per-run project build. Command-line job options (--job, --iterationCount, ...) override it.
 var job = Job.Default

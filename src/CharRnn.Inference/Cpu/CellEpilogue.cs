@@ -31,24 +31,26 @@ internal readonly struct CellEpilogue(float[] gates, float[] c, float[] hNext, i
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector<float> Sigmoid(Vector<float> x) => Vector<float>.One / (Vector<float>.One + Exp(-x));
 
-    // tanh |x| = (1 - e^-2|x|) / (1 + e^-2|x|), with x's sign; e^-2|x| is in (0, 1], so nothing overflows.
+    // tanh |x| = (1 - e^-2|x|) / (1 + e^-2|x|), given x's sign bit; e^-2|x| is in (0, 1], so nothing overflows.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector<float> Tanh(Vector<float> x)
     {
-        var e = Exp(Vector.Abs(x) * new Vector<float>(-2f));
+        var sign = Vector.AsVectorUInt32(x) & new Vector<uint>(0x80000000u);
+        var e = Exp(Vector.AsVectorSingle(Vector.AsVectorUInt32(x) | new Vector<uint>(0x80000000u)) * new Vector<float>(2f));
         var t = (Vector<float>.One - e) / (Vector<float>.One + e);
-        return Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), -t, t);
+        return Vector.AsVectorSingle(Vector.AsVectorUInt32(t) | sign);
     }
 
     /// <summary>
     /// e^x in float32 for x clamped to [-87, 88]: x = n ln 2 + r with |r| &lt;= ln 2 / 2 (ln 2 split in two so that r is
     /// exact), e^r by its Taylor series to r^7 (truncation below 5e-9 relative, under float32's rounding), times 2^n
-    /// built in the exponent bits. About 15 instructions a vector, where the library's Vector.Exp works in float64.
+    /// built in the exponent bits. About 15 instructions a vector, where the library's Vector.Exp works in float64 (the
+    /// native min, max and conversion: the inputs are never NaN, and n is always within int's range).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector<float> Exp(Vector<float> x)
     {
-        x = Vector.Min(Vector.Max(x, new Vector<float>(-87f)), new Vector<float>(88f));
+        x = Vector.MinNative(Vector.MaxNative(x, new Vector<float>(-87f)), new Vector<float>(88f));
         var n = Vector.Round(x * new Vector<float>(1.44269504f));
         var r = Vector.FusedMultiplyAdd(n, new Vector<float>(-0.693145752f), x);
         r = Vector.FusedMultiplyAdd(n, new Vector<float>(-1.42860677e-6f), r);
@@ -60,7 +62,7 @@ internal readonly struct CellEpilogue(float[] gates, float[] c, float[] hNext, i
         p = Vector.FusedMultiplyAdd(p, r, new Vector<float>(0.5f));
         p = Vector.FusedMultiplyAdd(p, r, Vector<float>.One);
         p = Vector.FusedMultiplyAdd(p, r, Vector<float>.One);
-        var scale = Vector.ShiftLeft(Vector.ConvertToInt32(n) + new Vector<int>(127), 23);
+        var scale = Vector.ShiftLeft(Vector.ConvertToInt32Native(n) + new Vector<int>(127), 23);
         return p * Vector.AsVectorSingle(scale);
     }
 }
