@@ -28,6 +28,6 @@ public sealed class CpuBackendProvider : IBackendProvider
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(vocabulary);
         ArgumentNullException.ThrowIfNull(options);
-        return new CpuInferenceEngine(network, vocabulary);
+        return new CpuInferenceEngine(network, vocabulary, options.Cpu);
     }
 }

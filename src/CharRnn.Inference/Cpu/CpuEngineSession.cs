@@ -1,32 +1,36 @@
 using System.Numerics.Tensors;
-using CharRnn.Inference.Conversion;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using CharRnn.Inference.Engine;
 using CharRnn.Inference.Sampling;
 
 namespace CharRnn.Inference.Cpu;
 
 /// <summary>State of CPU streams: h, c and logits in managed arrays. Not thread-safe.</summary>
-internal sealed class CpuEngineSession : EngineSession
+internal sealed class CpuEngineSession : EngineSession, IPhasedWork
 {
     // Below this many multiply-adds per step the threads cost more than they save.
     private const long ParallelThreshold = 1L << 18;
 
-    private readonly CpuInferenceEngine _engine;
-    private readonly NetworkWeights _network;
+    private readonly PackedNetwork _packed;
+    private readonly PhaseRunner _runner;
     private readonly int _hidden;
+    private readonly int _padded;
     private readonly int _vocab;
+    // Per layer, [stream][PaddedHidden]: h and c as of the last step, and the new h while a step runs (layer k + 1
+    // and the other panels of layer k still read the old one).
     private readonly float[][] _h;
+    private readonly float[][] _hNext;
     private readonly float[][] _c;
+    // One layer's gate pre-activations, [stream][4][PaddedHidden], and the output layer's results, [stream][PaddedVocabulary].
     private readonly float[] _gates;
+    private readonly float[] _fcOut;
     private readonly float[] _logits;
     private readonly float[] _scratch;
     private readonly int[] _stepTokens;
-    private readonly Action<int, int> _gateRows;
-    private readonly Action<int, int> _logitRows;
-    private readonly Action<int> _parallelWorker;
-    private MatVecJob _job;
-    private Action<int, int>? _parallelBody;
-    private int _parallelRows;
+    private readonly KernelJob[] _jobs;
+    // Panels per chunk of each phase for the current step.
+    private readonly int[] _chunkPanels;
     // Streams computed by the current step: all of them for Feed and Generate, the active prefix for Step.
     private int _active;
     // Characters fed since creation or the last reset: the step numbers of Feed's logits.
@@ -34,19 +38,52 @@ internal sealed class CpuEngineSession : EngineSession
 
     public CpuEngineSession(CpuInferenceEngine engine, int streams) : base(engine.Dimensions, streams)
     {
-        _engine = engine;
-        _network = engine.Network;
+        _packed = engine.Packed;
         _hidden = Dimensions.HiddenSize;
+        _padded = _packed.PaddedHidden;
         _vocab = Dimensions.VocabularySize;
-        _h = [.. Enumerable.Range(0, Dimensions.LayerCount).Select(_ => new float[streams * _hidden])];
-        _c = [.. Enumerable.Range(0, Dimensions.LayerCount).Select(_ => new float[streams * _hidden])];
-        _gates = new float[streams * 4 * _hidden];
+        int layers = Dimensions.LayerCount;
+        _h = [.. Enumerable.Range(0, layers).Select(_ => new float[streams * _padded])];
+        _hNext = [.. Enumerable.Range(0, layers).Select(_ => new float[streams * _padded])];
+        _c = [.. Enumerable.Range(0, layers).Select(_ => new float[streams * _padded])];
+        _gates = new float[streams * 4 * _padded];
+        _fcOut = new float[streams * _packed.PaddedVocabulary];
         _logits = new float[streams * _vocab];
         _scratch = new float[2 * _vocab];
         _stepTokens = new int[streams];
-        _gateRows = GateRows;
-        _logitRows = LogitRows;
-        _parallelWorker = ParallelWorker;
+        _runner = new PhaseRunner(Math.Min(Environment.ProcessorCount, 64) - 1, layers + 1);
+        _jobs = new KernelJob[layers + 1];
+        _chunkPanels = new int[layers + 1];
+        for (int k = 0; k < layers; k++)
+        {
+            _jobs[k] = new KernelJob
+            {
+                Weights = _packed.Layers[k],
+                XA = k == 0 ? _h[0] : _hNext[k - 1],
+                DepthA = k == 0 ? _hidden : _packed.Layers[k].Depth - _hidden,
+                XB = k == 0 ? null : _h[k],
+                XStride = _padded,
+                Init = k == 0 ? _packed.Table : _packed.Bias[k],
+                InitRows = k == 0 ? _stepTokens : null,
+                InitRowStride = 4 * _padded,
+                Out = _gates,
+                OutStride = 4 * _padded,
+                GroupStride = _padded,
+                PanelStride = _packed.Lanes,
+            };
+        }
+        _jobs[layers] = new KernelJob
+        {
+            Weights = _packed.Fc,
+            XA = _hNext[layers - 1],
+            DepthA = _hidden,
+            XStride = _padded,
+            Init = _packed.FcBias,
+            Out = _fcOut,
+            OutStride = _packed.PaddedVocabulary,
+            GroupStride = _packed.Lanes,
+            PanelStride = 4 * _packed.Lanes,
+        };
     }
 
     protected override void ResetCore()
@@ -114,8 +151,8 @@ internal sealed class CpuEngineSession : EngineSession
         int hidden = _hidden;
         for (int k = 0; k < _h.Length; k++)
         {
-            _h[k].AsSpan(stream * hidden, hidden).CopyTo(destination.Slice(2 * k * hidden, hidden));
-            _c[k].AsSpan(stream * hidden, hidden).CopyTo(destination.Slice((2 * k + 1) * hidden, hidden));
+            _h[k].AsSpan(stream * _padded, hidden).CopyTo(destination.Slice(2 * k * hidden, hidden));
+            _c[k].AsSpan(stream * _padded, hidden).CopyTo(destination.Slice((2 * k + 1) * hidden, hidden));
         }
         _logits.AsSpan(stream * _vocab, _vocab).CopyTo(destination[(2 * _h.Length * hidden)..]);
     }
@@ -125,30 +162,32 @@ internal sealed class CpuEngineSession : EngineSession
         int hidden = _hidden;
         for (int k = 0; k < _h.Length; k++)
         {
-            source.Slice(2 * k * hidden, hidden).CopyTo(_h[k].AsSpan(stream * hidden, hidden));
-            source.Slice((2 * k + 1) * hidden, hidden).CopyTo(_c[k].AsSpan(stream * hidden, hidden));
+            source.Slice(2 * k * hidden, hidden).CopyTo(_h[k].AsSpan(stream * _padded, hidden));
+            source.Slice((2 * k + 1) * hidden, hidden).CopyTo(_c[k].AsSpan(stream * _padded, hidden));
         }
         source[(2 * _h.Length * hidden)..].CopyTo(_logits.AsSpan(stream * _vocab, _vocab));
     }
 
     protected override void CopyStreamCore(int from, int to)
     {
-        int hidden = _hidden;
         for (int k = 0; k < _h.Length; k++)
         {
-            _h[k].AsSpan(from * hidden, hidden).CopyTo(_h[k].AsSpan(to * hidden, hidden));
-            _c[k].AsSpan(from * hidden, hidden).CopyTo(_c[k].AsSpan(to * hidden, hidden));
+            _h[k].AsSpan(from * _padded, _padded).CopyTo(_h[k].AsSpan(to * _padded, _padded));
+            _c[k].AsSpan(from * _padded, _padded).CopyTo(_c[k].AsSpan(to * _padded, _padded));
         }
         _logits.AsSpan(from * _vocab, _vocab).CopyTo(_logits.AsSpan(to * _vocab, _vocab));
     }
 
     protected override void SaveStateCore(Span<float> destination)
     {
-        int n = Streams * _hidden, offset = 0;
+        int hidden = _hidden, n = Streams * hidden, offset = 0;
         for (int k = 0; k < _h.Length; k++)
         {
-            _h[k].CopyTo(destination.Slice(offset, n));
-            _c[k].CopyTo(destination.Slice(offset + n, n));
+            for (int s = 0; s < Streams; s++)
+            {
+                _h[k].AsSpan(s * _padded, hidden).CopyTo(destination.Slice(offset + s * hidden, hidden));
+                _c[k].AsSpan(s * _padded, hidden).CopyTo(destination.Slice(offset + n + s * hidden, hidden));
+            }
             offset += 2 * n;
         }
         _logits.CopyTo(destination[offset..]);
@@ -156,133 +195,88 @@ internal sealed class CpuEngineSession : EngineSession
 
     protected override void RestoreStateCore(ReadOnlySpan<float> source)
     {
-        int n = Streams * _hidden, offset = 0;
+        int hidden = _hidden, n = Streams * hidden, offset = 0;
         for (int k = 0; k < _h.Length; k++)
         {
-            source.Slice(offset, n).CopyTo(_h[k]);
-            source.Slice(offset + n, n).CopyTo(_c[k]);
+            for (int s = 0; s < Streams; s++)
+            {
+                source.Slice(offset + s * hidden, hidden).CopyTo(_h[k].AsSpan(s * _padded, hidden));
+                source.Slice(offset + n + s * hidden, hidden).CopyTo(_c[k].AsSpan(s * _padded, hidden));
+            }
             offset += 2 * n;
         }
         source[offset..].CopyTo(_logits);
     }
 
-    // One character for each of the first tokens.Length streams through every layer and the FC; the other streams are
-    // not touched. Every (stream, row) result is computed the same way whatever the number of streams, so a stream's
-    // numbers do not depend on its slot or its neighbours.
+    // One character for each of the first tokens.Length streams through every layer and the output layer; the other
+    // streams are not touched. GateKernel computes every (stream, row) the same way whatever the number of streams, so a
+    // stream's numbers do not depend on its slot or its neighbours.
     private void StepStreams(ReadOnlySpan<int> tokens)
     {
-        int rows = 4 * _hidden;
-        var table = _engine.InputTable;
         _active = tokens.Length;
-        for (int s = 0; s < _active; s++)
+        if (!Unsafe.AreSame(ref MemoryMarshal.GetReference(tokens), ref _stepTokens[0]))
         {
-            table.AsSpan(tokens[s] * rows, rows).CopyTo(_gates.AsSpan(s * rows, rows));
+            tokens.CopyTo(_stepTokens);
         }
+        for (int p = 0; p < _jobs.Length; p++)
+        {
+            _chunkPanels[p] = ChunkPanels(_jobs[p].Weights.Panels, p == _jobs.Length - 1);
+        }
+        _runner.Run(this, _active * _packed.MultiplyAddsPerStream >= ParallelThreshold);
+        int n = _active * _padded;
         for (int k = 0; k < _h.Length; k++)
         {
-            var layer = _network.Layers[k];
-            if (k > 0)
-            {
-                // Gates = Wb + Rb + W x, with x the layer below's new h.
-                AddMatVec(layer.InputWeightsArray, layer.InputSize, _h[k - 1], initialize: true, layer.InputBiasArray, layer.RecurrentBiasArray);
-            }
-            AddMatVec(layer.RecurrentWeightsArray, _hidden, _h[k], initialize: false, null, null);
-            UpdateCell(_h[k], _c[k]);
+            _hNext[k].AsSpan(0, n).CopyTo(_h[k]);
         }
-        Project();
-    }
-
-    // gates[s][r] (+)= dot(m[r], x[s]) (+ b1[r] + b2[r] when initializing), for every stream s and row r of m.
-    private void AddMatVec(float[] m, int width, float[] x, bool initialize, float[]? b1, float[]? b2)
-    {
-        _job = new MatVecJob(m, width, x, initialize, b1, b2);
-        ForRows(4 * _hidden, (long)4 * _hidden * width * _active, _gateRows);
-    }
-
-    private void GateRows(int from, int to)
-    {
-        var (m, width, x, initialize, b1, b2) = _job;
-        int rows = 4 * _hidden;
-        for (int r = from; r < to; r++)
-        {
-            var store = new GateStore(_gates, rows, r, initialize ? b1![r] + b2![r] : 0f, initialize);
-            RowDot.Dots(m.AsSpan(r * width, width), x.AsSpan(0, _active * width), _active, ref store);
-        }
-    }
-
-    // gates[s][row] = bias + dot when initializing, else += dot.
-    private readonly struct GateStore(float[] gates, int rows, int row, float bias, bool initialize) : IDotStore
-    {
-        public void Store(int stream, float dot)
-        {
-            ref float g = ref gates[stream * rows + row];
-            g = initialize ? bias + dot : g + dot;
-        }
-    }
-
-    private void UpdateCell(float[] h, float[] c)
-    {
-        int hidden = _hidden, rows = 4 * hidden;
+        int padded = _packed.PaddedVocabulary;
         for (int s = 0; s < _active; s++)
         {
-            var g = _gates.AsSpan(s * rows, rows);
-            var i = g[..hidden];
-            var j = g.Slice(hidden, hidden);
-            var f = g.Slice(2 * hidden, hidden);
-            var o = g.Slice(3 * hidden, hidden);
-            TensorPrimitives.Sigmoid(i, i);
-            TensorPrimitives.Tanh(j, j);
-            TensorPrimitives.Sigmoid(f, f);
-            TensorPrimitives.Sigmoid(o, o);
-            var cs = c.AsSpan(s * hidden, hidden);
-            var hs = h.AsSpan(s * hidden, hidden);
-            // c' = c * f + i * j;  h' = tanh(c') * o   (FACTS.md section 2; the forget bias is already in f's bias)
-            TensorPrimitives.Multiply(cs, f, cs);
-            TensorPrimitives.MultiplyAdd(i, j, cs, cs);
-            TensorPrimitives.Tanh(cs, hs);
-            TensorPrimitives.Multiply(hs, o, hs);
+            _fcOut.AsSpan(s * padded, _vocab).CopyTo(_logits.AsSpan(s * _vocab, _vocab));
         }
     }
 
-    private void Project() => ForRows(_vocab, (long)_vocab * _hidden * _active, _logitRows);
-
-    private void LogitRows(int from, int to)
+    // About four chunks per thread and phase for one or two streams, in whole three-panel groups (the one-stream kernel's
+    // block); eight per thread for more streams, whose chunks are longer and whose threads finish unevenly on a busy
+    // machine. The output layer is small: one panel per chunk, so that both threads share it.
+    private int ChunkPanels(int panels, bool output)
     {
-        int hidden = _hidden, vocab = _vocab, streams = _active;
-        float[] fc = _network.FcWeightsArray, bias = _network.FcBiasArray, h = _h[^1];
-        for (int v = from; v < to; v++)
+        if (output)
         {
-            var store = new LogitStore(_logits, vocab, v, bias[v]);
-            RowDot.Dots(fc.AsSpan(v * hidden, hidden), h.AsSpan(0, streams * hidden), streams, ref store);
+            return 1;
         }
-    }
-
-    private readonly struct LogitStore(float[] logits, int vocab, int v, float bias) : IDotStore
-    {
-        public void Store(int stream, float dot) => logits[stream * vocab + v] = dot + bias;
-    }
-
-    // Splits rows over the cores when the step is big enough; the delegates are cached so a step allocates nothing
-    // beyond what Parallel.For itself needs.
-    private void ForRows(int rows, long work, Action<int, int> body)
-    {
-        int workers = Environment.ProcessorCount;
-        if (work < ParallelThreshold || workers == 1)
+        if (_active < 3)
         {
-            body(0, rows);
-            return;
+            int target = 4 * _runner.Threads;
+            return Math.Max(3, ((panels + target - 1) / target + 2) / 3 * 3);
         }
-        _parallelBody = body;
-        _parallelRows = rows;
-        Parallel.For(0, workers, _parallelWorker);
+        int chunks = 8 * _runner.Threads;
+        return Math.Max(1, (panels + chunks - 1) / chunks);
     }
 
-    private void ParallelWorker(int worker)
+    int IPhasedWork.PhaseCount => _jobs.Length;
+
+    int IPhasedWork.ChunkCount(int phase) => (_jobs[phase].Weights.Panels + _chunkPanels[phase] - 1) / _chunkPanels[phase];
+
+    void IPhasedWork.RunChunk(int phase, int chunk)
     {
-        int workers = Environment.ProcessorCount;
-        int chunk = (_parallelRows + workers - 1) / workers;
-        _parallelBody!(Math.Min(_parallelRows, worker * chunk), Math.Min(_parallelRows, (worker + 1) * chunk));
+        ref readonly var job = ref _jobs[phase];
+        int from = chunk * _chunkPanels[phase], to = Math.Min(job.Weights.Panels, from + _chunkPanels[phase]);
+        if (phase < _h.Length)
+        {
+            var cell = new CellEpilogue(_gates, _c[phase], _hNext[phase], _padded);
+            GateKernel.Run(in job, from, to, _active, ref cell);
+        }
+        else
+        {
+            var none = default(NoEpilogue);
+            GateKernel.Run(in job, from, to, _active, ref none);
+        }
     }
 
-    private readonly record struct MatVecJob(float[] M, int Width, float[] X, bool Initialize, float[]? B1, float[]? B2);
+    private readonly struct NoEpilogue : IPanelEpilogue
+    {
+        public void Finish(int panel, int stream)
+        {
+        }
+    }
 }

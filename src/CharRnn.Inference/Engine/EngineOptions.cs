@@ -1,4 +1,5 @@
 using CharRnn.Inference.Conversion;
+using CharRnn.Inference.Cpu;
 using Microsoft.Extensions.Logging;
 
 namespace CharRnn.Inference.Engine;
@@ -11,6 +12,9 @@ public sealed record EngineOptions
 
     /// <summary>Weight conversion settings (the forget bias).</summary>
     public ConversionOptions Conversion { get; init; } = new();
+
+    /// <summary>Settings of the CPU engine (its weight precision), used when the CPU computes.</summary>
+    public CpuEngineOptions Cpu { get; init; } = new();
 
     /// <summary>
     /// GPU backends, in order of preference for <see cref="Backend.Auto"/> (which skips those that are not
