@@ -230,10 +230,11 @@ public abstract class EngineSession : IDisposable
         // The active prefix from after the step, the inactive streams from before it.
         var before = HostState();
         SaveStateCore(before);
-        var padded = new int[Streams];
+        var padded = _paddedTokens ??= new int[Streams];
         tokens.CopyTo(padded);
+        padded.AsSpan(tokens.Length).Clear();
         FeedCore(padded, 1, default);
-        var after = new float[StateLength];
+        var after = _stateAfter ??= new float[StateLength];
         SaveStateCore(after);
         int active = tokens.Length, hidden = Dimensions.HiddenSize, n = Streams * hidden, vocab = Dimensions.VocabularySize;
         for (int block = 0; block < 2 * Dimensions.LayerCount; block++)
@@ -253,7 +254,7 @@ public abstract class EngineSession : IDisposable
             ReadLogitsCore(destination);
             return;
         }
-        var all = new float[Streams * Dimensions.VocabularySize];
+        var all = _allLogits ??= new float[Streams * Dimensions.VocabularySize];
         ReadLogitsCore(all);
         all.AsSpan(0, destination.Length).CopyTo(destination);
     }
@@ -278,13 +279,18 @@ public abstract class EngineSession : IDisposable
     /// <summary>Copies one stream's state over another's; the default goes through the host.</summary>
     protected virtual void CopyStreamCore(int from, int to)
     {
-        var one = new float[StreamStateLength];
+        var one = _oneStream ??= new float[StreamStateLength];
         SaveStreamCore(from, one);
         RestoreStreamCore(to, one);
     }
 
-    // The defaults above work on host copies of the whole state; one buffer, made when first needed.
+    // The defaults above work on host copies; each buffer is made when first needed and reused, so that a step
+    // allocates nothing.
     private float[]? _hostState;
+    private float[]? _stateAfter;
+    private float[]? _allLogits;
+    private float[]? _oneStream;
+    private int[]? _paddedTokens;
 
     private float[] HostState() => _hostState ??= new float[StateLength];
 
