@@ -206,6 +206,78 @@ public class GenerationSchedulerTests
     }
 
     [Test]
+    public async Task A_stream_whose_logits_have_no_distribution_fails_alone()
+    {
+        // An engine whose step leaves NaN logits in every stream fed one character (what a device fault or a broken
+        // model does to one stream): that stream's call fails with the typed error, the others go on with their own
+        // text. The character is one the healthy stream never feeds.
+        using var alone = _engine.CreateGenerator(Options(3));
+        alone.Prime("ROMEO a");
+        string expected = alone.Generate(300);
+        char poison = _model.Vocabulary.Characters.First(c => !("ROMEO a" + expected).Contains(c));
+
+        using var engine = new PoisonedLogitsEngine(_engine, _model.Vocabulary.Encode(poison.ToString())[0]);
+        using var scheduler = new GenerationScheduler(engine, new SchedulerOptions { MaxStreams = 4 });
+        using var sick = scheduler.CreateGenerator(Options(1));
+        using var healthy = scheduler.CreateGenerator(Options(3));
+        await sick.PrimeAsync("ROMEO " + poison);
+        await healthy.PrimeAsync("ROMEO a");
+        var healthyText = Task.Run(() => healthy.Generate(300));
+
+        var e = Assert.ThrowsAsync<NonFiniteLogitsException>(async () =>
+        {
+            await foreach (string _ in sick.GenerateAsync(50))
+            {
+            }
+        });
+        Assert.That(e!.Step, Is.Zero, "the first character drawn after the prime");
+        Assert.That(sick.Position, Is.Zero);
+        Assert.That(await healthyText, Is.EqualTo(expected));
+        Assert.That(healthy.Generate(5), Has.Length.EqualTo(5), "the scheduler keeps serving");
+    }
+
+    private sealed class PoisonedLogitsEngine(InferenceEngine inner, int poison) : InferenceEngine(inner.Network, inner.Vocabulary)
+    {
+        public override Backend Backend => inner.Backend;
+
+        public override string DeviceName => inner.DeviceName;
+
+        protected override EngineSession CreateSessionCore(int streams) => new Session(inner.CreateSession(streams), poison);
+
+        private sealed class Session(EngineSession inner, int poison) : EngineSession(inner.Dimensions, inner.Streams)
+        {
+            private readonly float[] _one = new float[inner.StreamStateLength];
+
+            protected override void StepCore(ReadOnlySpan<int> tokens)
+            {
+                inner.Step(tokens);
+                for (int s = 0; s < tokens.Length; s++)
+                {
+                    if (tokens[s] == poison)
+                    {
+                        inner.SaveStream(s, _one);
+                        _one.AsSpan(_one.Length - Dimensions.VocabularySize).Fill(float.NaN);
+                        inner.RestoreStream(s, _one);
+                    }
+                }
+            }
+
+            protected override void ReadLogitsCore(Span<float> destination, int streams) => inner.ReadLogits(destination, streams);
+            protected override void SaveStreamCore(int stream, Span<float> destination) => inner.SaveStream(stream, destination);
+            protected override void RestoreStreamCore(int stream, ReadOnlySpan<float> source) => inner.RestoreStream(stream, source);
+            protected override void CopyStreamCore(int from, int to) => inner.CopyStream(from, to);
+            protected override void ResetCore() => inner.Reset();
+            protected override void FeedCore(ReadOnlySpan<int> tokens, int steps, Span<float> logitsPerStep) => inner.Feed(tokens, steps, logitsPerStep);
+            protected override void GenerateCore(int steps, SamplingOptions sampling, ulong seed, long counter, Span<int> output) =>
+                inner.Generate(steps, sampling, seed, counter, output);
+            protected override void ReadLogitsCore(Span<float> destination) => inner.ReadLogits(destination);
+            protected override void SaveStateCore(Span<float> destination) => inner.SaveState(destination);
+            protected override void RestoreStateCore(ReadOnlySpan<float> source) => inner.RestoreState(source, hasLogits: true);
+            protected override void Dispose(bool disposing) => inner.Dispose();
+        }
+    }
+
+    [Test]
     public void A_full_scheduler_refuses_with_a_typed_exception()
     {
         using var scheduler = new GenerationScheduler(_engine, new SchedulerOptions { MaxStreams = 1, MaxQueuedRequests = 1, OutputBufferSize = 1 });
