@@ -143,7 +143,7 @@ public abstract class EngineSession : IDisposable
     /// Number of floats in one stream's saved state: <c>[layer][h, c][hidden]</c> followed by its logits <c>[vocab]</c>
     /// (the layout of <see cref="SaveState"/> for a one-stream session).
     /// </summary>
-    public int StreamStateLength => Dimensions.LayerCount * 2 * Dimensions.HiddenSize + Dimensions.VocabularySize;
+    public int StreamStateLength => Dimensions.StreamStateLength;
 
     /// <summary>
     /// Feeds one character to each of the first <c>tokens.Length</c> streams (the active prefix) and leaves the other

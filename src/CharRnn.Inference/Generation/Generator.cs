@@ -261,7 +261,7 @@ public sealed class Generator : IDisposable
     public GeneratorSnapshot Snapshot()
     {
         using var _ = Enter();
-        var state = new float[StreamStateLength];
+        var state = new float[_engine.Dimensions.StreamStateLength];
         _stream.Save(state);
         return new GeneratorSnapshot(_engine.ModelFingerprint, _engine.Dimensions, state, _stream.HasLogits, Position, Options.Sampling, Options.Seed);
     }
@@ -302,9 +302,6 @@ public sealed class Generator : IDisposable
         _disposed = true;
         _stream.Dispose();
     }
-
-    private int StreamStateLength =>
-        _engine.Dimensions.LayerCount * 2 * _engine.Dimensions.HiddenSize + _engine.Dimensions.VocabularySize;
 
     private GenerationRequest Request(int chunk, bool streaming) =>
         new(chunk, streaming, Options.Sampling, Options.Seed, Position, Options.StopStrings);

@@ -11,6 +11,12 @@ public sealed record ModelDimensions(int LayerCount, int HiddenSize, int InputSi
     /// <summary>Input width of layer <paramref name="layer"/>.</summary>
     public int LayerInputSize(int layer) => layer == 0 ? InputSize : HiddenSize;
 
+    /// <summary>
+    /// Floats in one stream's state: <c>[layer][h, c][hidden]</c> followed by its logits <c>[vocab]</c> (the layout of
+    /// <see cref="Engine.EngineSession.SaveStream"/>, of generators' host states and of snapshots).
+    /// </summary>
+    internal int StreamStateLength => LayerCount * 2 * HiddenSize + VocabularySize;
+
     /// <summary>Number of parameters the network uses for inference.</summary>
     public long ParameterCount
     {

@@ -83,7 +83,7 @@ public sealed class EnginePool : IGeneratorFactory, IDisposable
         }
         _devices = [.. devices];
         var first = _devices[0].Engine;
-        _stateLength = 2 * first.Dimensions.LayerCount * first.Dimensions.HiddenSize + first.Dimensions.VocabularySize;
+        _stateLength = first.Dimensions.StreamStateLength;
         Log.PoolStarted(_logger, _devices.Length, options.StreamsPerDevice, first.Dimensions.ToString());
     }
 

@@ -244,36 +244,29 @@ public class GenerationSchedulerTests
 
         protected override EngineSession CreateSessionCore(int streams) => new Session(inner.CreateSession(streams), poison);
 
-        private sealed class Session(EngineSession inner, int poison) : EngineSession(inner.Dimensions, inner.Streams)
+        // Every stream fed the poison character ends its step with NaN logits (its h and c stay as computed).
+        private sealed class Session(EngineSession inner, int poison) : DelegatingSession(inner)
         {
             private readonly float[] _one = new float[inner.StreamStateLength];
 
             protected override void StepCore(ReadOnlySpan<int> tokens)
             {
-                inner.Step(tokens);
+                Inner.Step(tokens);
                 for (int s = 0; s < tokens.Length; s++)
                 {
                     if (tokens[s] == poison)
                     {
-                        inner.SaveStream(s, _one);
+                        Inner.SaveStream(s, _one);
                         _one.AsSpan(_one.Length - Dimensions.VocabularySize).Fill(float.NaN);
-                        inner.RestoreStream(s, _one);
+                        Inner.RestoreStream(s, _one);
                     }
                 }
             }
 
-            protected override void ReadLogitsCore(Span<float> destination, int streams) => inner.ReadLogits(destination, streams);
-            protected override void SaveStreamCore(int stream, Span<float> destination) => inner.SaveStream(stream, destination);
-            protected override void RestoreStreamCore(int stream, ReadOnlySpan<float> source) => inner.RestoreStream(stream, source);
-            protected override void CopyStreamCore(int from, int to) => inner.CopyStream(from, to);
-            protected override void ResetCore() => inner.Reset();
-            protected override void FeedCore(ReadOnlySpan<int> tokens, int steps, Span<float> logitsPerStep) => inner.Feed(tokens, steps, logitsPerStep);
-            protected override void GenerateCore(int steps, SamplingOptions sampling, ulong seed, long counter, Span<int> output) =>
-                inner.Generate(steps, sampling, seed, counter, output);
-            protected override void ReadLogitsCore(Span<float> destination) => inner.ReadLogits(destination);
-            protected override void SaveStateCore(Span<float> destination) => inner.SaveState(destination);
-            protected override void RestoreStateCore(ReadOnlySpan<float> source) => inner.RestoreState(source, hasLogits: true);
-            protected override void Dispose(bool disposing) => inner.Dispose();
+            protected override void ReadLogitsCore(Span<float> destination, int streams) => Inner.ReadLogits(destination, streams);
+            protected override void SaveStreamCore(int stream, Span<float> destination) => Inner.SaveStream(stream, destination);
+            protected override void RestoreStreamCore(int stream, ReadOnlySpan<float> source) => Inner.RestoreStream(stream, source);
+            protected override void CopyStreamCore(int from, int to) => Inner.CopyStream(from, to);
         }
     }
 
