@@ -277,12 +277,7 @@ public class GenerationSchedulerTests
         using var a = scheduler.CreateGenerator();
         using var b = scheduler.CreateGenerator();
         using var c = scheduler.CreateGenerator();
-        foreach (var g in new[] { a, b, c })
-        {
-            g.Prime("x");
-        }
-        // a holds the stream (its unread buffer parks it, but it stays admitted); b waits in the queue... a parked
-        // stream frees its slot, so fill both with streams that are still priming instead.
+        // Long primes keep a in the one stream and b in the queue (a stream waiting on its reader would free its slot).
         var longPrime = new string('e', 200_000);
         var first = Task.Run(() => a.Prime(longPrime));
         SpinWait.SpinUntil(() => scheduler.ActiveStreams == 1, TimeSpan.FromSeconds(10));
